@@ -1,0 +1,2 @@
+/** shmipc affinity. */
+package io.shmipc.affinity;

@@ -1,0 +1,2 @@
+/** shmipc benchmarks. */
+package io.shmipc.benchmarks;

@@ -1,0 +1,2 @@
+/** shmipc core. */
+package io.shmipc.core;

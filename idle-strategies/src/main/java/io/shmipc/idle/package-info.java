@@ -1,0 +1,2 @@
+/** shmipc idle-strategies. */
+package io.shmipc.idle;

@@ -1,0 +1,2 @@
+/** shmipc schemas. */
+package io.shmipc.schemas;

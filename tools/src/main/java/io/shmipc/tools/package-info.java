@@ -1,0 +1,2 @@
+/** shmipc tools. */
+package io.shmipc.tools;
