@@ -1,0 +1,516 @@
+package io.shmipc.core;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A channel's shared-memory segment, mapped into this process: the two queues of one channel in either
+ * {@link SegmentLayout}. On Linux it is a file, by default the POSIX shared-memory file {@code /dev/shm/NAME} that
+ * {@code shm_open("/NAME")} names, but any path works (hugetlbfs, a regular file). On Windows a name maps to the
+ * pagefile-backed mapping {@code Local\NAME}.
+ * <p>
+ * Opening validates the file before it hands out a ring and never writes to it. {@link #close()} unmaps: every ring
+ * obtained from the segment must be out of use by then, since touching unmapped memory crashes the JVM.
+ * Instances are safe to share between threads; the rings they return follow their own threading rules.
+ */
+public final class SharedSegment implements AutoCloseable
+{
+    /** Directory where glibc's {@code shm_open} keeps POSIX shared memory. */
+    public static final Path SHM_DIRECTORY = Paths.get("/dev/shm");
+
+    /** Permissions of new segments unless told otherwise: owner read-write only. */
+    public static final Set<PosixFilePermission> DEFAULT_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
+
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final String description;
+    private final SegmentLayout layout;
+    private final int capacity;
+    private final boolean readOnly;
+    private final UnsafeBuffer buffer;
+    private final Runnable unmapper;
+    private volatile boolean closed;
+
+    private SharedSegment(
+        final String description,
+        final SegmentLayout layout,
+        final int capacity,
+        final boolean readOnly,
+        final UnsafeBuffer buffer,
+        final Runnable unmapper)
+    {
+        this.description = description;
+        this.layout = layout;
+        this.capacity = capacity;
+        this.readOnly = readOnly;
+        this.buffer = buffer;
+        this.unmapper = unmapper;
+    }
+
+    /**
+     * Path of a channel's shared-memory file, {@code /dev/shm/NAME}, after checking the name.
+     *
+     * @param channelName the channel's name, as passed to {@code shm_open} without its leading slash.
+     * @return the file path.
+     * @throws IllegalArgumentException if the name is empty, too long, or holds '/', "..", or a control character.
+     */
+    public static Path shmPath(final String channelName)
+    {
+        return SHM_DIRECTORY.resolve(ChannelNames.check(channelName));
+    }
+
+    /**
+     * Create a new segment file, size it, and initialise both queue headers. The file must not exist.
+     *
+     * @param file        where to create it.
+     * @param capacity    of each queue's data area (a power of two for {@link SegmentLayout#AGRONA}).
+     * @param layout      ring format.
+     * @param permissions mode of the new file, applied regardless of the umask.
+     * @return the segment, mapped read-write.
+     * @throws SegmentExistsException   if the file exists.
+     * @throws IllegalArgumentException if the capacity is out of range for the layout.
+     * @throws SegmentException         if the file cannot be created or mapped.
+     */
+    public static SharedSegment create(
+        final Path file, final int capacity, final SegmentLayout layout, final Set<PosixFilePermission> permissions)
+    {
+        final long length = checkedLength(layout, capacity);
+        try (FileChannel channel = FileChannel.open(file,
+            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(permissions)))
+        {
+            Files.setPosixFilePermissions(file, permissions);
+            channel.write(ByteBuffer.wrap(new byte[1]), length - 1);
+            final SharedSegment segment = map(file, channel, length, layout, capacity, false);
+            segment.initialise();
+            return segment;
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            throw new SegmentExistsException(file.toString(), "already exists; open it, or remove it if it is stale");
+        }
+        catch (final IOException ex)
+        {
+            throw new SegmentException(file.toString(), "cannot create: " + ex, ex);
+        }
+    }
+
+    /**
+     * Create a channel's segment by name: {@code /dev/shm/NAME} on Linux, {@code Local\NAME} on Windows.
+     *
+     * @param channelName the channel's name.
+     * @param capacity    of each queue's data area.
+     * @param layout      ring format.
+     * @param permissions mode of the new file (ignored on Windows).
+     * @return the segment, mapped read-write and initialised.
+     * @see #create(Path, int, SegmentLayout, Set)
+     */
+    public static SharedSegment createNamed(
+        final String channelName,
+        final int capacity,
+        final SegmentLayout layout,
+        final Set<PosixFilePermission> permissions)
+    {
+        if (Platform.IS_WINDOWS)
+        {
+            final String name = "Local\\" + ChannelNames.check(channelName);
+            final long length = checkedLength(layout, capacity);
+            final WindowsMapping mapping = WindowsMapping.create(name, length);
+            final SharedSegment segment = new SharedSegment(
+                name, layout, capacity, false, new UnsafeBuffer(mapping.address(), (int)length), mapping::close);
+            segment.initialise();
+            return segment;
+        }
+        return create(shmPath(channelName), capacity, layout, permissions);
+    }
+
+    /**
+     * Open and validate an existing segment file, detecting its layout. Never writes to it.
+     *
+     * @param file     the segment file.
+     * @param readOnly map it read-only (for inspection: rings cannot be taken from it).
+     * @return the mapped segment.
+     * @throws SegmentNotFoundException        if the file does not exist.
+     * @throws SegmentTooSmallException        if it is shorter than a header or than its capacity needs.
+     * @throws SegmentNotInitialisedException  if the capacity is still 0.
+     * @throws SegmentSizeMismatchException    if the capacities contradict each other or the file size.
+     * @throws SegmentException                for any other reason it cannot be opened (a directory, permission).
+     */
+    public static SharedSegment open(final Path file, final boolean readOnly)
+    {
+        final String description = file.toString();
+        if (Files.isDirectory(file))
+        {
+            throw new SegmentException(description, "is a directory, not a segment file");
+        }
+        final EnumSet<StandardOpenOption> options = readOnly ?
+            EnumSet.of(StandardOpenOption.READ) : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (FileChannel channel = FileChannel.open(file, options))
+        {
+            final long size = channel.size();
+            if (size < SimpleIpcDescriptor.HEADER_LENGTH)
+            {
+                throw new SegmentTooSmallException(description,
+                    "file is " + size + " bytes, shorter than the " + SimpleIpcDescriptor.HEADER_LENGTH +
+                    "-byte queue header");
+            }
+            final ByteBuffer header = ByteBuffer.allocate(SimpleIpcDescriptor.HEADER_LENGTH)
+                .order(ByteOrder.LITTLE_ENDIAN);
+            while (header.hasRemaining() && channel.read(header, header.position()) >= 0)
+            {
+                // read the whole header
+            }
+            final SegmentLayout layout = detect(header);
+            final long capacity = validateHeader(description, layout, header.getLong(SimpleIpcDescriptor.CAPACITY_OFFSET), size);
+            final SharedSegment segment = map(file, channel, size, layout, (int)capacity, readOnly);
+            if (layout == SegmentLayout.SIMPLE_IPC)
+            {
+                segment.validateSecondQueue();
+            }
+            return segment;
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new SegmentNotFoundException(description, "no such file (has the channel's host started?)");
+        }
+        catch (final AccessDeniedException ex)
+        {
+            throw new SegmentException(description, "permission denied opening it " + (readOnly ? "read-only" : "read-write"), ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new SegmentException(description, "cannot open: " + ex, ex);
+        }
+    }
+
+    /**
+     * Open a segment file, waiting up to {@code timeout} for its creator: while the file is missing, shorter than a
+     * header, or its capacity is still 0, retry every 10 ms, as the Go guest does.
+     *
+     * @param file     the segment file.
+     * @param readOnly map it read-only.
+     * @param timeout  how long to wait; zero tries once.
+     * @return the mapped segment.
+     * @throws SegmentException the last reason it could not be opened, once the timeout has passed, or at once for
+     *                          a reason waiting cannot cure (a size mismatch, a directory, permission).
+     */
+    public static SharedSegment open(final Path file, final boolean readOnly, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true)
+        {
+            try
+            {
+                return open(file, readOnly);
+            }
+            catch (final SegmentNotFoundException | SegmentTooSmallException | SegmentNotInitialisedException ex)
+            {
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    throw ex;
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+                if (Thread.currentThread().isInterrupted())
+                {
+                    throw new SegmentException(file.toString(), "interrupted while waiting for the segment", ex);
+                }
+            }
+        }
+    }
+
+    /**
+     * Open a channel's segment by name: {@code /dev/shm/NAME} on Linux, {@code Local\NAME} on Windows.
+     *
+     * @param channelName the channel's name.
+     * @param readOnly    map it read-only.
+     * @param timeout     how long to wait for the creator.
+     * @return the mapped segment.
+     * @see #open(Path, boolean, Duration)
+     */
+    public static SharedSegment openNamed(final String channelName, final boolean readOnly, final Duration timeout)
+    {
+        if (Platform.IS_WINDOWS)
+        {
+            final String name = "Local\\" + ChannelNames.check(channelName);
+            final WindowsMapping header = WindowsMapping.open(name, SimpleIpcDescriptor.HEADER_LENGTH, readOnly);
+            final ByteBuffer bytes = ByteBuffer.allocate(SimpleIpcDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            new UnsafeBuffer(header.address(), SimpleIpcDescriptor.HEADER_LENGTH).getBytes(0, bytes, bytes.capacity());
+            header.close();
+            final SegmentLayout layout = detect(bytes);
+            final long capacity = bytes.getLong(SimpleIpcDescriptor.CAPACITY_OFFSET);
+            final long length = checkedLength(layout, validateHeader(name, layout, capacity, -1));
+            final WindowsMapping mapping = WindowsMapping.open(name, length, readOnly);
+            return new SharedSegment(name, layout, (int)capacity, readOnly,
+                new UnsafeBuffer(mapping.address(), (int)length), mapping::close);
+        }
+        return open(shmPath(channelName), readOnly, timeout);
+    }
+
+    /**
+     * Zero both queue headers (positions, extension fields) and set the capacity, for a new segment or one a dead
+     * run left behind. Data bytes are not cleared: with both positions at 0 none of them is pending. The capacity of
+     * queue 0 is written last with release semantics, so a peer that sees it non-zero sees the rest.
+     * <p>
+     * Only the segment's creator may call this, and only while no peer uses the segment.
+     *
+     * @throws IllegalStateException if the segment is mapped read-only.
+     */
+    public void initialise()
+    {
+        checkWritable();
+        if (layout == SegmentLayout.SIMPLE_IPC)
+        {
+            final int second = (int)SimpleIpcDescriptor.queueOffset(QueueId.FROM_GUEST, capacity);
+            buffer.putLongVolatile(SimpleIpcDescriptor.CAPACITY_OFFSET, 0);
+            buffer.setMemory(second, SimpleIpcDescriptor.HEADER_LENGTH, (byte)0);
+            buffer.putLongRelease(second + SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
+            buffer.setMemory(0, SimpleIpcDescriptor.HEADER_LENGTH, (byte)0);
+            buffer.putLongRelease(SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
+        }
+        else
+        {
+            buffer.putLongRelease(AgronaSegmentDescriptor.CAPACITY_OFFSET, 0);
+            buffer.setMemory(0, (int)AgronaSegmentDescriptor.segmentLength(capacity), (byte)0);
+            buffer.putLong(AgronaSegmentDescriptor.MAGIC_OFFSET, AgronaSegmentDescriptor.MAGIC);
+            buffer.putInt(AgronaSegmentDescriptor.VERSION_OFFSET, AgronaSegmentDescriptor.VERSION);
+            buffer.putLongRelease(AgronaSegmentDescriptor.CAPACITY_OFFSET, capacity);
+        }
+    }
+
+    /**
+     * A ring over one queue. Each call returns a new ring object over the same memory: take one per side and keep
+     * it, since the producer's unpublished state lives in the object.
+     *
+     * @param queue which queue.
+     * @return a {@link SimpleIpcRingBuffer} or an Agrona {@link OneToOneRingBuffer}, as the layout says.
+     * @throws IllegalStateException if the segment is mapped read-only or closed.
+     */
+    public RingBuffer ring(final QueueId queue)
+    {
+        checkWritable();
+        final AtomicBuffer queueBuffer = queueBuffer(queue);
+        return layout == SegmentLayout.SIMPLE_IPC ?
+            new SimpleIpcRingBuffer(queueBuffer, description + " " + queue.label()) :
+            new OneToOneRingBuffer(queueBuffer);
+    }
+
+    /**
+     * A {@link SimpleIpcRingBuffer} over one queue, for the operations beyond Agrona's interface (batch append,
+     * reader-state handshake).
+     *
+     * @param queue which queue.
+     * @return the ring.
+     * @throws IllegalStateException if the layout is not {@link SegmentLayout#SIMPLE_IPC}, or as {@link #ring}.
+     */
+    public SimpleIpcRingBuffer simpleIpcRing(final QueueId queue)
+    {
+        if (layout != SegmentLayout.SIMPLE_IPC)
+        {
+            throw new IllegalStateException(description + " holds the " + layout.label() + " layout, not " +
+                SegmentLayout.SIMPLE_IPC.label());
+        }
+        return (SimpleIpcRingBuffer)ring(queue);
+    }
+
+    /**
+     * The memory of one queue: for SimpleIPC v1 its 128-byte header and data area, for Agrona the ring's data and
+     * trailer. Read-only segments return a buffer that must only be read.
+     *
+     * @param queue which queue.
+     * @return a view of the queue's memory.
+     */
+    public AtomicBuffer queueBuffer(final QueueId queue)
+    {
+        checkOpen();
+        final long offset;
+        final long length;
+        if (layout == SegmentLayout.SIMPLE_IPC)
+        {
+            offset = SimpleIpcDescriptor.queueOffset(queue, capacity);
+            length = SimpleIpcDescriptor.queueLength(capacity);
+        }
+        else
+        {
+            offset = AgronaSegmentDescriptor.ringOffset(queue, capacity);
+            length = AgronaSegmentDescriptor.ringLength(capacity);
+        }
+        return new UnsafeBuffer(buffer, (int)offset, (int)length);
+    }
+
+    /**
+     * @return the file path or mapping name.
+     */
+    public String description()
+    {
+        return description;
+    }
+
+    /**
+     * @return the ring format.
+     */
+    public SegmentLayout layout()
+    {
+        return layout;
+    }
+
+    /**
+     * @return each queue's data capacity in bytes.
+     */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /**
+     * @return length of the mapping in bytes.
+     */
+    public int length()
+    {
+        return buffer.capacity();
+    }
+
+    /**
+     * @return true if mapped read-only.
+     */
+    public boolean isReadOnly()
+    {
+        return readOnly;
+    }
+
+    /**
+     * Unmap. Idempotent. Rings taken from this segment must not be used afterwards.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            unmapper.run();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public String toString()
+    {
+        return "SharedSegment{" + description + ", " + layout.label() + ", capacity=" + capacity +
+            (readOnly ? ", read-only" : "") + '}';
+    }
+
+    private static SharedSegment map(
+        final Path file,
+        final FileChannel channel,
+        final long length,
+        final SegmentLayout layout,
+        final int capacity,
+        final boolean readOnly) throws IOException
+    {
+        final MappedByteBuffer mapped = channel.map(
+            readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, length);
+        return new SharedSegment(
+            file.toString(), layout, capacity, readOnly, new UnsafeBuffer(mapped), () -> IoUtil.unmap(mapped));
+    }
+
+    private static SegmentLayout detect(final ByteBuffer header)
+    {
+        return header.getLong(AgronaSegmentDescriptor.MAGIC_OFFSET) == AgronaSegmentDescriptor.MAGIC ?
+            SegmentLayout.AGRONA : SegmentLayout.SIMPLE_IPC;
+    }
+
+    /**
+     * @param size file size, or -1 where the platform cannot tell.
+     * @return the capacity.
+     */
+    private static long validateHeader(
+        final String description, final SegmentLayout layout, final long capacity, final long size)
+    {
+        if (0 == capacity)
+        {
+            throw new SegmentNotInitialisedException(description,
+                "capacity at offset " + SimpleIpcDescriptor.CAPACITY_OFFSET +
+                " is 0: the creator has not initialised the segment yet");
+        }
+        final long expected;
+        try
+        {
+            expected = checkedLength(layout, capacity);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SegmentSizeMismatchException(description,
+                "header capacity at offset " + SimpleIpcDescriptor.CAPACITY_OFFSET + " is " + capacity + ": " +
+                ex.getMessage() + (size >= 0 ? " (file is " + size + " bytes)" : ""));
+        }
+        if (size >= 0 && size < expected)
+        {
+            throw new SegmentTooSmallException(description, "capacity " + capacity + " (" + layout.label() +
+                ") needs a " + expected + "-byte file, found " + size + " bytes");
+        }
+        if (size > expected)
+        {
+            throw new SegmentSizeMismatchException(description, "capacity " + capacity + " (" + layout.label() +
+                ") needs a " + expected + "-byte file, found " + size + " bytes");
+        }
+        return capacity;
+    }
+
+    private void validateSecondQueue()
+    {
+        final long offset = SimpleIpcDescriptor.queueOffset(QueueId.FROM_GUEST, capacity);
+        final long second = buffer.getLongVolatile((int)offset + SimpleIpcDescriptor.CAPACITY_OFFSET);
+        if (second != capacity)
+        {
+            close();
+            throw new SegmentSizeMismatchException(description, "queue fromGuest at offset " + offset +
+                " has capacity " + second + " but queue toGuest has " + capacity);
+        }
+    }
+
+    private static long checkedLength(final SegmentLayout layout, final long capacity)
+    {
+        return layout == SegmentLayout.SIMPLE_IPC ?
+            SimpleIpcDescriptor.segmentLength(SimpleIpcDescriptor.checkCapacity(capacity)) :
+            AgronaSegmentDescriptor.segmentLength(AgronaSegmentDescriptor.checkCapacity(capacity));
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException(description + " is closed");
+        }
+    }
+
+    private void checkWritable()
+    {
+        checkOpen();
+        if (readOnly)
+        {
+            throw new IllegalStateException(description + " is mapped read-only");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.shmipc.core;
+
+/**
+ * Byte layout of a SimpleIPC v1 segment, the format of the C++ host / Go guest library, plus the extension fields
+ * shmipc keeps in the header padding that those peers never read. All integers are little-endian.
+ * <pre>
+ * Segment:  queue 0 (host to guest, "toGuest") at 0, queue 1 (guest to host, "fromGuest") at 128 + capacity;
+ *           total size 2 * (128 + capacity).
+ *
+ * Queue header, 128 bytes, two cache lines:
+ *   0   u64 writePos             producer: total bytes ever reserved, only grows (release store)
+ *   8   u64 correlationCounter   extension, producer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#nextCorrelationId()}
+ *   16  48 bytes                 zero
+ *   64  u64 readPos              consumer: total bytes ever consumed, only grows (release store)
+ *   72  u64 capacity             initialiser: data area length; 0 means "not initialised yet"
+ *   80  u32 readerState          extension, consumer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep
+ *   84  u32                      zero
+ *   88  u64 consumerHeartbeat    extension, consumer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#consumerHeartbeatTime(long)}
+ *   96  32 bytes                 zero
+ *   128 data area, capacity bytes
+ *
+ * Block at data offset pos % capacity, occupying align8(size) + 8 bytes of position space:
+ *   0   u32 size                 payload length (padding block: bytes after its header up to the end of the data area)
+ *   4   u32 magic                0xDA7A0001 data, 0xDA7A0002 padding
+ *   8   payload
+ * </pre>
+ * Every extension field is zero after the host initialises a queue, and zero means "the peer does not support
+ * this", so C++/Go peers, which never read or write these bytes, keep their exact behaviour.
+ */
+public final class SimpleIpcDescriptor
+{
+    /** Length of a queue header; the data area starts here. */
+    public static final int HEADER_LENGTH = 128;
+
+    /** Offset of {@code writePos} (u64) in a queue header, alone on the producer's cache line. */
+    public static final int WRITE_POS_OFFSET = 0;
+
+    /** Offset of the extension correlation counter (u64) on the producer's cache line. */
+    public static final int CORRELATION_COUNTER_OFFSET = 8;
+
+    /** Offset of {@code readPos} (u64) in a queue header, first field of the consumer's cache line. */
+    public static final int READ_POS_OFFSET = 64;
+
+    /** Offset of {@code capacity} (u64) in a queue header; 0 means the queue is not initialised yet. */
+    public static final int CAPACITY_OFFSET = 72;
+
+    /** Offset of the extension reader-state word (u32), see {@link #READER_STATE_UNKNOWN} and the others. */
+    public static final int READER_STATE_OFFSET = 80;
+
+    /** Offset of the extension consumer heartbeat time (u64) on the consumer's cache line. */
+    public static final int CONSUMER_HEARTBEAT_OFFSET = 88;
+
+    /** Reader state of a C++/Go reader or a reader that has never slept: the writer must signal on every publish. */
+    public static final int READER_STATE_UNKNOWN = 0;
+
+    /** Reader state of a shmipc reader that polls and will re-check the queue before it blocks: no signal needed. */
+    public static final int READER_STATE_AWAKE = 1;
+
+    /** Reader state of a shmipc reader that is about to block or blocked: the writer must signal after publishing. */
+    public static final int READER_STATE_SLEEPING = 2;
+
+    /** Length of a block header. */
+    public static final int BLOCK_HEADER_LENGTH = 8;
+
+    /** Offset of the payload {@code size} (u32) in a block header. */
+    public static final int BLOCK_SIZE_OFFSET = 0;
+
+    /** Offset of the {@code magic} (u32) in a block header. */
+    public static final int BLOCK_MAGIC_OFFSET = 4;
+
+    /** Magic of a data block. */
+    public static final int MAGIC_DATA = 0xDA7A0001;
+
+    /** Magic of a padding block that fills the data area up to its end. */
+    public static final int MAGIC_PADDING = 0xDA7A0002;
+
+    /** Blocks start and advance on 8-byte boundaries of position space. */
+    public static final int ALIGNMENT = 8;
+
+    /** Smallest capacity accepted: room for one block carrying 8 bytes. */
+    public static final int MIN_CAPACITY = 16;
+
+    /** Largest capacity accepted: both queues and headers must fit one 2 GiB mapping. */
+    public static final int MAX_CAPACITY = (Integer.MAX_VALUE / 2 - HEADER_LENGTH) & ~(ALIGNMENT - 1);
+
+    private SimpleIpcDescriptor()
+    {
+    }
+
+    /**
+     * Length of one queue, header and data area.
+     *
+     * @param capacity of the data area.
+     * @return {@code 128 + capacity}.
+     */
+    public static long queueLength(final long capacity)
+    {
+        return HEADER_LENGTH + capacity;
+    }
+
+    /**
+     * Length of a segment holding both queues.
+     *
+     * @param capacity of each queue's data area.
+     * @return {@code 2 * (128 + capacity)}.
+     */
+    public static long segmentLength(final long capacity)
+    {
+        return 2 * queueLength(capacity);
+    }
+
+    /**
+     * Offset of a queue in the segment.
+     *
+     * @param queue    which queue.
+     * @param capacity of each queue's data area.
+     * @return 0 for {@link QueueId#TO_GUEST}, {@code 128 + capacity} for {@link QueueId#FROM_GUEST}.
+     */
+    public static long queueOffset(final QueueId queue, final long capacity)
+    {
+        return queue == QueueId.TO_GUEST ? 0 : queueLength(capacity);
+    }
+
+    /**
+     * Position space taken by a data block.
+     *
+     * @param size of the payload.
+     * @return {@code align8(size) + 8}.
+     */
+    public static int blockLength(final int size)
+    {
+        return ((size + ALIGNMENT - 1) & ~(ALIGNMENT - 1)) + BLOCK_HEADER_LENGTH;
+    }
+
+    /**
+     * Longest payload a queue of this capacity can carry in one block.
+     *
+     * @param capacity of the data area.
+     * @return the largest size whose block fits the data area when it starts at offset 0.
+     */
+    public static int maxMsgLength(final int capacity)
+    {
+        return (capacity & ~(ALIGNMENT - 1)) - BLOCK_HEADER_LENGTH;
+    }
+
+    /**
+     * Check a capacity is one this implementation can map.
+     *
+     * @param capacity to check.
+     * @return the capacity as an int.
+     * @throws IllegalArgumentException naming the capacity and the accepted range.
+     */
+    public static int checkCapacity(final long capacity)
+    {
+        if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException(
+                "capacity " + capacity + " outside the accepted range " + MIN_CAPACITY + ".." + MAX_CAPACITY);
+        }
+        return (int)capacity;
+    }
+}

@@ -1,0 +1,729 @@
+package io.shmipc.core;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.lang.invoke.VarHandle;
+
+import static io.shmipc.core.SimpleIpcDescriptor.*;
+import static org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
+import static org.agrona.concurrent.ControlledMessageHandler.Action.BREAK;
+import static org.agrona.concurrent.ControlledMessageHandler.Action.COMMIT;
+
+abstract class SimpleIpcRingPadding1
+{
+    byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
+    byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
+    byte p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044, p045, p046, p047;
+    byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
+}
+
+/** Fields only the producer thread touches. */
+abstract class SimpleIpcRingProducerFields extends SimpleIpcRingPadding1
+{
+    /** End of what has been appended, published or not. */
+    long limit;
+    /** Last value stored to writePos by this producer. */
+    long published;
+    /** Last readPos seen; refreshed only when the queue looks full. */
+    long cachedReadPos;
+    /** {@code limit % capacity}, kept so the hot path never divides. */
+    int limitOffset;
+    /** Payload index of the pending claim, or -1. */
+    int claimIndex = -1;
+    /** Payload length of the pending claim. */
+    int claimLength;
+}
+
+abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
+{
+    byte p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111, p112, p113, p114, p115;
+    byte p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127, p128, p129, p130, p131;
+    byte p132, p133, p134, p135, p136, p137, p138, p139, p140, p141, p142, p143, p144, p145, p146, p147;
+    byte p148, p149, p150, p151, p152, p153, p154, p155, p156, p157, p158, p159, p160, p161, p162, p163;
+}
+
+/**
+ * A single-producer single-consumer ring over one queue of a SimpleIPC v1 segment: the byte layout of the C++/Go
+ * library (see {@link SimpleIpcDescriptor} and {@code docs/layout.md}), behind Agrona's {@link RingBuffer}.
+ * <p>
+ * One thread (in any process) produces and one consumes; the producer's and the consumer's state live in
+ * separate padded fields, so one instance may serve a producer thread and a consumer thread of the same process.
+ * Attaching reads the header and writes nothing.
+ * <p>
+ * <b>Producer.</b> {@link #write} appends a block and publishes it with a release store of {@code writePos}.
+ * {@link #append} and {@link #publish()} split the two so that a batch of blocks is published with one store.
+ * A full queue makes {@code write}, {@code append} and {@code tryClaim} fail at once ({@code false} or
+ * {@link RingBuffer#INSUFFICIENT_CAPACITY}); nothing spins inside the ring. When a block does not fit before the end
+ * of the data area the producer fills the rest with a padding block (or skips it when fewer than 8 bytes remain),
+ * exactly as the C++/Go producers do. The producer does not post the queue's semaphore: its caller does, after
+ * {@link #publish()}, when {@link #readerNeedsWakeUp()} says so.
+ * <p>
+ * <b>Consumer.</b> {@link #read} and {@link #controlledRead} take every block published when they start, up to a
+ * message count limit, across the wrap, and store {@code readPos} once at the end (and at each
+ * {@link ControlledMessageHandler.Action#COMMIT}). Every block is checked before its payload is handed out: an
+ * unknown magic, a block that runs past the data area or past {@code writePos}, or header positions that contradict
+ * each other raise a {@link CorruptQueueException}; the blocks before it stay consumed and nothing after it is read.
+ * <p>
+ * <b>Message types.</b> The layout has no type field: the only type id accepted and delivered is
+ * {@link #MSG_TYPE_ID}; any other is rejected with {@link IllegalArgumentException}, never dropped.
+ */
+public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements RingBuffer
+{
+    /** The one message type id this layout carries. */
+    public static final int MSG_TYPE_ID = 1;
+
+    private final AtomicBuffer buffer;
+    private final String name;
+    private final int capacity;
+    private final int maxMsgLength;
+
+    /**
+     * Attach to an initialised queue.
+     *
+     * @param queueBuffer the queue: 128-byte header then the data area; its address must be 8-byte aligned.
+     * @param name        used in error messages, e.g. {@code "/dev/shm/SimpleIPC toGuest"}.
+     * @throws SegmentNotInitialisedException if the header's capacity is 0.
+     * @throws SegmentSizeMismatchException   if the header's capacity is not the buffer's length less 128.
+     * @throws CorruptQueueException          if readPos and writePos contradict each other.
+     */
+    public SimpleIpcRingBuffer(final AtomicBuffer queueBuffer, final String name)
+    {
+        this.buffer = queueBuffer;
+        this.name = name;
+        queueBuffer.verifyAlignment();
+        final long headerCapacity = queueBuffer.getLongVolatile(CAPACITY_OFFSET);
+        if (0 == headerCapacity)
+        {
+            throw new SegmentNotInitialisedException(name, "capacity at offset " + CAPACITY_OFFSET + " is 0");
+        }
+        final long expected = queueBuffer.capacity() - (long)HEADER_LENGTH;
+        if (headerCapacity != expected)
+        {
+            throw new SegmentSizeMismatchException(name,
+                "header capacity " + headerCapacity + " but the queue's data area is " + expected + " bytes");
+        }
+        this.capacity = checkCapacity(headerCapacity);
+        this.maxMsgLength = SimpleIpcDescriptor.maxMsgLength(capacity);
+
+        final long writePos = queueBuffer.getLongVolatile(WRITE_POS_OFFSET);
+        final long readPos = queueBuffer.getLongVolatile(READ_POS_OFFSET);
+        checkPositions(readPos, writePos);
+        limit = writePos;
+        published = writePos;
+        cachedReadPos = readPos;
+        limitOffset = (int)(writePos % capacity);
+    }
+
+    /**
+     * Name of this queue as used in error messages.
+     *
+     * @return the name given at construction.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * The longest payload whose block fits the data area: {@code (capacity & ~7) - 8}.
+     */
+    public int maxMsgLength()
+    {
+        return maxMsgLength;
+    }
+
+    /**
+     * The queue: header at index 0, data area from index {@link SimpleIpcDescriptor#HEADER_LENGTH}. The index
+     * returned by {@link #tryClaim(int, int)} and passed to handlers is an index into this buffer.
+     *
+     * @return the underlying buffer.
+     */
+    public AtomicBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * Append one block and publish it, with everything appended before it, in one release store of writePos.
+     *
+     * @param msgTypeId must be {@link #MSG_TYPE_ID}.
+     * @return false if the queue has no room for the block now (back-pressure); a padding block written to make
+     * room at the wrap is published all the same, so the consumer can free that room.
+     * @throws IllegalArgumentException if length exceeds {@link #maxMsgLength()} or the type id is not 1.
+     * @throws IllegalStateException    if a claim is pending.
+     */
+    public boolean write(final int msgTypeId, final DirectBuffer srcBuffer, final int offset, final int length)
+    {
+        checkTypeId(msgTypeId);
+        final boolean appended = append(srcBuffer, offset, length);
+        publish();
+        return appended;
+    }
+
+    /**
+     * Append one block without publishing it: the consumer sees it after the next {@link #publish()}. Use it to
+     * publish a batch with one store of writePos (and one signal).
+     *
+     * @return false if the queue has no room for the block now. A padding block written at the wrap to make room
+     * stays appended and goes out with the next publish.
+     * @throws IllegalArgumentException if length is negative or exceeds {@link #maxMsgLength()}.
+     * @throws IllegalStateException    if a claim is pending.
+     */
+    public boolean append(final DirectBuffer srcBuffer, final int offset, final int length)
+    {
+        checkMsgLength(length);
+        checkNoClaim();
+        final int blockOffset = reserve(blockLength(length));
+        if (blockOffset < 0)
+        {
+            return false;
+        }
+        final int index = HEADER_LENGTH + blockOffset;
+        buffer.putBytes(index + BLOCK_HEADER_LENGTH, srcBuffer, offset, length);
+        writeBlockHeader(index, length, MAGIC_DATA);
+        advanceLimit(blockLength(length));
+        return true;
+    }
+
+    /**
+     * Publish everything appended so far with one release store of writePos: every byte written before it is
+     * visible to a consumer that reads writePos with acquire semantics.
+     *
+     * @return true if writePos moved (the caller should then signal the reader when
+     * {@link #readerNeedsWakeUp()} says so), false if there was nothing to publish.
+     */
+    public boolean publish()
+    {
+        final long limit = this.limit;
+        if (limit == published)
+        {
+            return false;
+        }
+        buffer.putLongRelease(WRITE_POS_OFFSET, limit);
+        published = limit;
+        return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Reserves room for the block but does not move writePos: nothing is visible to the consumer until
+     * {@link #commit(int)}. One claim may be pending at a time; {@link #abort(int)} simply forgets it.
+     */
+    public int tryClaim(final int msgTypeId, final int length)
+    {
+        checkTypeId(msgTypeId);
+        checkMsgLength(length);
+        checkNoClaim();
+        final int blockOffset = reserve(blockLength(length));
+        if (blockOffset < 0)
+        {
+            publish();
+            return INSUFFICIENT_CAPACITY;
+        }
+        claimIndex = HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH;
+        claimLength = length;
+        return claimIndex;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Writes the block header and publishes the block (and anything appended before it) with one release store.
+     *
+     * @throws IllegalArgumentException if index is not that of the pending claim.
+     */
+    public void commit(final int index)
+    {
+        checkClaimIndex(index);
+        final int length = claimLength;
+        writeBlockHeader(index - BLOCK_HEADER_LENGTH, length, MAGIC_DATA);
+        claimIndex = -1;
+        advanceLimit(blockLength(length));
+        publish();
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Forgets the claim: writePos never covered it, so nothing is published for it.
+     *
+     * @throws IllegalArgumentException if index is not that of the pending claim.
+     */
+    public void abort(final int index)
+    {
+        checkClaimIndex(index);
+        claimIndex = -1;
+        publish();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int read(final MessageHandler handler)
+    {
+        return read(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Reads writePos once with acquire semantics, delivers up to {@code messageCountLimit} blocks published before
+     * that, across the wrap, then stores readPos once with release semantics. If the handler throws, the message
+     * it threw on and those before it are consumed.
+     *
+     * @throws CorruptQueueException if a header position or block breaks the layout rules.
+     */
+    public int read(final MessageHandler handler, final int messageCountLimit)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final int capacity = this.capacity;
+        final long readPos = buffer.getLong(READ_POS_OFFSET);
+        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        if (readPos == writePos)
+        {
+            return 0;
+        }
+        checkPositions(readPos, writePos);
+
+        long position = readPos;
+        int offset = (int)(readPos % capacity);
+        int messagesRead = 0;
+        try
+        {
+            while (position < writePos && messagesRead < messageCountLimit)
+            {
+                final int spaceToEnd = capacity - offset;
+                if (spaceToEnd < BLOCK_HEADER_LENGTH)
+                {
+                    position += spaceToEnd;
+                    offset = 0;
+                    continue;
+                }
+                final int size = checkBlock(position, offset, spaceToEnd, writePos);
+                if (size < 0)
+                {
+                    position += spaceToEnd;
+                    offset = 0;
+                    continue;
+                }
+                final int length = blockLength(size);
+                position += length;
+                final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
+                offset += length;
+                if (offset == capacity)
+                {
+                    offset = 0;
+                }
+                ++messagesRead;
+                handler.onMessage(MSG_TYPE_ID, buffer, index, size);
+            }
+        }
+        finally
+        {
+            if (position != readPos)
+            {
+                buffer.putLongRelease(READ_POS_OFFSET, position);
+            }
+        }
+        return messagesRead;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int controlledRead(final ControlledMessageHandler handler)
+    {
+        return controlledRead(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * As {@link #read(MessageHandler, int)}, with Agrona's actions: {@code ABORT} leaves the message unconsumed and
+     * stops, {@code BREAK} consumes it and stops, {@code COMMIT} consumes it and stores readPos at once,
+     * {@code CONTINUE} consumes it and goes on.
+     *
+     * @throws CorruptQueueException if a header position or block breaks the layout rules.
+     */
+    public int controlledRead(final ControlledMessageHandler handler, final int messageCountLimit)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final int capacity = this.capacity;
+        long readPos = buffer.getLong(READ_POS_OFFSET);
+        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        if (readPos == writePos)
+        {
+            return 0;
+        }
+        checkPositions(readPos, writePos);
+
+        long position = readPos;
+        int offset = (int)(readPos % capacity);
+        int messagesRead = 0;
+        try
+        {
+            while (position < writePos && messagesRead < messageCountLimit)
+            {
+                final int spaceToEnd = capacity - offset;
+                if (spaceToEnd < BLOCK_HEADER_LENGTH)
+                {
+                    position += spaceToEnd;
+                    offset = 0;
+                    continue;
+                }
+                final int size = checkBlock(position, offset, spaceToEnd, writePos);
+                if (size < 0)
+                {
+                    position += spaceToEnd;
+                    offset = 0;
+                    continue;
+                }
+                final int length = blockLength(size);
+                final ControlledMessageHandler.Action action = handler.onMessage(
+                    MSG_TYPE_ID, buffer, HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH, size);
+                if (ABORT == action)
+                {
+                    break;
+                }
+                position += length;
+                offset += length;
+                if (offset == capacity)
+                {
+                    offset = 0;
+                }
+                ++messagesRead;
+                if (BREAK == action)
+                {
+                    break;
+                }
+                if (COMMIT == action)
+                {
+                    buffer.putLongRelease(READ_POS_OFFSET, position);
+                    readPos = position;
+                }
+            }
+        }
+        finally
+        {
+            if (position != readPos)
+            {
+                buffer.putLongRelease(READ_POS_OFFSET, position);
+            }
+        }
+        return messagesRead;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Stored in the header extension field at offset {@link SimpleIpcDescriptor#CORRELATION_COUNTER_OFFSET},
+     * invisible to C++/Go peers. Atomic: safe from any thread of any process mapping the segment read-write.
+     */
+    public long nextCorrelationId()
+    {
+        return buffer.getAndAddLong(CORRELATION_COUNTER_OFFSET, 1);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Stored with release semantics in the header extension field at offset
+     * {@link SimpleIpcDescriptor#CONSUMER_HEARTBEAT_OFFSET}; a C++/Go consumer leaves it at 0.
+     */
+    public void consumerHeartbeatTime(final long time)
+    {
+        buffer.putLongRelease(CONSUMER_HEARTBEAT_OFFSET, time);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long consumerHeartbeatTime()
+    {
+        return buffer.getLongVolatile(CONSUMER_HEARTBEAT_OFFSET);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * The published writePos; blocks appended but not yet published are not counted.
+     */
+    public long producerPosition()
+    {
+        return buffer.getLongVolatile(WRITE_POS_OFFSET);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long consumerPosition()
+    {
+        return buffer.getLongVolatile(READ_POS_OFFSET);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Bytes published and not yet consumed, padding included, from a consistent pair of positions.
+     */
+    public int size()
+    {
+        long readPosBefore;
+        long writePos;
+        long readPosAfter = buffer.getLongVolatile(READ_POS_OFFSET);
+        do
+        {
+            readPosBefore = readPosAfter;
+            writePos = buffer.getLongVolatile(WRITE_POS_OFFSET);
+            readPosAfter = buffer.getLongVolatile(READ_POS_OFFSET);
+        }
+        while (readPosAfter != readPosBefore);
+
+        return (int)Math.max(0, Math.min(capacity, writePos - readPosAfter));
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Always false: with one producer there is never a claim of another producer to unblock.
+     */
+    public boolean unblock()
+    {
+        return false;
+    }
+
+    /**
+     * Consumer side: announce that the consumer is about to block on the queue's signal, then re-check the queue.
+     * <p>
+     * Together with {@link #readerNeedsWakeUp()} this is a Dekker handshake. The consumer stores
+     * {@link SimpleIpcDescriptor#READER_STATE_SLEEPING} with a volatile (sequentially consistent) store and then
+     * loads writePos; the producer stores writePos, issues a full fence, then loads the reader state. In every
+     * interleaving at least one of the two loads sees the other side's store: either the consumer sees the new
+     * writePos here and does not block, or the producer sees SLEEPING and posts. A wake-up cannot be lost.
+     *
+     * @return true if the queue is still empty and the consumer may block; false if data arrived, in which case
+     * the state is set back to awake.
+     */
+    public boolean prepareToSleep()
+    {
+        buffer.putIntVolatile(READER_STATE_OFFSET, READER_STATE_SLEEPING);
+        if (buffer.getLongVolatile(WRITE_POS_OFFSET) != buffer.getLong(READ_POS_OFFSET))
+        {
+            buffer.putIntRelease(READER_STATE_OFFSET, READER_STATE_AWAKE);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Consumer side: the consumer has stopped blocking and polls again; producers that know this reader may skip
+     * their signal from now on.
+     */
+    public void awake()
+    {
+        buffer.putIntRelease(READER_STATE_OFFSET, READER_STATE_AWAKE);
+    }
+
+    /**
+     * Consumer side: withdraw from the reader-state protocol when the consumer stops (or hands the queue to a
+     * C++/Go reader), so producers go back to signalling every publish.
+     */
+    public void resetReaderState()
+    {
+        buffer.putIntVolatile(READER_STATE_OFFSET, READER_STATE_UNKNOWN);
+    }
+
+    /**
+     * Producer side, after {@link #publish()}: must the queue's semaphore be posted? True unless the reader is a
+     * shmipc reader that has said it is awake. A C++/Go reader leaves the state at 0, so it is posted on every
+     * publish, as its own producers do. See {@link #prepareToSleep()} for why no wake-up is lost.
+     *
+     * @return true if the caller must post the signal.
+     */
+    public boolean readerNeedsWakeUp()
+    {
+        VarHandle.fullFence();
+        return buffer.getIntVolatile(READER_STATE_OFFSET) != READER_STATE_AWAKE;
+    }
+
+    /**
+     * Reserve {@code length} bytes of position space at the limit, writing the padding block or skip the wrap
+     * needs first.
+     *
+     * @return the data-area offset of the reserved block, or -1 if it does not fit now.
+     */
+    private int reserve(final int length)
+    {
+        final int capacity = this.capacity;
+        final int spaceToEnd = capacity - limitOffset;
+        final boolean wraps = spaceToEnd < length;
+        final long required = wraps ? (long)spaceToEnd + length : length;
+        if (limit - cachedReadPos + required > capacity)
+        {
+            final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
+            checkPositions(readPos, limit);
+            cachedReadPos = readPos;
+            if (limit - readPos + required > capacity)
+            {
+                if (wraps && limit - readPos + spaceToEnd <= capacity)
+                {
+                    padToEnd(spaceToEnd);
+                }
+                return -1;
+            }
+        }
+        if (wraps)
+        {
+            padToEnd(spaceToEnd);
+        }
+        return limitOffset;
+    }
+
+    private void padToEnd(final int spaceToEnd)
+    {
+        if (spaceToEnd >= BLOCK_HEADER_LENGTH)
+        {
+            writeBlockHeader(HEADER_LENGTH + limitOffset, spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING);
+        }
+        limit += spaceToEnd;
+        limitOffset = 0;
+    }
+
+    private void advanceLimit(final int length)
+    {
+        limit += length;
+        final int offset = limitOffset + length;
+        limitOffset = offset == capacity ? 0 : offset;
+    }
+
+    private void writeBlockHeader(final int index, final int size, final int magic)
+    {
+        buffer.putLong(index, (size & 0xFFFF_FFFFL) | ((long)magic << 32));
+    }
+
+    /**
+     * Validate the block at {@code offset}.
+     *
+     * @return the payload size of a data block, or -1 for a padding block that ends the data area.
+     */
+    private int checkBlock(final long position, final int offset, final int spaceToEnd, final long writePos)
+    {
+        final int index = HEADER_LENGTH + offset;
+        final int size = buffer.getInt(index + BLOCK_SIZE_OFFSET);
+        final int magic = buffer.getInt(index + BLOCK_MAGIC_OFFSET);
+        if (MAGIC_DATA == magic)
+        {
+            if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)
+            {
+                throw corrupt(position, offset, "data block of " + Integer.toUnsignedString(size) +
+                    " bytes runs past the end of the data area (" + spaceToEnd + " bytes left)");
+            }
+            if (position + blockLength(size) > writePos)
+            {
+                throw corrupt(position, offset, "data block of " + size + " bytes runs past writePos " + writePos);
+            }
+            return size;
+        }
+        if (MAGIC_PADDING == magic)
+        {
+            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || position + spaceToEnd > writePos)
+            {
+                throw corrupt(position, offset, "padding block of " + Integer.toUnsignedString(size) +
+                    " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
+                    writePos);
+            }
+            return -1;
+        }
+        throw corrupt(position, offset, String.format("unknown magic 0x%08X (expected 0x%08X or 0x%08X)",
+            magic, MAGIC_DATA, MAGIC_PADDING));
+    }
+
+    private CorruptQueueException corrupt(final long position, final int offset, final String what)
+    {
+        final StringBuilder bytes = new StringBuilder();
+        for (int i = 0; i < BLOCK_HEADER_LENGTH; i++)
+        {
+            bytes.append(i == 0 ? "" : " ").append(String.format("%02x", buffer.getByte(HEADER_LENGTH + offset + i)));
+        }
+        return new CorruptQueueException(name, position,
+            what + " (data offset " + offset + ", block header bytes " + bytes + ")");
+    }
+
+    private void checkPositions(final long readPos, final long writePos)
+    {
+        if (readPos > writePos || readPos < 0)
+        {
+            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is beyond writePos " + writePos);
+        }
+        if (writePos - readPos > capacity)
+        {
+            throw new CorruptQueueException(name, readPos, "writePos " + writePos + " is " + (writePos - readPos) +
+                " bytes ahead of readPos " + readPos + ", more than the capacity " + capacity);
+        }
+    }
+
+    private void checkMsgLength(final int length)
+    {
+        if (length < 0)
+        {
+            throw new IllegalArgumentException("invalid message length=" + length + " for " + name);
+        }
+        if (length > maxMsgLength)
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds maxMsgLength " +
+                maxMsgLength + " of " + name + " (capacity " + capacity + ")");
+        }
+    }
+
+    private void checkNoClaim()
+    {
+        if (claimIndex >= 0)
+        {
+            throw new IllegalStateException(
+                "a claim of " + claimLength + " bytes at index " + claimIndex + " is pending on " + name +
+                ": commit or abort it first");
+        }
+    }
+
+    private void checkClaimIndex(final int index)
+    {
+        if (index != claimIndex || index < 0)
+        {
+            throw new IllegalArgumentException("index " + index + " is not the pending claim of " + name +
+                (claimIndex < 0 ? " (no claim is pending)" : " (pending claim is at " + claimIndex + ")"));
+        }
+    }
+
+    private void checkTypeId(final int msgTypeId)
+    {
+        if (msgTypeId != MSG_TYPE_ID)
+        {
+            throw new IllegalArgumentException("SimpleIPC v1 blocks carry no message type: msgTypeId must be " +
+                MSG_TYPE_ID + ", was " + msgTypeId + " (" + name + ")");
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public String toString()
+    {
+        return "SimpleIpcRingBuffer{" + name + ", capacity=" + capacity + ", writePos=" + producerPosition() +
+            ", readPos=" + consumerPosition() + '}';
+    }
+}
