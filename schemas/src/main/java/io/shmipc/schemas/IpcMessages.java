@@ -133,7 +133,7 @@ public final class IpcMessages
         final int field = field(message, start, end, table, MESSAGE_REQ_ID, SIZE_OF_LONG);
         if (INVALID == table || INVALID == field)
         {
-            throw notAMessage("req_id", message, start, end, table);
+            throw notAMessage("req_id", start, end, table);
         }
         return ABSENT == field ? 0L : readLong(message, field);
     }
@@ -155,7 +155,7 @@ public final class IpcMessages
         final int field = field(message, start, end, table, MESSAGE_PAYLOAD_TYPE, 1);
         if (INVALID == table || INVALID == field)
         {
-            throw notAMessage("payload_type", message, start, end, table);
+            throw notAMessage("payload_type", start, end, table);
         }
         return ABSENT == field ? Payload.NONE : message.get(field);
     }
@@ -393,7 +393,7 @@ public final class IpcMessages
     }
 
     private static IllegalArgumentException notAMessage(
-        final String field, final ByteBuffer bb, final int start, final int end, final int table)
+        final String field, final int start, final int end, final int table)
     {
         final String where = INVALID == table ? "root table" : "field " + field + " of the root table at " + table;
         return new IllegalArgumentException("not an ipc.Message: " + where + " lies outside bytes [" + start + ", " +
