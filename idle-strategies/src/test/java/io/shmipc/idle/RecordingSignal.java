@@ -7,7 +7,7 @@ import java.util.List;
  * An in-memory {@link NamedSignal} for single-threaded tests of the idle strategies: it counts calls, records their
  * order in a shared log, and has a count like a semaphore.
  */
-final class RecordingSignal implements NamedSignal
+class RecordingSignal implements NamedSignal
 {
     final List<String> log;
     int count;

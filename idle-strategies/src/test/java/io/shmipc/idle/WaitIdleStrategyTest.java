@@ -1,0 +1,213 @@
+package io.shmipc.idle;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WaitIdleStrategyTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(7);
+
+    private final List<String> log = new ArrayList<>();
+    private final RecordingSignal signal = new RecordingSignal(log);
+    private final TestSignals signals = new TestSignals();
+
+    @AfterEach
+    void cleanUp()
+    {
+        signals.close();
+    }
+
+    @Test
+    void spinsThenYieldsThenBlocksOneStepPerCall()
+    {
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(3, 2, 0, 0, TIMEOUT_NS, signal, null);
+        for (int i = 0; i < 5; i++)
+        {
+            strategy.idle(0);
+            assertEquals(List.of(), log, "step " + i + " is a spin or a yield and must not touch the signal");
+        }
+        strategy.idle(0);
+        assertEquals(List.of("await", "drain"), log);
+        assertEquals(TIMEOUT_NS, signal.lastTimeoutNs);
+
+        strategy.idle(0);
+        assertEquals(List.of("await", "drain", "await", "drain"), log, "stays in the block phase");
+    }
+
+    @Test
+    void parksWithDoublingPeriodUntilMaxParkThenBlocks()
+    {
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(0, 0, 1_000, 4_000, TIMEOUT_NS, signal, null);
+        for (int i = 0; i < 3; i++) // parks of 1us, 2us, 4us
+        {
+            strategy.idle();
+            assertEquals(0, signal.awaits, "park " + i);
+        }
+        strategy.idle();
+        assertEquals(1, signal.awaits);
+    }
+
+    @Test
+    void parkPhaseStopsAtMaxParkEvenWhenNotAPowerOfTwoOfMinPark()
+    {
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(0, 0, 1_000, 5_000, TIMEOUT_NS, signal, null);
+        for (int i = 0; i < 4; i++) // 1us, 2us, 4us, 5us
+        {
+            strategy.idle();
+        }
+        assertEquals(0, signal.awaits);
+        strategy.idle();
+        assertEquals(1, signal.awaits);
+    }
+
+    @Test
+    void workResetsToTheSpinPhase()
+    {
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(2, 0, 0, 0, TIMEOUT_NS, signal, null);
+        strategy.idle(0);
+        strategy.idle(0);
+        strategy.idle(0);
+        assertEquals(1, signal.awaits);
+
+        strategy.idle(5);
+        strategy.idle(0);
+        strategy.idle(0);
+        assertEquals(1, signal.awaits, "after work, the two spins come first again");
+        strategy.idle(0);
+        assertEquals(2, signal.awaits);
+
+        strategy.reset();
+        strategy.idle();
+        strategy.idle();
+        assertEquals(2, signal.awaits, "after reset(), the two spins come first again");
+    }
+
+    @Test
+    void guardIsAskedBeforeBlockingAndReleasedAfterDraining()
+    {
+        final RecordingGuard guard = new RecordingGuard(log, true);
+        new WaitIdleStrategy(0, 0, 0, 0, TIMEOUT_NS, signal, guard).idle();
+        assertEquals(List.of("prepareToSleep", "await", "drain", "awake"), log);
+    }
+
+    @Test
+    void guardThatSeesWorkPreventsTheBlock()
+    {
+        final RecordingGuard guard = new RecordingGuard(log, false);
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(0, 0, 0, 0, TIMEOUT_NS, signal, guard);
+        strategy.idle();
+        assertEquals(List.of("prepareToSleep"), log, "no wait, and no awake() for a withdrawn announcement");
+    }
+
+    @Test
+    void guardIsReleasedWhenTheWaitFails()
+    {
+        final RecordingGuard guard = new RecordingGuard(log, true);
+        final NamedSignal failing = new RecordingSignal(log)
+        {
+            public boolean await(final long timeoutNanos)
+            {
+                throw new NamedSignalException("boom", 22);
+            }
+        };
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(0, 0, 0, 0, TIMEOUT_NS, failing, guard);
+        assertThrows(NamedSignalException.class, strategy::idle);
+        assertEquals(List.of("prepareToSleep", "awake"), log);
+    }
+
+    @Test
+    void constructorRejectsBadValuesNamingTheParameter()
+    {
+        assertMessage("maxSpins must be >= 0, got -1", () -> new WaitIdleStrategy(-1, 0, 0, 0, 1, signal, null));
+        assertMessage("maxYields must be >= 0, got -2", () -> new WaitIdleStrategy(0, -2, 0, 0, 1, signal, null));
+        assertMessage("minParkPeriodNs must be within 1..10 (maxParkPeriodNs), got 11",
+            () -> new WaitIdleStrategy(0, 0, 11, 10, 1, signal, null));
+        assertMessage("minParkPeriodNs must be within 1..10 (maxParkPeriodNs), got 0",
+            () -> new WaitIdleStrategy(0, 0, 0, 10, 1, signal, null));
+        assertMessage("maxParkPeriodNs must be >= 0, got -10",
+            () -> new WaitIdleStrategy(0, 0, 0, -10, 1, signal, null));
+        assertMessage("timeoutNs must be >= 1, got 0", () -> new WaitIdleStrategy(0, 0, 0, 0, 0, signal, null));
+        assertMessage("the wait idle strategy needs the NamedSignal of the ring it waits on, got null",
+            () -> new WaitIdleStrategy(0, 0, 0, 0, 1, null, null));
+    }
+
+    @Test
+    void blockPhaseDrainsStaleCountsLeftByAPeerThatPostsOnEveryPublish()
+    {
+        final NamedSignal semaphore = signals.create("stale");
+        for (int i = 0; i < 5_000; i++)
+        {
+            semaphore.post();
+        }
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(
+            0, 0, 0, 0, TimeUnit.SECONDS.toNanos(30), semaphore, SleepGuard.NONE);
+
+        strategy.idle();
+
+        assertEquals(0, semaphore.value(), "one wake-up consumes every stale post");
+    }
+
+    @Test
+    void blockPhaseDoesNotAllocate()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final NamedSignal semaphore = signals.create("alloc");
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(
+            0, 0, 0, 0, TimeUnit.SECONDS.toNanos(30), semaphore, SleepGuard.NONE);
+        for (int i = 0; i < 20_000; i++) // warm up: class loading, JNA binding, JIT
+        {
+            semaphore.post();
+            strategy.idle();
+        }
+
+        final long threadId = Thread.currentThread().getId();
+        final long before = threads.getThreadAllocatedBytes(threadId);
+        for (int i = 0; i < 20_000; i++)
+        {
+            semaphore.post();
+            strategy.idle();
+        }
+        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+
+        assertTrue(allocated < 20_000, "20,000 post + block + drain cycles allocated " + allocated + " bytes");
+    }
+
+    private static void assertMessage(final String expected, final Runnable action)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, action::run);
+        assertEquals(expected, ex.getMessage());
+    }
+
+    private static final class RecordingGuard implements SleepGuard
+    {
+        private final List<String> log;
+        private final boolean allow;
+
+        RecordingGuard(final List<String> log, final boolean allow)
+        {
+            this.log = log;
+            this.allow = allow;
+        }
+
+        public boolean prepareToSleep()
+        {
+            log.add("prepareToSleep");
+            return allow;
+        }
+
+        public void awake()
+        {
+            log.add("awake");
+        }
+    }
+}
