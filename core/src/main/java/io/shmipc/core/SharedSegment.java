@@ -493,7 +493,7 @@ public final class SharedSegment implements AutoCloseable
     private static long checkedLength(final SegmentLayout layout, final long capacity)
     {
         return layout == SegmentLayout.SIMPLE_IPC ?
-            SimpleIpcDescriptor.segmentLength(SimpleIpcDescriptor.checkCapacity(capacity)) :
+            SimpleIpcDescriptor.segmentLength(SimpleIpcDescriptor.checkSegmentCapacity(capacity)) :
             AgronaSegmentDescriptor.segmentLength(AgronaSegmentDescriptor.checkCapacity(capacity));
     }
 

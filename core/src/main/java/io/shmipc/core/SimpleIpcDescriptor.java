@@ -144,7 +144,28 @@ public final class SimpleIpcDescriptor
     }
 
     /**
-     * Check a capacity is one this implementation can map.
+     * Check a capacity for a whole segment: in range, and a multiple of 8 so that the second queue's header, at
+     * {@code 128 + capacity}, is 8-byte aligned and its 64-bit positions can be accessed atomically. (The C++ host
+     * accepts any capacity; with one that is not a multiple of 8 its own atomic accesses to queue 1 are misaligned,
+     * which tears on x86 when a field crosses a cache line and faults on ARM64.)
+     *
+     * @param capacity to check.
+     * @return the capacity as an int.
+     * @throws IllegalArgumentException naming the capacity and the rule it breaks.
+     */
+    public static int checkSegmentCapacity(final long capacity)
+    {
+        final int checked = checkCapacity(capacity);
+        if ((capacity & (ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("capacity " + capacity + " is not a multiple of " + ALIGNMENT +
+                ": the fromGuest queue header at offset " + queueLength(capacity) + " would be misaligned");
+        }
+        return checked;
+    }
+
+    /**
+     * Check a capacity is one a single queue can have: any length in range, not only powers of two.
      *
      * @param capacity to check.
      * @return the capacity as an int.

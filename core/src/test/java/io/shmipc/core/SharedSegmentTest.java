@@ -88,6 +88,12 @@ class SharedSegmentTest
     }
 
     @Test
+    void segmentCapacityMustKeepTheSecondHeaderAligned()
+    {
+        assertMessage(IllegalArgumentException.class, () -> TestSegments.create(file(), 203), "203", "multiple of 8", "331");
+    }
+
+    @Test
     void honoursAGroupMode()
         throws IOException
     {

@@ -1,0 +1,112 @@
+package io.shmipc.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A peer process of a test: a second JVM running a test main class, or a native program. Output goes to a file so a
+ * chatty child never blocks on a full pipe; {@link #close()} kills it if it is still running.
+ */
+final class ChildProcess implements AutoCloseable
+{
+    private final Process process;
+    private final Path output;
+    private final String label;
+
+    private ChildProcess(final List<String> command, final String label)
+    {
+        this.label = label;
+        try
+        {
+            output = Files.createTempFile("shmipc-test-child-", ".log");
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot start " + command, ex);
+        }
+    }
+
+    static ChildProcess java(final Class<?> mainClass, final String... args)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(Arrays.asList(System.getProperty("shmipc.agrona.jvm.args",
+            "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED").split(" ")));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(Arrays.asList(args));
+        return new ChildProcess(command, mainClass.getSimpleName());
+    }
+
+    static ChildProcess exec(final String... command)
+    {
+        return new ChildProcess(Arrays.asList(command), Paths.get(command[0]).getFileName().toString());
+    }
+
+    /**
+     * @return the exit code.
+     * @throws AssertionError if it has not exited within the timeout (it is then killed).
+     */
+    int waitFor(final long timeout, final TimeUnit unit)
+    {
+        try
+        {
+            if (!process.waitFor(timeout, unit))
+            {
+                process.destroyForcibly();
+                throw new AssertionError(label + " did not finish within " + timeout + " " + unit + ": " + output());
+            }
+            return process.exitValue();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + label, ex);
+        }
+    }
+
+    long pid()
+    {
+        return process.pid();
+    }
+
+    String output()
+    {
+        try
+        {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            return "(no output: " + ex + ")";
+        }
+    }
+
+    public void close()
+    {
+        process.destroyForcibly();
+        try
+        {
+            process.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(output);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final IOException ignore)
+        {
+            // the log is in the temp directory; nothing else depends on it
+        }
+    }
+}
