@@ -10,6 +10,7 @@ public class NamedSignalException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 
+    /** {@code errno} or {@code GetLastError()} of the failed call, 0 if none. */
     private final int errorCode;
 
     /**

@@ -11,6 +11,7 @@ public final class SignalNotFoundException extends NamedSignalException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The channel-level name that was not found. */
     private final String signalName;
 
     /**
