@@ -1,5 +1,6 @@
 package io.shmipc.core;
 
+import io.shmipc.idle.SleepGuard;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -68,10 +69,14 @@ abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
  * unknown magic, a block that runs past the data area or past {@code writePos}, or header positions that contradict
  * each other raise a {@link CorruptQueueException}; the blocks before it stay consumed and nothing after it is read.
  * <p>
+ * <b>Waking the consumer.</b> The ring is the consumer's {@link SleepGuard} for a {@code wait} idle strategy:
+ * {@link #prepareToSleep()} and {@link #awake()} keep the reader-state extension field, and a producer asks
+ * {@link #readerNeedsWakeUp()} after publishing to skip the signal syscall while a shmipc reader polls.
+ * <p>
  * <b>Message types.</b> The layout has no type field: the only type id accepted and delivered is
  * {@link #MSG_TYPE_ID}; any other is rejected with {@link IllegalArgumentException}, never dropped.
  */
-public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements RingBuffer
+public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements RingBuffer, SleepGuard
 {
     /** The one message type id this layout carries. */
     public static final int MSG_TYPE_ID = 1;
