@@ -65,7 +65,7 @@ class IdleCpuTest
         final double fraction = cpuFraction("spin-cpu-test", TimeUnit.SECONDS.toNanos(1));
 
         System.out.println("IdleCpuTest: busy-spin reader used " + percent(fraction) + " of a core");
-        assertTrue(fraction > 0.2, "busy-spin reader used only " + percent(fraction) + " of a core: " +
+        assertTrue(fraction > 0.1, "busy-spin reader used only " + percent(fraction) + " of a core: " +
             "the /proc measurement does not see the thread");
     }
 
