@@ -171,7 +171,8 @@ public final class AffinityPlan implements AutoCloseable
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException("channel " + channel + ", role " + role + ": " + ex.getMessage(), ex);
+                throw new IllegalArgumentException(
+                    "channel " + channel + ", role " + role + ": " + ex.getMessage(), ex);
             }
 
             return role(role, parsed);

@@ -286,7 +286,8 @@ public final class CpuTopology
             for (final Path node : nodes)
             {
                 final int nodeId = Integer.parseInt(node.getFileName().toString().substring("node".length()));
-                readCpuList(node.resolve("cpulist"), false).intersect(online).stream().forEach(cpu -> nodeIds[cpu] = nodeId);
+                final CpuSet cpus = readCpuList(node.resolve("cpulist"), false).intersect(online);
+                cpus.stream().forEach(cpu -> nodeIds[cpu] = nodeId);
             }
         }
         catch (final IOException ex)

@@ -141,6 +141,7 @@ final class LinuxAffinity implements NativeAffinity
             }
         }
 
-        throw new IllegalStateException("sched_getaffinity needs a mask of more than " + (CpuSet.MAX_CPU + 1) + " CPUs");
+        throw new IllegalStateException(
+            "sched_getaffinity needs a mask of more than " + (CpuSet.MAX_CPU + 1) + " CPUs");
     }
 }

@@ -30,8 +30,8 @@ final class PinningThreadFactory implements ThreadFactory
     {
         if (plan.isClosed())
         {
-            throw new IllegalStateException(
-                "the affinity plan of channel " + plan.channel() + " is closed; no new " + placement.role() + " thread");
+            throw new IllegalStateException("the affinity plan of channel " + plan.channel() + " is closed; no new " +
+                placement.role() + " thread");
         }
         final int count = threadCount.incrementAndGet();
         final String name = count == 1 ? placement.threadName() : placement.threadName() + "-" + count;

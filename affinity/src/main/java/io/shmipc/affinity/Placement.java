@@ -14,9 +14,10 @@ public final class Placement
      * A started thread as it saw itself right after pinning.
      *
      * @param name     the thread's name when it started to run.
-     * @param threadId its OS thread id (Linux tid, as in {@code top -H} and {@code /proc/<pid>/task}).
+     * @param threadId its OS thread id (Linux tid, as in {@code top -H} and {@code /proc/<pid>/task}); -1 for an
+     *                 unpinned thread on an OS without affinity support.
      * @param cpus     the CPUs the OS lets it run on, read back after pinning; for an unpinned thread, those it
-     *                 inherited.
+     *                 inherited (empty on an OS without affinity support).
      */
     public record StartedThread(String name, long threadId, CpuSet cpus)
     {

@@ -114,8 +114,8 @@ final class PlacementResolver
         final CpuSet notAllowed = cpus.minus(topology.allowed());
         if (!notAllowed.isEmpty())
         {
-            throw fail(role, cpuWord(notAllowed) + (notAllowed.size() == 1 ? " is" : " are") +
-                " online but outside this process's allowed CPUs (narrowed by its cgroup cpuset, container or taskset)");
+            throw fail(role, cpuWord(notAllowed) + (notAllowed.size() == 1 ? " is" : " are") + " online but " +
+                "outside this process's allowed CPUs (narrowed by its cgroup cpuset, container or taskset)");
         }
         final CpuSet shared = cpus.intersect(used);
         if (!shared.isEmpty())

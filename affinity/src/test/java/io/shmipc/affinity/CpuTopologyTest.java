@@ -173,7 +173,8 @@ class CpuTopologyTest
         Files.writeString(cpu.resolve("online"), "0-x\n");
         final IllegalStateException badList =
             assertThrows(IllegalStateException.class, () -> CpuTopology.read(cpu, CpuSet.parse("0-1")));
-        assertTrue(badList.getMessage().startsWith("cannot parse " + cpu.resolve("online") + ": "), badList.getMessage());
+        assertTrue(badList.getMessage().startsWith("cannot parse " + cpu.resolve("online") + ": "),
+            badList.getMessage());
     }
 
     @Test

@@ -76,7 +76,8 @@ class PlacementSpecTest
         "core-of=a b|invalid affinity spec 'core-of=a b': invalid role name 'a b'" })
     void invalidSpecsSayWhatIsWrongAndListTheForms(final String text, final String start)
     {
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> PlacementSpec.parse(text));
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> PlacementSpec.parse(text));
         assertTrue(ex.getMessage().startsWith(start), ex.getMessage());
         assertTrue(ex.getMessage().endsWith(FORMS), ex.getMessage());
     }
@@ -85,7 +86,8 @@ class PlacementSpecTest
     @ValueSource(strings = { "", "  " })
     void blankSpecIsAnErrorNotASilentNone(final String text)
     {
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> PlacementSpec.parse(text));
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> PlacementSpec.parse(text));
         assertEquals("affinity spec is blank (write 'none' to leave the thread unpinned); " + FORMS, ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PlacementSpec.parse(null));
     }
