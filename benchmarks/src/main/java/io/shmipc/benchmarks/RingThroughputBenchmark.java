@@ -1,0 +1,104 @@
+package io.shmipc.benchmarks;
+
+import io.shmipc.core.QueueId;
+import io.shmipc.core.SegmentLayout;
+import io.shmipc.core.SharedSegment;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.openjdk.jmh.annotations.*;
+import org.openjdk.jmh.infra.Blackhole;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Write-then-read throughput of one ring in one thread, over a mapped file in {@code /dev/shm}: our SimpleIPC v1
+ * ring against Agrona's {@code OneToOneRingBuffer} in the same run. Each invocation writes a burst of
+ * {@link #BURST} messages and reads them back with one {@code read}, so the score is per message. Run with
+ * {@code -prof gc} to see the allocation per message (the goal is 0).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@State(Scope.Thread)
+public class RingThroughputBenchmark
+{
+    /** Messages per invocation. */
+    public static final int BURST = 16;
+
+    /** Data capacity of each ring: a power of two so Agrona's ring can have it too. */
+    private static final int CAPACITY = 64 * 1024;
+
+    @Param({"shmipc", "agrona"})
+    public String ring;
+
+    @Param({"32", "256", "1024"})
+    public int messageBytes;
+
+    private Path file;
+    private SharedSegment segment;
+    private RingBuffer ringBuffer;
+    private UnsafeBuffer message;
+    private CountingHandler handler;
+
+    /** A non-capturing handler kept in a field: a lambda capturing a local would allocate per read. */
+    static final class CountingHandler implements MessageHandler
+    {
+        Blackhole blackhole;
+        long bytes;
+
+        public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            bytes += length;
+            blackhole.consume(buffer.getLong(index));
+        }
+    }
+
+    @Setup
+    public void setUp(final Blackhole blackhole)
+    {
+        file = SharedSegment.SHM_DIRECTORY.resolve("shmipc-bench-" + ProcessHandle.current().pid() + "-" + ring);
+        final SegmentLayout layout = "agrona".equals(ring) ? SegmentLayout.AGRONA : SegmentLayout.SIMPLE_IPC;
+        segment = SharedSegment.create(file, CAPACITY, layout, SharedSegment.DEFAULT_PERMISSIONS);
+        ringBuffer = segment.ring(QueueId.TO_GUEST);
+        message = new UnsafeBuffer(new byte[messageBytes]);
+        message.setMemory(0, messageBytes, (byte)7);
+        handler = new CountingHandler();
+        handler.blackhole = blackhole;
+    }
+
+    @TearDown
+    public void tearDown() throws IOException
+    {
+        segment.close();
+        Files.deleteIfExists(file);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public int writeThenRead()
+    {
+        final RingBuffer ringBuffer = this.ringBuffer;
+        final UnsafeBuffer message = this.message;
+        final int length = messageBytes;
+        for (int i = 0; i < BURST; i++)
+        {
+            if (!ringBuffer.write(1, message, 0, length))
+            {
+                throw new IllegalStateException("ring full: the benchmark reads everything it writes");
+            }
+        }
+        int read = 0;
+        while (read < BURST)
+        {
+            read += ringBuffer.read(handler);
+        }
+        return read;
+    }
+}

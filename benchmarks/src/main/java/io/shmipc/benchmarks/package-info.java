@@ -1,2 +1,0 @@
-/** shmipc benchmarks. */
-package io.shmipc.benchmarks;
