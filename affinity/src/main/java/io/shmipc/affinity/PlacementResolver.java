@@ -25,13 +25,12 @@ final class PlacementResolver
     private final Map<String, CpuSet> resolved = new HashMap<>();
     private final LinkedHashSet<String> resolving = new LinkedHashSet<>();
     private CpuTopology topology;
-    private CpuSet used;
 
     /**
      * @param channel          the channel whose roles these are.
      * @param specs            spec by role, in the order roles were declared.
-     * @param topologySupplier read only if a spec needs the machine's CPUs, so plans of {@code none} only work on
-     *                         any OS.
+     * @param topologySupplier read only if a spec needs the machine's CPUs, so that a plan of only {@code none}
+     *                         works on any OS.
      * @param claimed          owner ({@code channel/role}) by CPU of CPUs already claimed by other plans; the
      *                         automatic choices avoid them.
      */
@@ -45,7 +44,6 @@ final class PlacementResolver
         this.specs = specs;
         this.topologySupplier = topologySupplier;
         this.owners = new TreeMap<>(claimed);
-        this.used = CpuSet.of(claimed.keySet().stream().mapToInt(Integer::intValue).toArray());
     }
 
     /**
@@ -98,7 +96,6 @@ final class PlacementResolver
         resolving.remove(role);
         resolved.put(role, cpus);
         cpus.stream().forEach(cpu -> owners.putIfAbsent(cpu, channel + "/" + role));
-        used = used.union(cpus);
         return cpus;
     }
 
@@ -117,7 +114,7 @@ final class PlacementResolver
             throw fail(role, cpuWord(notAllowed) + (notAllowed.size() == 1 ? " is" : " are") + " online but " +
                 "outside this process's allowed CPUs (narrowed by its cgroup cpuset, container or taskset)");
         }
-        final CpuSet shared = cpus.intersect(used);
+        final CpuSet shared = cpus.intersect(used());
         if (!shared.isEmpty())
         {
             LOGGER.log(System.Logger.Level.WARNING, "channel {0} role {1} (affinity ''{2}'') shares CPUs with " +
@@ -141,7 +138,7 @@ final class PlacementResolver
         {
             throw fail(role, "the isolated CPUs " + isolated + " are all outside this process's allowed CPUs");
         }
-        final CpuSet free = usable.minus(used);
+        final CpuSet free = usable.minus(used());
         if (free.isEmpty())
         {
             throw fail(role, "every isolated CPU this process may use is taken: " + owned(usable));
@@ -182,7 +179,7 @@ final class PlacementResolver
                 throw fail(role, "the SMT siblings " + siblings + " of cpu " + peerCpu + " (role " + peer +
                     ") are outside this process's allowed CPUs");
             }
-            final CpuSet free = usable.minus(used);
+            final CpuSet free = usable.minus(used());
             if (free.isEmpty())
             {
                 throw fail(role, "the SMT siblings of cpu " + peerCpu + " (role " + peer + ") are taken: " +
@@ -192,7 +189,7 @@ final class PlacementResolver
         }
 
         final CpuSet otherCores = topology.allowed().minus(peerCore);
-        final CpuSet free = otherCores.minus(used);
+        final CpuSet free = otherCores.minus(used());
         if (free.isEmpty())
         {
             throw fail(role, "no free CPU on another core than cpu " + peerCpu + " (role " + peer + ", core " +
@@ -206,9 +203,14 @@ final class PlacementResolver
             (coreIsFree(cpu) ? 1 : 0)));
     }
 
+    private CpuSet used()
+    {
+        return CpuSet.of(owners.keySet().stream().mapToInt(Integer::intValue).toArray());
+    }
+
     private boolean coreIsFree(final int cpu)
     {
-        return topology.siblingsOf(cpu).intersect(used).isEmpty();
+        return topology.siblingsOf(cpu).intersect(used()).isEmpty();
     }
 
     private static int pick(final CpuSet candidates, final IntUnaryOperator score)
