@@ -1,0 +1,279 @@
+package io.shmipc.tools;
+
+import io.shmipc.core.QueueId;
+import io.shmipc.core.SegmentLayout;
+import io.shmipc.core.SharedSegment;
+import io.shmipc.idle.NamedSignals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything {@code inspect} reports about one channel, gathered without writing to the segment or the semaphores:
+ * the segment is mapped read-only, the semaphores' files are only read. Renders as text or as the documented JSON.
+ *
+ * @param layout   the detected layout.
+ * @param file     path, size, mode and owner of the segment file.
+ * @param queues   toGuest then fromGuest.
+ * @param signals  the {@code NAME_REQ}/{@code NAME_RESP} semaphores; empty when the file is not in /dev/shm.
+ * @param mappedBy processes mapping the segment (scanned before this process mapped it).
+ * @param takenAtMillis wall-clock time of the snapshot, for the heartbeat age.
+ */
+record ChannelReport(
+    SegmentLayout layout,
+    FileInfo file,
+    List<QueueSnapshot> queues,
+    List<SemaphoreFile> signals,
+    List<ProcMaps.Mapper> mappedBy,
+    long takenAtMillis)
+{
+    /**
+     * @param path  the segment file.
+     * @param size  its length in bytes.
+     * @param mode  permission bits in octal, e.g. {@code 0600}.
+     * @param owner owning user.
+     * @param group owning group.
+     */
+    record FileInfo(String path, long size, String mode, String owner, String group)
+    {
+    }
+
+    /**
+     * Inspect a segment file.
+     *
+     * @param file        the segment file.
+     * @param channelName the channel's name, whose semaphores are reported, or null if the file is not a named
+     *                    channel in /dev/shm.
+     * @return the report.
+     * @throws io.shmipc.core.SegmentException (and its subclasses) if the file is missing or not a valid segment.
+     */
+    static ChannelReport inspect(final Path file, final String channelName)
+    {
+        final List<ProcMaps.Mapper> mappers = Files.isRegularFile(file) ? ProcMaps.mappersOf(file) : List.of();
+        try (SharedSegment segment = SharedSegment.open(file, true))
+        {
+            final FileInfo info = fileInfo(file);
+            final List<QueueSnapshot> queues = new ArrayList<>(2);
+            for (final QueueId queue : QueueId.values())
+            {
+                queues.add(QueueSnapshot.take(
+                    segment.layout(), queue, segment.queueBuffer(queue), segment.capacity()));
+            }
+            final List<SemaphoreFile> signals = new ArrayList<>(2);
+            if (null != channelName)
+            {
+                final Path directory = file.toAbsolutePath().getParent();
+                signals.add(SemaphoreFile.read(directory, channelName + NamedSignals.REQUEST_SUFFIX));
+                signals.add(SemaphoreFile.read(directory, channelName + NamedSignals.RESPONSE_SUFFIX));
+            }
+            return new ChannelReport(segment.layout(), info, queues, signals, mappers, System.currentTimeMillis());
+        }
+    }
+
+    /**
+     * @return the first corruption found in a queue, or null if both walked cleanly.
+     */
+    String corruption()
+    {
+        for (final QueueSnapshot queue : queues)
+        {
+            if (null != queue.corruption())
+            {
+                return queue.name() + ": " + queue.corruption();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @return the multi-line text form.
+     */
+    String text()
+    {
+        final StringBuilder out = new StringBuilder(2048);
+        final long capacity = queues.get(0).capacity();
+        line(out, "segment", file.path());
+        line(out, "layout", layout.label() + ", capacity " + capacity + " bytes per queue");
+        line(out, "file", "size " + file.size() + ", mode " + file.mode() + ", owner " + file.owner() + ":" + file.group());
+        for (final QueueSnapshot q : queues)
+        {
+            out.append("queue ").append(q.name()).append(q.stable() ? "" : " (moving: figures from an unsettled read)")
+                .append('\n');
+            line(out, "  capacity", Long.toString(q.capacity()));
+            line(out, "  writePos", Long.toString(q.writePos()));
+            line(out, "  readPos", Long.toString(q.readPos()));
+            line(out, "  usedBytes", q.usedBytes() + String.format(Locale.ROOT, " (%.2f%% full), free %d",
+                q.percentFull(), q.capacity() - q.usedBytes()));
+            line(out, "  pendingMessages", q.pendingMessages() + " (" + q.pendingPayload() + " payload bytes, " +
+                q.paddingBlocks() + " padding)");
+            line(out, "  blockAtReadPos", blockAtReadPos(q));
+            if (layout == SegmentLayout.SIMPLE_IPC)
+            {
+                line(out, "  readerState", q.readerState() + " " + QueueSnapshot.readerStateName(q.readerState()));
+            }
+            line(out, "  consumerHeartbeat", 0 == q.consumerHeartbeat() ? "0 (never set)" :
+                q.consumerHeartbeat() + " (" + (takenAtMillis - q.consumerHeartbeat()) + " ms ago)");
+            if (null != q.corruption())
+            {
+                line(out, "  CORRUPT", q.corruption());
+            }
+        }
+        out.append("signals\n");
+        if (signals.isEmpty())
+        {
+            out.append("  (not a named channel in /dev/shm)\n");
+        }
+        for (final SemaphoreFile s : signals)
+        {
+            line(out, "  " + s.name(), !s.exists() ? "missing (" + s.path() + ")" :
+                s.value() < 0 ? "exists, unreadable (" + s.path() + ")" :
+                "value " + s.value() + ", waiters " + s.waiters() + " (" + s.path() + ")");
+        }
+        out.append("mappedBy\n");
+        if (mappedBy.isEmpty())
+        {
+            out.append("  (no process)\n");
+        }
+        for (final ProcMaps.Mapper m : mappedBy)
+        {
+            out.append(String.format(Locale.ROOT, "  %-8d %s%n", m.pid(), m.command()));
+        }
+        return out.toString();
+    }
+
+    /**
+     * @return the JSON form, one line; field names are documented in docs/cli.md.
+     */
+    String json()
+    {
+        final Json json = new Json().beginObject();
+        json.field("layout", layout.label());
+        json.name("file").beginObject()
+            .field("path", file.path())
+            .field("size", file.size())
+            .field("mode", file.mode())
+            .field("owner", file.owner())
+            .field("group", file.group())
+            .endObject();
+        json.name("queues").beginArray();
+        for (final QueueSnapshot q : queues)
+        {
+            json.beginObject()
+                .field("name", q.name())
+                .field("capacity", q.capacity())
+                .field("writePos", q.writePos())
+                .field("readPos", q.readPos())
+                .field("usedBytes", q.usedBytes())
+                .field("freeBytes", q.capacity() - q.usedBytes())
+                .field("percentFull", Math.round(q.percentFull() * 100) / 100.0)
+                .field("pendingMessages", q.pendingMessages())
+                .field("pendingPayloadBytes", q.pendingPayload())
+                .field("paddingBlocks", q.paddingBlocks());
+            json.name("blockAtReadPos");
+            if (q.headerSize() < 0)
+            {
+                json.nullValue();
+            }
+            else
+            {
+                json.beginObject().field("size", q.headerSize());
+                if (layout == SegmentLayout.SIMPLE_IPC)
+                {
+                    json.field("magic", "0x" + Integer.toHexString(q.headerMagic()))
+                        .field("kind", QueueSnapshot.magicName(q.headerMagic()).toLowerCase(Locale.ROOT));
+                }
+                else
+                {
+                    json.field("msgTypeId", q.headerMagic());
+                }
+                json.endObject();
+            }
+            json.field("readerState", q.readerState())
+                .field("consumerHeartbeat", q.consumerHeartbeat())
+                .field("stable", q.stable())
+                .field("corruption", q.corruption())
+                .endObject();
+        }
+        json.endArray();
+        json.name("signals").beginArray();
+        for (final SemaphoreFile s : signals)
+        {
+            json.beginObject()
+                .field("name", s.name())
+                .field("path", s.path().toString())
+                .field("exists", s.exists());
+            json.name("value");
+            if (s.value() < 0)
+            {
+                json.nullValue();
+            }
+            else
+            {
+                json.value(s.value());
+            }
+            json.name("waiters");
+            if (s.waiters() < 0)
+            {
+                json.nullValue();
+            }
+            else
+            {
+                json.value(s.waiters());
+            }
+            json.endObject();
+        }
+        json.endArray();
+        json.name("mappedBy").beginArray();
+        for (final ProcMaps.Mapper m : mappedBy)
+        {
+            json.beginObject().field("pid", m.pid()).field("command", m.command()).endObject();
+        }
+        json.endArray();
+        return json.endObject().toJson();
+    }
+
+    private String blockAtReadPos(final QueueSnapshot q)
+    {
+        if (q.headerSize() < 0)
+        {
+            return q.usedBytes() == 0 ? "none (queue empty)" : "none (skip of < 8 bytes at the wrap)";
+        }
+        if (layout == SegmentLayout.AGRONA)
+        {
+            return "length " + q.headerSize() + ", msgTypeId " + q.headerMagic();
+        }
+        return "size " + q.headerSize() + ", magic 0x" + Integer.toHexString(q.headerMagic()) + " (" +
+            QueueSnapshot.magicName(q.headerMagic()) + ")";
+    }
+
+    private static void line(final StringBuilder out, final String label, final String value)
+    {
+        out.append(String.format(Locale.ROOT, "%-20s %s%n", label, value));
+    }
+
+    private static FileInfo fileInfo(final Path file)
+    {
+        try
+        {
+            final PosixFileAttributes attributes =
+                Files.readAttributes(file, PosixFileAttributes.class);
+            int mode = 0;
+            for (final PosixFilePermission permission : attributes.permissions())
+            {
+                mode |= 1 << (8 - permission.ordinal());
+            }
+            return new FileInfo(file.toString(), attributes.size(), String.format("0%03o", mode),
+                attributes.owner().getName(), attributes.group().getName());
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return new FileInfo(file.toString(), -1, "?", "?", "?");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.shmipc.tools;
+
+/**
+ * Exit codes of every {@code shmipc} command; documented in {@code --help} and {@code docs/cli.md}.
+ */
+public final class ExitCodes
+{
+    /** Success. */
+    public static final int OK = 0;
+
+    /** A runtime failure: a demo response did not match, the peer died or timed out, an I/O error. */
+    public static final int FAILURE = 1;
+
+    /** Bad command line: unknown option, bad value, invalid channel name. */
+    public static final int USAGE = 2;
+
+    /** The segment does not exist. */
+    public static final int NOT_FOUND = 3;
+
+    /**
+     * The file is not a usable segment: too small, not initialised, a header that contradicts the file size,
+     * random bytes, a directory, no permission.
+     */
+    public static final int INVALID_SEGMENT = 4;
+
+    /** The segment opened, but a queue breaks the layout rules (bad positions or block headers). */
+    public static final int CORRUPT_QUEUE = 5;
+
+    /** Text for the {@code Exit codes:} section of {@code --help}. */
+    static final String[] HELP = {
+        "0:Success.",
+        "1:Runtime failure (demo response mismatch, peer died or timed out, I/O error).",
+        "2:Usage error (unknown option, bad value, invalid channel name).",
+        "3:Segment not found.",
+        "4:Not a valid segment (truncated, not initialised, size mismatch, random bytes, directory, permission).",
+        "5:A queue is corrupt (positions or block headers break the layout rules).",
+    };
+
+    private ExitCodes()
+    {
+    }
+}

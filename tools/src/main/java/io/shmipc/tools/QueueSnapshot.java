@@ -1,0 +1,261 @@
+package io.shmipc.tools;
+
+import io.shmipc.core.QueueId;
+import io.shmipc.core.SegmentLayout;
+import io.shmipc.core.SimpleIpcDescriptor;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The state of one queue read from its memory without writing to it: positions, fill, the pending blocks counted
+ * by walking them from {@code readPos} to {@code writePos}, the block header at {@code readPos} and the extension
+ * fields.
+ * <p>
+ * A live queue moves while it is read. {@link #take} reads {@code readPos}, then {@code writePos} (acquire), walks
+ * the blocks, and reads {@code readPos} again; if the consumer moved, the producer may have reused the bytes just
+ * walked, so it retries, up to {@value #ATTEMPTS} times, and reports {@link #stable()} false if it never got a
+ * quiet moment. Corruption found during an unstable walk is not reported, since it may be a reused block.
+ *
+ * @param name              {@code toGuest} or {@code fromGuest}.
+ * @param capacity          data area bytes.
+ * @param writePos          producer position.
+ * @param readPos           consumer position.
+ * @param pendingMessages   data blocks between the positions (up to the first corrupt block).
+ * @param pendingPayload    payload bytes of those blocks.
+ * @param paddingBlocks     padding blocks and skips between the positions.
+ * @param headerSize        {@code size} field of the block at readPos, or -1 if the queue is empty or a skip.
+ * @param headerMagic       {@code magic} field of the block at readPos (0 when headerSize is -1).
+ * @param readerState       extension field at offset 80 (SimpleIPC v1), 0 otherwise.
+ * @param consumerHeartbeat extension field at offset 88 (SimpleIPC v1) or Agrona's heartbeat.
+ * @param corruption        why the walk stopped early, or null.
+ * @param stable            whether the positions held still during the walk.
+ */
+record QueueSnapshot(
+    String name,
+    long capacity,
+    long writePos,
+    long readPos,
+    long pendingMessages,
+    long pendingPayload,
+    long paddingBlocks,
+    long headerSize,
+    int headerMagic,
+    int readerState,
+    long consumerHeartbeat,
+    String corruption,
+    boolean stable)
+{
+    static final int ATTEMPTS = 20;
+
+    /** Bytes between the positions, as the header says (may be negative or above capacity when corrupt). */
+    long usedBytes()
+    {
+        return writePos - readPos;
+    }
+
+    double percentFull()
+    {
+        return capacity <= 0 ? 0.0 : 100.0 * usedBytes() / capacity;
+    }
+
+    static String readerStateName(final int state)
+    {
+        switch (state)
+        {
+            case SimpleIpcDescriptor.READER_STATE_UNKNOWN: return "unknown (C++/Go reader, or none)";
+            case SimpleIpcDescriptor.READER_STATE_AWAKE: return "awake";
+            case SimpleIpcDescriptor.READER_STATE_SLEEPING: return "sleeping";
+            default: return "invalid";
+        }
+    }
+
+    static String magicName(final int magic)
+    {
+        switch (magic)
+        {
+            case SimpleIpcDescriptor.MAGIC_DATA: return "data";
+            case SimpleIpcDescriptor.MAGIC_PADDING: return "padding";
+            default: return "UNKNOWN";
+        }
+    }
+
+    /**
+     * Snapshot one queue.
+     *
+     * @param layout   the segment's layout.
+     * @param queue    which queue.
+     * @param buffer   the queue's memory as {@code SharedSegment.queueBuffer} returns it; only read.
+     * @param capacity the segment's capacity.
+     * @return the snapshot.
+     */
+    static QueueSnapshot take(final SegmentLayout layout, final QueueId queue, final AtomicBuffer buffer, final int capacity)
+    {
+        QueueSnapshot last = null;
+        for (int i = 0; i < ATTEMPTS; i++)
+        {
+            last = layout == SegmentLayout.SIMPLE_IPC ?
+                walkSimpleIpc(queue.label(), buffer, capacity) : walkAgrona(queue.label(), buffer, capacity);
+            if (last.stable)
+            {
+                return last;
+            }
+            Thread.onSpinWait();
+        }
+        return null == last.corruption ? last : new QueueSnapshot(last.name, last.capacity, last.writePos,
+            last.readPos, last.pendingMessages, last.pendingPayload, last.paddingBlocks, last.headerSize,
+            last.headerMagic, last.readerState, last.consumerHeartbeat, null, false);
+    }
+
+    private static QueueSnapshot walkSimpleIpc(final String name, final AtomicBuffer buffer, final int capacity)
+    {
+        final int base = SimpleIpcDescriptor.HEADER_LENGTH;
+        final long readPos = buffer.getLongVolatile(SimpleIpcDescriptor.READ_POS_OFFSET);
+        final long writePos = buffer.getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET);
+        final int readerState = buffer.getIntVolatile(SimpleIpcDescriptor.READER_STATE_OFFSET);
+        final long heartbeat = buffer.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET);
+
+        long headerSize = -1;
+        int headerMagic = 0;
+        long messages = 0;
+        long payload = 0;
+        long padding = 0;
+        String corruption = null;
+        if (readPos < 0 || writePos < 0 || readPos > writePos)
+        {
+            corruption = "readPos " + readPos + " is beyond writePos " + writePos;
+        }
+        else if (writePos - readPos > capacity)
+        {
+            corruption = "writePos " + writePos + " - readPos " + readPos + " = " + (writePos - readPos) +
+                " exceeds the capacity " + capacity;
+        }
+        else
+        {
+            long pos = readPos;
+            while (pos < writePos)
+            {
+                final int offset = (int)(pos % capacity);
+                final int spaceToEnd = capacity - offset;
+                if (spaceToEnd < SimpleIpcDescriptor.BLOCK_HEADER_LENGTH)
+                {
+                    padding++;
+                    pos += spaceToEnd;
+                    continue;
+                }
+                final long size = Integer.toUnsignedLong(buffer.getInt(base + offset));
+                final int magic = buffer.getInt(base + offset + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET);
+                if (pos == readPos)
+                {
+                    headerSize = size;
+                    headerMagic = magic;
+                }
+                if (SimpleIpcDescriptor.MAGIC_PADDING == magic)
+                {
+                    if (size + SimpleIpcDescriptor.BLOCK_HEADER_LENGTH != spaceToEnd)
+                    {
+                        corruption = blockError(pos, offset, size, magic,
+                            "padding block of size " + size + " does not end at the end of the data area");
+                        break;
+                    }
+                    padding++;
+                    pos += spaceToEnd;
+                }
+                else if (SimpleIpcDescriptor.MAGIC_DATA == magic)
+                {
+                    final long block = ((size + 7) & ~7L) + SimpleIpcDescriptor.BLOCK_HEADER_LENGTH;
+                    if (block > spaceToEnd)
+                    {
+                        corruption = blockError(pos, offset, size, magic, "block runs past the end of the data area");
+                        break;
+                    }
+                    if (pos + block > writePos)
+                    {
+                        corruption = blockError(pos, offset, size, magic, "block runs past writePos " + writePos);
+                        break;
+                    }
+                    messages++;
+                    payload += size;
+                    pos += block;
+                }
+                else
+                {
+                    corruption = blockError(pos, offset, size, magic, "unknown magic");
+                    break;
+                }
+            }
+        }
+        final boolean stable = readPos == buffer.getLongVolatile(SimpleIpcDescriptor.READ_POS_OFFSET);
+        return new QueueSnapshot(name, capacity, writePos, readPos, messages, payload, padding, headerSize,
+            headerMagic, readerState, heartbeat, corruption, stable);
+    }
+
+    private static String blockError(final long pos, final int offset, final long size, final int magic, final String what)
+    {
+        return what + " at position " + pos + " (data offset " + offset + "): size=" + size +
+            " magic=0x" + Integer.toHexString(magic);
+    }
+
+    /**
+     * Agrona {@code OneToOneRingBuffer}: positions in the trailer, records of {@code length, typeId} headers with
+     * padding type -1; a record whose length is not yet positive is a claim still being written.
+     */
+    private static QueueSnapshot walkAgrona(final String name, final AtomicBuffer buffer, final int capacity)
+    {
+        final long readPos = buffer.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
+        final long writePos = buffer.getLongVolatile(capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET);
+        final long heartbeat = buffer.getLongVolatile(capacity + RingBufferDescriptor.CONSUMER_HEARTBEAT_OFFSET);
+        final int mask = capacity - 1;
+        long headerSize = -1;
+        int headerMagic = 0;
+        long messages = 0;
+        long payload = 0;
+        long padding = 0;
+        String corruption = null;
+        if (readPos < 0 || readPos > writePos || writePos - readPos > capacity)
+        {
+            corruption = "head " + readPos + " and tail " + writePos + " contradict each other (capacity " +
+                capacity + ")";
+        }
+        else
+        {
+            long pos = readPos;
+            while (pos < writePos)
+            {
+                final int index = (int)pos & mask;
+                final int length = buffer.getIntVolatile(RecordDescriptor.lengthOffset(index));
+                final int type = buffer.getInt(RecordDescriptor.typeOffset(index));
+                if (pos == readPos)
+                {
+                    headerSize = length;
+                    headerMagic = type;
+                }
+                if (length <= 0)
+                {
+                    break; // claimed, not yet committed
+                }
+                final int aligned = (length + RecordDescriptor.ALIGNMENT - 1) & ~(RecordDescriptor.ALIGNMENT - 1);
+                if (aligned > capacity - index || pos + aligned > writePos)
+                {
+                    corruption = "record of length " + length + " at position " + pos + " runs past " +
+                        (aligned > capacity - index ? "the end of the ring" : "the tail " + writePos);
+                    break;
+                }
+                if (RingBuffer.PADDING_MSG_TYPE_ID == type)
+                {
+                    padding++;
+                }
+                else
+                {
+                    messages++;
+                    payload += length - RecordDescriptor.HEADER_LENGTH;
+                }
+                pos += aligned;
+            }
+        }
+        final boolean stable = readPos == buffer.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
+        return new QueueSnapshot(name, capacity, writePos, readPos, messages, payload, padding, headerSize,
+            headerMagic, 0, heartbeat, corruption, stable);
+    }
+}
