@@ -20,7 +20,7 @@ import java.io.PrintWriter;
     description = "Tools for shmipc shared-memory channels (SimpleIPC v1 compatible).",
     mixinStandardHelpOptions = true,
     version = "shmipc tools 0.1.0-SNAPSHOT",
-    subcommands = {InspectCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {InspectCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:Success.",
