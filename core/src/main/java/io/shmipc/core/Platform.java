@@ -4,7 +4,10 @@ import java.util.Locale;
 
 final class Platform
 {
-    static final boolean IS_WINDOWS = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    private static final String OS = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+
+    static final boolean IS_WINDOWS = OS.startsWith("windows");
+    static final boolean IS_LINUX = OS.startsWith("linux");
 
     private Platform()
     {

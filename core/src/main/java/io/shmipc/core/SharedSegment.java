@@ -119,6 +119,81 @@ public final class SharedSegment implements AutoCloseable
     }
 
     /**
+     * Size an existing segment file for {@code capacity}, map it read-write and initialise both queue headers, for
+     * a host taking over a file it created empty or that a dead run left behind. The file is resized only when its
+     * size differs, since shrinking a file that another process still maps makes that process fault.
+     * <p>
+     * Only a host that holds the segment's lock may call this: it resets the queues under any peer.
+     *
+     * @param file        an existing file.
+     * @param capacity    of each queue's data area.
+     * @param layout      ring format.
+     * @param permissions mode to give the file (applied when this process owns it).
+     * @return the initialised segment.
+     * @throws SegmentException if the file cannot be opened, resized or mapped.
+     */
+    static SharedSegment initialiseFile(
+        final Path file, final int capacity, final SegmentLayout layout, final Set<PosixFilePermission> permissions)
+    {
+        final long length = checkedLength(layout, capacity);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            try
+            {
+                Files.setPosixFilePermissions(file, permissions);
+            }
+            catch (final IOException ex)
+            {
+                throw new SegmentException(file.toString(), "cannot set mode " +
+                    PosixFilePermissions.toString(permissions) + " (is it owned by another user?): " + ex, ex);
+            }
+            final long size = channel.size();
+            if (size > length)
+            {
+                channel.truncate(length);
+            }
+            else if (size < length)
+            {
+                channel.write(ByteBuffer.wrap(new byte[1]), length - 1);
+            }
+            final SharedSegment segment = map(file, channel, length, layout, capacity, false);
+            segment.initialise();
+            return segment;
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new SegmentNotFoundException(file.toString(), "removed while the host was starting");
+        }
+        catch (final IOException ex)
+        {
+            throw new SegmentException(file.toString(), "cannot initialise: " + ex, ex);
+        }
+    }
+
+    /**
+     * Create an empty file with the given mode if none exists.
+     *
+     * @return true if this call created it.
+     */
+    static boolean createEmptyFile(final Path file, final Set<PosixFilePermission> permissions)
+    {
+        try
+        {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(permissions));
+            Files.setPosixFilePermissions(file, permissions);
+            return true;
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            return false;
+        }
+        catch (final IOException ex)
+        {
+            throw new SegmentException(file.toString(), "cannot create: " + ex, ex);
+        }
+    }
+
+    /**
      * Create a channel's segment by name: {@code /dev/shm/NAME} on Linux, {@code Local\NAME} on Windows.
      *
      * @param channelName the channel's name.

@@ -75,6 +75,59 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
+    /**
+     * Wait until the child has printed {@code text}.
+     *
+     * @throws AssertionError if it exits first or the timeout passes, with its output.
+     */
+    void awaitOutput(final String text, final long timeout, final TimeUnit unit)
+    {
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (!output().contains(text))
+        {
+            if (!process.isAlive())
+            {
+                throw new AssertionError(label + " exited (" + process.exitValue() + ") before printing '" + text +
+                    "': " + output());
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError(label + " did not print '" + text + "' within " + timeout + " " + unit +
+                    ": " + output());
+            }
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ex);
+            }
+        }
+    }
+
+    /**
+     * Kill with SIGKILL, as {@code kill -9} does, and wait for the exit.
+     */
+    void kill9()
+    {
+        process.destroyForcibly();
+        try
+        {
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
     long pid()
     {
         return process.pid();

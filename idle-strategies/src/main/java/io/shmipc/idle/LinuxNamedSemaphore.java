@@ -77,7 +77,35 @@ public final class LinuxNamedSemaphore implements NamedSignal
                 "sem_open(\"" + osName + "\", O_CREAT, 0" + Integer.toOctalString(mode) + ", 0) failed: " +
                 LibC.errnoText(errno), errno);
         }
+        applyMode(name, mode);
         return new LinuxNamedSemaphore(name, osName, sem);
+    }
+
+    /**
+     * glibc keeps a named semaphore in {@code /dev/shm/sem.NAME} and {@code sem_open} masks its mode with the
+     * umask, which would turn a requested 0660 into 0640: set the bits exactly, as for the segment file. A
+     * semaphore that another user owns keeps its mode.
+     */
+    private static void applyMode(final String name, final int mode)
+    {
+        final java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions =
+            java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+        final java.nio.file.attribute.PosixFilePermission[] all = java.nio.file.attribute.PosixFilePermission.values();
+        for (int i = 0; i < all.length; i++)
+        {
+            if ((mode & (1 << (8 - i))) != 0)
+            {
+                permissions.add(all[i]);
+            }
+        }
+        try
+        {
+            java.nio.file.Files.setPosixFilePermissions(java.nio.file.Paths.get("/dev/shm/sem." + name), permissions);
+        }
+        catch (final java.io.IOException | UnsupportedOperationException ignore)
+        {
+            // not ours to change (another user's semaphore), or not kept under /dev/shm: leave it as it is
+        }
     }
 
     /**

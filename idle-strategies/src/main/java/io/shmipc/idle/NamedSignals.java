@@ -101,8 +101,8 @@ public final class NamedSignals
      * which may be many: spec section 8).
      *
      * @param name channel-level name, see {@link #validateName(String)}.
-     * @param mode Linux permission bits, masked by the umask, e.g. {@code 0600} or {@link #SPEC_MODE}; ignored
-     *             on Windows.
+     * @param mode Linux permission bits, e.g. {@code 0600} or {@link #SPEC_MODE}, applied exactly (not masked
+     *             by the umask) when this process may change them; ignored on Windows.
      * @return the open signal; the caller closes it.
      * @throws IllegalArgumentException if the name or mode (outside {@code 0..0777}) is invalid.
      * @throws NamedSignalException     if the OS refuses, with its error text.

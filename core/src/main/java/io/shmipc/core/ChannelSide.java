@@ -1,0 +1,206 @@
+package io.shmipc.core;
+
+import io.shmipc.affinity.AffinityPlan;
+import io.shmipc.affinity.Placement;
+import io.shmipc.idle.NamedSignal;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What a host and a guest share: the two rings of the segment, the two signals, the writer (a batching writer
+ * thread or the caller), the reader thread and the affinity plan of both threads. Package-private: users see
+ * {@link IpcHost} and {@link IpcGuest}.
+ */
+final class ChannelSide implements AutoCloseable
+{
+    private final ChannelConfig config;
+    private final SharedSegment segment;
+    private final SimpleIpcRingBuffer out;
+    private final SimpleIpcRingBuffer in;
+    private final NamedSignal outSignal;
+    private final AffinityPlan plan;
+    private final BatchingWriter writer;
+    private final ChannelReader reader;
+    private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
+    private Thread callerThread;
+
+    /**
+     * @param outSignal posted after publishing to {@code out}.
+     * @param inSignal  the signal the reader blocks on.
+     */
+    ChannelSide(
+        final ChannelConfig config,
+        final SharedSegment segment,
+        final QueueId outQueue,
+        final NamedSignal outSignal,
+        final NamedSignal inSignal,
+        final MessageHandler handler,
+        final BooleanSupplier keepRunning)
+    {
+        this.config = config;
+        this.segment = segment;
+        this.out = segment.simpleIpcRing(outQueue);
+        this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST);
+        this.outSignal = outSignal;
+        this.plan = AffinityPlan.builder(config.name())
+            .role(ChannelConfig.WRITER_ROLE, config.writerAffinity())
+            .role(ChannelConfig.READER_ROLE, config.readerAffinity())
+            .resolve();
+        BatchingWriter writer = null;
+        try
+        {
+            if (config.writeMode() == WriteMode.WRITER_THREAD)
+            {
+                writer = new BatchingWriter(config.name(), out, outSignal, config.handoffCapacity(),
+                    config.writerIdle(), plan.threadFactory(ChannelConfig.WRITER_ROLE));
+            }
+            this.writer = writer;
+            this.reader = new ChannelReader(in, handler, inSignal, config.readerIdle(),
+                plan.threadFactory(ChannelConfig.READER_ROLE), keepRunning);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (writer != null)
+            {
+                writer.close();
+            }
+            plan.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Send one message, waiting up to {@code timeoutNs} for room (in the handoff queue or, in caller mode, in the
+     * shared queue).
+     *
+     * @return true if sent, false if there was no room in time or the side is closing.
+     * @throws IllegalArgumentException if longer than the queue's maxMsgLength.
+     * @throws IllegalStateException    in caller mode, when called from a second thread.
+     */
+    boolean send(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
+    {
+        if (writer != null)
+        {
+            if (writer.offer(buffer, offset, length))
+            {
+                return true;
+            }
+            final long deadline = System.nanoTime() + timeoutNs;
+            while (writer.isRunning() && System.nanoTime() - deadline < 0)
+            {
+                LockSupport.parkNanos(1000);
+                if (writer.offer(buffer, offset, length))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return writeAsCaller(buffer, offset, length, timeoutNs);
+    }
+
+    boolean send(final ByteBuffer message, final long timeoutNs)
+    {
+        final UnsafeBuffer view = views.get();
+        view.wrap(message, message.position(), message.remaining());
+        return send(view, 0, message.remaining(), timeoutNs);
+    }
+
+    private synchronized boolean writeAsCaller(
+        final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
+    {
+        final Thread current = Thread.currentThread();
+        if (callerThread == null)
+        {
+            callerThread = current;
+        }
+        else if (callerThread != current)
+        {
+            throw new IllegalStateException("write mode CALLER of channel " + config.name() + " is for one sending " +
+                "thread: " + callerThread.getName() + " sends, " + current.getName() + " tried too");
+        }
+        final long deadline = System.nanoTime() + timeoutNs;
+        while (!out.write(SimpleIpcRingBuffer.MSG_TYPE_ID, buffer, offset, length))
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        if (out.readerNeedsWakeUp())
+        {
+            outSignal.post();
+        }
+        return true;
+    }
+
+    SharedSegment segment()
+    {
+        return segment;
+    }
+
+    /**
+     * @return the consumer heartbeat the peer keeps on the queue this side writes (epoch ms), 0 if it keeps none.
+     */
+    long peerHeartbeat()
+    {
+        return out.consumerHeartbeatTime();
+    }
+
+    /**
+     * @return true if the peer's heartbeat is fresh; false if it is stale or the peer keeps none (C++/Go).
+     */
+    boolean peerAlive()
+    {
+        final long heartbeat = peerHeartbeat();
+        return heartbeat != 0 && System.currentTimeMillis() - heartbeat <= config.peerTimeout().toMillis();
+    }
+
+    List<Placement> placements()
+    {
+        return plan.placements();
+    }
+
+    boolean isRunning()
+    {
+        return reader.isRunning() && (writer == null || writer.isRunning());
+    }
+
+    Throwable failure()
+    {
+        final Throwable readerFailure = reader.failure();
+        return readerFailure != null ? readerFailure : writer != null ? writer.failure() : null;
+    }
+
+    boolean awaitReaderTermination(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return reader.awaitTermination(unit.toMillis(timeout));
+    }
+
+    /**
+     * Stop the writer (after it has written what it can) and the reader, release the CPUs. Does not unmap.
+     */
+    public void close()
+    {
+        try
+        {
+            if (writer != null)
+            {
+                writer.close();
+            }
+        }
+        finally
+        {
+            reader.close();
+            plan.close();
+        }
+    }
+}

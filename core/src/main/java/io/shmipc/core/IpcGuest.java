@@ -1,0 +1,241 @@
+package io.shmipc.core;
+
+import io.shmipc.affinity.Placement;
+import io.shmipc.idle.NamedSignal;
+import io.shmipc.idle.NamedSignals;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The guest side of a channel: it opens a channel a host created, reads requests from queue 0 ({@code toGuest},
+ * waiting on {@code NAME_REQ}) and writes responses to queue 1 ({@code fromGuest}, posting {@code NAME_RESP}),
+ * byte-compatible with the Go guest, so the C++ host or an {@link IpcHost} can call it.
+ * <p>
+ * <b>Start-up</b> waits, up to {@link ChannelConfig#openTimeout()}, for the segment file, its size, a non-zero
+ * capacity and both semaphores, as the Go guest does. Attaching writes nothing to the queues.
+ * <p>
+ * <b>Requests</b> are handed to the {@link RequestHandler} on the reader thread, one at a time, in order; the
+ * handler answers with {@link #respond} (from that thread or any other, later).
+ * <p>
+ * <b>A vanished host</b> stops the guest within {@link ChannelConfig#peerTimeout()} (a shmipc host keeps a
+ * heartbeat in the header of the queue it reads) or within about 100 ms of its segment file being removed;
+ * {@link #awaitStop} then returns and {@link #stopReason()} says why. Call {@link #close()} in any case.
+ */
+public final class IpcGuest implements AutoCloseable
+{
+    /**
+     * Receives each request on the guest's reader thread.
+     */
+    @FunctionalInterface
+    public interface RequestHandler
+    {
+        /**
+         * @param buffer the mapped queue; the request is valid only until this method returns.
+         * @param index  where the request starts in {@code buffer}.
+         * @param length of the request.
+         * @param guest  to {@link IpcGuest#respond} with.
+         */
+        void onRequest(DirectBuffer buffer, int index, int length, IpcGuest guest);
+    }
+
+    private final ChannelConfig config;
+    private final Path file;
+    private final RequestHandler handler;
+    private final NamedSignal requestSignal;
+    private final NamedSignal responseSignal;
+    private final SharedSegment segment;
+    private final ChannelSide side;
+    private final long sendTimeoutNs;
+    private volatile String stopReason;
+    private volatile boolean closed;
+
+    private IpcGuest(final ChannelConfig config, final RequestHandler handler)
+    {
+        this.config = config;
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.file = SharedSegment.shmPath(config.name());
+        this.sendTimeoutNs = config.callTimeout().toNanos();
+        final long deadline = System.nanoTime() + config.openTimeout().toNanos();
+        NamedSignal request = null;
+        NamedSignal response = null;
+        SharedSegment segment = null;
+        try
+        {
+            segment = SharedSegment.open(file, false, config.openTimeout());
+            if (segment.layout() != SegmentLayout.SIMPLE_IPC)
+            {
+                throw new SegmentException(file.toString(), "holds the " + segment.layout().label() +
+                    " layout; channels speak " + SegmentLayout.SIMPLE_IPC.label());
+            }
+            request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
+            response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
+            this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request, this::onRequest,
+                this::hostAlive);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (segment != null)
+            {
+                segment.close();
+            }
+            if (request != null)
+            {
+                request.close();
+            }
+            if (response != null)
+            {
+                response.close();
+            }
+            throw ex;
+        }
+        this.requestSignal = request;
+        this.responseSignal = response;
+        this.segment = segment;
+    }
+
+    /**
+     * Open the channel (waiting for its host) and start serving requests.
+     *
+     * @param config  the channel's configuration (its name, timeouts, idle strategies, affinity).
+     * @param handler answers requests.
+     * @return the running guest.
+     * @throws SegmentException                         if the segment did not appear or is invalid.
+     * @throws io.shmipc.idle.SignalNotFoundException if a semaphore did not appear in time.
+     */
+    public static IpcGuest start(final ChannelConfig config, final RequestHandler handler)
+    {
+        return new IpcGuest(config, handler);
+    }
+
+    private static Duration remaining(final long deadline)
+    {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private void onRequest(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        handler.onRequest(buffer, index, length, this);
+    }
+
+    /**
+     * Write a response, waiting up to the call timeout for room. Thread safe (in {@link WriteMode#CALLER} mode,
+     * call it from one thread only: the reader thread, in the handler, gives a response with no thread hop).
+     *
+     * @return false if there was no room in time (the host is not reading).
+     * @throws IllegalArgumentException if longer than the queue's maxMsgLength.
+     */
+    public boolean respond(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return side.send(buffer, offset, length, sendTimeoutNs);
+    }
+
+    /**
+     * As {@link #respond(DirectBuffer, int, int)} for the remaining bytes of a buffer (e.g. a finished
+     * FlatBuffers builder's {@code dataBuffer()}).
+     *
+     * @return false if there was no room in time.
+     */
+    public boolean respond(final ByteBuffer message)
+    {
+        return side.send(message, sendTimeoutNs);
+    }
+
+    private boolean hostAlive()
+    {
+        if (closed)
+        {
+            return false;
+        }
+        if (!Files.exists(file))
+        {
+            stopReason = "the host removed the segment " + file;
+            return false;
+        }
+        final long heartbeat = side.peerHeartbeat();
+        if (heartbeat != 0 && System.currentTimeMillis() - heartbeat > config.peerTimeout().toMillis())
+        {
+            stopReason = "the host's heartbeat stopped " + (System.currentTimeMillis() - heartbeat) + " ms ago";
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Wait until the guest stops: its host vanished, its reader failed, or it was closed.
+     *
+     * @return true if it stopped within the timeout.
+     */
+    public boolean awaitStop(final Duration timeout) throws InterruptedException
+    {
+        return side.awaitReaderTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @return why the guest stopped by itself, or null while it runs or after {@link #close()}.
+     */
+    public String stopReason()
+    {
+        final Throwable failure = side.failure();
+        return failure != null ? "the reader failed: " + failure : stopReason;
+    }
+
+    /** @return true while the reader (and writer) threads serve requests. */
+    public boolean isRunning()
+    {
+        return !closed && side.isRunning();
+    }
+
+    /** @return true if the host's reader heartbeat is fresh (a C++ host keeps none: false). */
+    public boolean hostHeartbeatFresh()
+    {
+        return side.peerAlive();
+    }
+
+    /** @return the mapped segment, for inspection. */
+    public SharedSegment segment()
+    {
+        return segment;
+    }
+
+    /** @return where the writer and reader threads run. */
+    public List<Placement> placements()
+    {
+        return side.placements();
+    }
+
+    /**
+     * Stop the threads, unmap, close the semaphores. The guest never removes the channel's files. Idempotent.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            side.close();
+        }
+        finally
+        {
+            segment.close();
+            requestSignal.close();
+            responseSignal.close();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "IpcGuest{" + config.name() + (stopReason != null ? ", stopped: " + stopReason : "") + '}';
+    }
+}

@@ -1,0 +1,422 @@
+package io.shmipc.core;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import io.shmipc.affinity.Placement;
+import io.shmipc.idle.NamedSignal;
+import io.shmipc.idle.NamedSignals;
+import io.shmipc.schemas.IpcMessages;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The host side of a channel: it creates the channel, sends requests to the guest on queue 0 ({@code toGuest},
+ * posting {@code NAME_REQ}) and reads responses from queue 1 ({@code fromGuest}, waiting on {@code NAME_RESP}),
+ * byte-compatible with the C++ host, so a Go guest or an {@link IpcGuest} can answer.
+ * <p>
+ * <b>Start-up</b>, in the original's order: create both semaphores (draining counts a previous run left), create
+ * the segment file, take its lock, size it and initialise both queue headers. A segment left by a dead run is
+ * re-initialised in place, so its stale requests are never delivered; a segment whose lock a live shmipc host holds
+ * is refused with {@link SegmentException}. New files and semaphores get the configured mode (0600 by default).
+ * <p>
+ * <b>Calls.</b> With {@link #start(ChannelConfig)} every message is a FlatBuffers {@code ipc.Message}: the host
+ * gives each request a new {@code req_id} (1, 2, 3, ...), and completes the call whose id the response carries.
+ * A call not answered within its timeout fails with {@link TimeoutException} and its slot is freed. Responses whose
+ * id is unknown, or belongs to a call that already timed out, are counted ({@link #unknownResponses()},
+ * {@link #expiredResponses()}), never silently dropped. With {@link #start(ChannelConfig, MessageHandler)} the
+ * channel carries raw bytes: {@link #send} writes them and every response goes to the handler, on the reader thread.
+ * <p>
+ * <b>Threads.</b> {@link #callAsync}, {@link #call} and {@link #send} are thread safe (in {@link WriteMode#CALLER}
+ * mode, only one thread may send). A guest that dies makes calls time out; the host keeps running.
+ */
+public final class IpcHost implements AutoCloseable
+{
+    /**
+     * Encodes one request into a builder the host lends the calling thread.
+     */
+    @FunctionalInterface
+    public interface RequestEncoder
+    {
+        /**
+         * @param builder a cleared builder of the calling thread, reused across calls.
+         * @param reqId   the id the request must carry as {@code Message.req_id}.
+         * @return the finished message, e.g. {@code builder.dataBuffer()} after {@code finish}.
+         */
+        ByteBuffer encode(FlatBufferBuilder builder, long reqId);
+    }
+
+    private static final ThreadLocal<FlatBufferBuilder> BUILDERS = ThreadLocal.withInitial(() -> new FlatBufferBuilder(256));
+
+    private final ChannelConfig config;
+    private final Path file;
+    private final NamedSignal requestSignal;
+    private final NamedSignal responseSignal;
+    private final SegmentLock lock;
+    private final SharedSegment segment;
+    private final ChannelSide side;
+    private final MessageHandler rawHandler;
+    private final Map<Long, CompletableFuture<ByteBuffer>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextReqId = new AtomicLong(1);
+    private final AtomicLong unknownResponses = new AtomicLong();
+    private final AtomicLong expiredResponses = new AtomicLong();
+    private final AtomicLong malformedResponses = new AtomicLong();
+    private volatile boolean closed;
+
+    private IpcHost(final ChannelConfig config, final MessageHandler rawHandler)
+    {
+        this.config = config;
+        this.rawHandler = rawHandler;
+        this.file = SharedSegment.shmPath(config.name());
+        final String requestName = NamedSignals.requestSignalName(config.name());
+        final String responseName = NamedSignals.responseSignalName(config.name());
+
+        NamedSignal request = null;
+        NamedSignal response = null;
+        SegmentLock lock = null;
+        SharedSegment segment = null;
+        boolean ours = false;
+        try
+        {
+            request = NamedSignals.create(requestName, config.mode());
+            response = NamedSignals.create(responseName, config.mode());
+            SharedSegment.createEmptyFile(file, config.permissions());
+            lock = SegmentLock.tryAcquire(file);
+            if (lock == null)
+            {
+                final List<Long> holders = SegmentLock.holders(file);
+                throw new SegmentException(file.toString(), "a live host holds this channel" +
+                    (holders.isEmpty() ? "" : " (pid " + holders + ")") + "; close it first, or pick another name");
+            }
+            ours = true;
+            request.drain();
+            response.drain();
+            segment = SharedSegment.initialiseFile(file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
+            this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, this::onResponse, null);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (segment != null)
+            {
+                segment.close();
+            }
+            if (lock != null)
+            {
+                lock.close();
+            }
+            closeQuietly(request);
+            closeQuietly(response);
+            if (ours && config.unlinkOnClose())
+            {
+                unlink(file, requestName, responseName);
+            }
+            throw ex;
+        }
+        this.requestSignal = request;
+        this.responseSignal = response;
+        this.lock = lock;
+        this.segment = segment;
+    }
+
+    /**
+     * Create the channel and start serving FlatBuffers calls.
+     *
+     * @param config the channel's configuration.
+     * @return the running host.
+     * @throws SegmentException                     if a live host holds the channel, or the segment cannot be made.
+     * @throws io.shmipc.idle.NamedSignalException if a semaphore cannot be created.
+     */
+    public static IpcHost start(final ChannelConfig config)
+    {
+        return new IpcHost(config, null);
+    }
+
+    /**
+     * Create the channel for raw bytes: {@link #send} writes, and every response is handed to {@code responses}
+     * on the reader thread (the buffer is valid only during the call). No correlation, no allocation.
+     *
+     * @param config    the channel's configuration.
+     * @param responses handler of every message from the guest.
+     * @return the running host.
+     */
+    public static IpcHost start(final ChannelConfig config, final MessageHandler responses)
+    {
+        return new IpcHost(config, java.util.Objects.requireNonNull(responses, "responses"));
+    }
+
+    /**
+     * Send a request and return at once. The future completes with the response message (a little-endian heap
+     * buffer the caller owns), or exceptionally with {@link TimeoutException} after {@link ChannelConfig#callTimeout()},
+     * or with {@link IllegalStateException} if the request could not be written in that time or the host closed.
+     *
+     * @param encoder writes the request with the given {@code req_id}.
+     * @return the pending response.
+     * @throws IllegalStateException if this host carries raw bytes or is closed.
+     */
+    public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder)
+    {
+        return callAsync(encoder, config.callTimeout());
+    }
+
+    /**
+     * As {@link #callAsync(RequestEncoder)} with an explicit timeout.
+     *
+     * @param encoder writes the request with the given {@code req_id}.
+     * @param timeout how long to wait for the response.
+     * @return the pending response.
+     */
+    public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder, final Duration timeout)
+    {
+        checkCalls();
+        final long reqId = nextReqId.getAndIncrement();
+        final FlatBufferBuilder builder = BUILDERS.get();
+        builder.clear();
+        final ByteBuffer request = encoder.encode(builder, reqId);
+        final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
+        pending.put(reqId, future);
+        future.whenComplete((response, error) -> pending.remove(reqId));
+        final long timeoutNs = timeout.toNanos();
+        if (!side.send(request, timeoutNs))
+        {
+            future.completeExceptionally(new IllegalStateException("request " + reqId + " of channel " +
+                config.name() + " could not be written within " + timeout + ": the guest is not reading"));
+            return future;
+        }
+        future.orTimeout(timeoutNs, TimeUnit.NANOSECONDS);
+        if (closed)
+        {
+            future.completeExceptionally(new IllegalStateException("host of " + config.name() + " closed"));
+        }
+        return future;
+    }
+
+    /**
+     * Send a request and wait for its response.
+     *
+     * @param encoder writes the request with the given {@code req_id}.
+     * @param timeout how long to wait.
+     * @return the response message (little-endian heap buffer).
+     * @throws TimeoutException      if no response came in time; the call's slot is freed.
+     * @throws IllegalStateException if the request could not be written or the host closed.
+     */
+    public ByteBuffer call(final RequestEncoder encoder, final Duration timeout) throws TimeoutException
+    {
+        final CompletableFuture<ByteBuffer> future = callAsync(encoder, timeout);
+        try
+        {
+            return future.get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            future.cancel(false);
+            throw new IllegalStateException("interrupted waiting for a response on " + config.name(), ex);
+        }
+        catch (final CancellationException ex)
+        {
+            throw new IllegalStateException("call on " + config.name() + " was cancelled", ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            final Throwable cause = ex.getCause();
+            if (cause instanceof TimeoutException)
+            {
+                final TimeoutException timeoutException =
+                    new TimeoutException("no response on " + config.name() + " within " + timeout);
+                timeoutException.initCause(cause);
+                throw timeoutException;
+            }
+            if (cause instanceof RuntimeException)
+            {
+                throw (RuntimeException)cause;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /**
+     * Write raw bytes to the guest, waiting up to the call timeout for room.
+     *
+     * @return false if there was no room in time.
+     * @throws IllegalArgumentException if longer than the queue's maxMsgLength.
+     */
+    public boolean send(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkOpen();
+        return side.send(buffer, offset, length, config.callTimeout().toNanos());
+    }
+
+    private void onResponse(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (rawHandler != null)
+        {
+            rawHandler.onMessage(msgTypeId, buffer, index, length);
+            return;
+        }
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(index, bytes);
+        final ByteBuffer response = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        final long reqId;
+        try
+        {
+            reqId = IpcMessages.reqId(response);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            malformedResponses.incrementAndGet();
+            return;
+        }
+        final CompletableFuture<ByteBuffer> future = pending.remove(reqId);
+        if (future == null || !future.complete(response))
+        {
+            if (reqId >= 1 && reqId < nextReqId.get())
+            {
+                expiredResponses.incrementAndGet();
+            }
+            else
+            {
+                unknownResponses.incrementAndGet();
+            }
+        }
+    }
+
+    /** @return responses whose {@code req_id} this host never issued. */
+    public long unknownResponses()
+    {
+        return unknownResponses.get();
+    }
+
+    /** @return responses that came after their call had timed out (or twice). */
+    public long expiredResponses()
+    {
+        return expiredResponses.get();
+    }
+
+    /** @return messages from the guest that are not a FlatBuffers {@code Message}. */
+    public long malformedResponses()
+    {
+        return malformedResponses.get();
+    }
+
+    /** @return calls waiting for a response. */
+    public int pendingCalls()
+    {
+        return pending.size();
+    }
+
+    /**
+     * @return true if a shmipc guest's reader heartbeat is fresh (a C++/Go guest keeps none: false).
+     */
+    public boolean guestAlive()
+    {
+        return side.peerAlive();
+    }
+
+    /** @return the mapped segment, for inspection. */
+    public SharedSegment segment()
+    {
+        return segment;
+    }
+
+    /** @return where the writer and reader threads run. */
+    public List<Placement> placements()
+    {
+        return side.placements();
+    }
+
+    /** @return the configuration. */
+    public ChannelConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Stop the threads, fail pending calls, unmap, release the lock, close the semaphores, and (by default, see
+     * {@link ChannelConfig#unlinkOnClose()}) remove the segment and the semaphores. Idempotent.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            side.close();
+        }
+        finally
+        {
+            final IllegalStateException closedException = new IllegalStateException("host of " + config.name() + " closed");
+            pending.values().forEach(future -> future.completeExceptionally(closedException));
+            segment.close();
+            if (config.unlinkOnClose())
+            {
+                unlink(file, requestSignal.name(), responseSignal.name());
+            }
+            lock.close();
+            closeQuietly(requestSignal);
+            closeQuietly(responseSignal);
+        }
+    }
+
+    private static void unlink(final Path file, final String requestName, final String responseName)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final java.io.IOException ignore)
+        {
+            // removed by someone else, or not ours to remove: nothing more to do
+        }
+        NamedSignals.unlink(requestName);
+        NamedSignals.unlink(responseName);
+    }
+
+    private static void closeQuietly(final NamedSignal signal)
+    {
+        if (signal != null)
+        {
+            signal.close();
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("host of " + config.name() + " is closed");
+        }
+    }
+
+    private void checkCalls()
+    {
+        checkOpen();
+        if (rawHandler != null)
+        {
+            throw new IllegalStateException("channel " + config.name() + " carries raw bytes: use send()");
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "IpcHost{" + config.name() + ", pending=" + pending.size() + ", unknown=" + unknownResponses +
+            ", expired=" + expiredResponses + '}';
+    }
+}
