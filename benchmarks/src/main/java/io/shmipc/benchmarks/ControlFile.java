@@ -1,0 +1,147 @@
+package io.shmipc.benchmarks;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+
+/**
+ * A small mapped file shared by the processes of one benchmark run: the phase the run is in, progress counters
+ * and the two counters of the raw cache-line floor. Every field has a 128-byte slot of its own, so no two fields
+ * share a cache line or an adjacent-line prefetch pair: false sharing in the harness would otherwise be measured.
+ * <p>
+ * Fields are written with release stores and read with volatile loads; each has exactly one writer process.
+ */
+final class ControlFile implements AutoCloseable
+{
+    /** Length of the file. */
+    static final int LENGTH = 1024;
+
+    /** Run phase, written by the driving side (pinger, consumer), read by everyone. */
+    static final int PHASE_OFFSET = 0;
+    /** Operations done, written by the driving side now and then, read by the parent for progress. */
+    static final int PROGRESS_OFFSET = 128;
+    /** Set to 1 by the passive side (ponger, producer) once it is attached and polling. */
+    static final int READY_OFFSET = 256;
+    /** Floor: round-trip counter written by the pinger. */
+    static final int PING_OFFSET = 384;
+    /** Floor: echo of the counter written by the ponger. */
+    static final int PONG_OFFSET = 512;
+
+    static final int INIT = 0;
+    static final int WARMUP = 1;
+    static final int MEASURE = 2;
+    static final int IDLE = 3;
+    static final int WAKE = 4;
+    static final int DONE = 5;
+
+    private final MappedByteBuffer mapped;
+    private final UnsafeBuffer buffer;
+
+    private ControlFile(final MappedByteBuffer mapped)
+    {
+        this.mapped = mapped;
+        this.buffer = new UnsafeBuffer(mapped);
+    }
+
+    /**
+     * Create the file, zeroed. It must not exist.
+     *
+     * @throws UncheckedIOException if it exists or cannot be created.
+     */
+    static ControlFile create(final Path file)
+    {
+        return map(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
+    }
+
+    /**
+     * Map an existing file created by {@link #create(Path)}.
+     *
+     * @throws UncheckedIOException if it does not exist or cannot be mapped.
+     */
+    static ControlFile open(final Path file)
+    {
+        return map(file, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+    }
+
+    private static ControlFile map(final Path file, final EnumSet<StandardOpenOption> options)
+    {
+        try (FileChannel channel = FileChannel.open(file, options))
+        {
+            return new ControlFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, LENGTH));
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot map the benchmark control file " + file + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * @return the buffer over the file, for hot loops that keep it in a local.
+     */
+    UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    int phase()
+    {
+        return buffer.getIntVolatile(PHASE_OFFSET);
+    }
+
+    void phase(final int phase)
+    {
+        buffer.putIntRelease(PHASE_OFFSET, phase);
+    }
+
+    long progress()
+    {
+        return buffer.getLongVolatile(PROGRESS_OFFSET);
+    }
+
+    void progress(final long operations)
+    {
+        buffer.putLongRelease(PROGRESS_OFFSET, operations);
+    }
+
+    boolean isReady()
+    {
+        return 1 == buffer.getIntVolatile(READY_OFFSET);
+    }
+
+    void ready()
+    {
+        buffer.putIntRelease(READY_OFFSET, 1);
+    }
+
+    /**
+     * Unmap. The buffer must not be used afterwards.
+     */
+    public void close()
+    {
+        IoUtil.unmap(mapped);
+    }
+
+    /**
+     * @return a phase's name for messages.
+     */
+    static String phaseName(final int phase)
+    {
+        switch (phase)
+        {
+            case INIT: return "init";
+            case WARMUP: return "warm-up";
+            case MEASURE: return "measure";
+            case IDLE: return "idle";
+            case WAKE: return "wake-up";
+            case DONE: return "done";
+            default: return "phase " + phase;
+        }
+    }
+}

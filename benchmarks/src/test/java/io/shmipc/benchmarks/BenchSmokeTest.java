@@ -1,0 +1,148 @@
+package io.shmipc.benchmarks;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs each bench command end to end with tiny run lengths (real child JVMs, real rings) and checks what a user
+ * reads: the JSON has every field, percentiles are positive and ordered, the .hgrm files and the plot exist, and
+ * nothing is left in /dev/shm. No speed is asserted.
+ */
+class BenchSmokeTest
+{
+    static final String PREFIX = "shmipc-bench-test";
+    static final String[] FIELDS = {"p50Nanos", "p90Nanos", "p99Nanos", "p999Nanos", "p9999Nanos", "maxNanos"};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pingPongReportsEveryVariantWithOrderedPercentiles() throws IOException
+    {
+        final Path json = dir.resolve("pingpong.json");
+        final Path out = dir.resolve("results");
+        final int code = BenchMain.execute("pingpong", "--iterations", "2000", "--warmup", "500",
+            "--out", out.toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+
+        final Map<String, Object> root = readJson(json);
+        assertEquals("pingpong", root.get("command"));
+        final List<Map<String, Object>> variants = list(root, "variants");
+        assertEquals(List.of("shmipc", "agrona", "floor"),
+            variants.stream().map(v -> v.get("name")).collect(Collectors.toList()));
+        for (final Map<String, Object> variant : variants)
+        {
+            assertLatencyEntry(variant);
+            assertEquals(2000.0 * ("floor".equals(variant.get("name")) ? 3 : 1), variant.get("count"),
+                "round trips measured by " + variant.get("name"));
+        }
+        for (final String ratio : new String[]{"shmipcToAgrona", "shmipcToFloor"})
+        {
+            final Map<String, Object> ratios = map(map(root, "ratios"), ratio);
+            for (final String label : Latency.LABELS)
+            {
+                assertTrue(((Double)ratios.get(label)) > 0, ratio + " " + label + " positive");
+            }
+        }
+        assertNotNull(map(root, "machine").get("cpuModel"));
+        for (final String name : new String[]{"shmipc", "agrona", "floor"})
+        {
+            assertHgrm(out.resolve("pingpong-" + name + ".hgrm"));
+        }
+        assertPng(out.resolve("pingpong.png"));
+        assertNothingLeftInShm();
+    }
+
+    @Test
+    void badCommandLinesFailWithUsageCode() throws IOException
+    {
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--size", "4", "--quiet"));
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--duration", "5", "--quiet"));
+        assertEquals(BenchMain.EXIT_USAGE,
+            BenchMain.execute("pingpong", "--duration", "1s", "--iterations", "10", "--quiet"));
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--idle", "spin-fast", "--quiet"));
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("nonsense"));
+        assertNothingLeftInShm();
+    }
+
+    static void assertLatencyEntry(final Map<String, Object> entry)
+    {
+        double previous = 0;
+        for (final String field : FIELDS)
+        {
+            final Object value = entry.get(field);
+            assertTrue(value instanceof Double, entry.get("name") + " has numeric " + field + ": " + value);
+            final double nanos = (Double)value;
+            assertTrue(nanos > 0, entry.get("name") + " " + field + " positive: " + nanos);
+            assertTrue(nanos >= previous, entry.get("name") + " " + field + " (" + nanos + ") >= the one before (" +
+                previous + ")");
+            previous = nanos;
+        }
+    }
+
+    static void assertHgrm(final Path file) throws IOException
+    {
+        assertTrue(Files.isRegularFile(file), file + " exists");
+        final String text = Files.readString(file, StandardCharsets.UTF_8);
+        assertTrue(text.contains("Percentile") && text.contains("#[Mean"), file + " is an HdrHistogram distribution");
+    }
+
+    static void assertPng(final Path file) throws IOException
+    {
+        assertTrue(Files.isRegularFile(file), file + " exists");
+        final BufferedImage image = ImageIO.read(file.toFile());
+        assertNotNull(image, file + " is a readable image");
+        assertTrue(image.getWidth() >= 800 && image.getHeight() >= 500, "plot size " + image.getWidth() + "x" +
+            image.getHeight());
+    }
+
+    static void assertNothingLeftInShm() throws IOException
+    {
+        final String mine = PREFIX + "-" + ProcessHandle.current().pid() + "-";
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm")))
+        {
+            final List<String> left = files.map(p -> p.getFileName().toString())
+                .filter(n -> n.startsWith(mine) || n.startsWith("sem." + mine))
+                .collect(Collectors.toList());
+            assertEquals(new ArrayList<String>(), left, "files and semaphores left in /dev/shm");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> readJson(final Path file) throws IOException
+    {
+        return (Map<String, Object>)MiniJson.parse(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(final Map<String, Object> parent, final String key)
+    {
+        final Object value = parent.get(key);
+        assertTrue(value instanceof Map, key + " is an object: " + value);
+        return (Map<String, Object>)value;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> list(final Map<String, Object> parent, final String key)
+    {
+        final Object value = parent.get(key);
+        assertTrue(value instanceof List, key + " is an array: " + value);
+        return (List<Map<String, Object>>)value;
+    }
+}
