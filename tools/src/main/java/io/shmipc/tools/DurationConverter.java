@@ -36,4 +36,13 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration>
             default: return Duration.ofMinutes(amount);
         }
     }
+
+    /**
+     * @param duration a duration.
+     * @return it as this converter reads it back: whole seconds as {@code 3s}, else milliseconds as {@code 500ms}.
+     */
+    static String format(final Duration duration)
+    {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    }
 }

@@ -20,7 +20,7 @@ import java.io.PrintWriter;
     description = "Tools for shmipc shared-memory channels (SimpleIPC v1 compatible).",
     mixinStandardHelpOptions = true,
     version = "shmipc tools 0.1.0-SNAPSHOT",
-    subcommands = {InspectCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {HostCommand.class, GuestCommand.class, InspectCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:Success.",
@@ -31,6 +31,9 @@ import java.io.PrintWriter;
         "5:A queue is corrupt (positions or block headers break the layout rules)."})
 public final class Main implements Runnable
 {
+    /** Held so the level set in {@link #main} is not lost to garbage collection. */
+    private static final java.util.logging.Logger QUIET_LOGGER = java.util.logging.Logger.getLogger("io.shmipc");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -39,7 +42,7 @@ public final class Main implements Runnable
      */
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: inspect or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: host, guest, inspect, watch, list, clean or demo");
     }
 
     /**
@@ -86,6 +89,8 @@ public final class Main implements Runnable
      */
     public static void main(final String[] args)
     {
+        // The commands print where the channel threads run; the affinity module's INFO lines would repeat it.
+        QUIET_LOGGER.setLevel(java.util.logging.Level.WARNING);
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

@@ -1,0 +1,306 @@
+package io.shmipc.tools;
+
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.IpcHost;
+import io.shmipc.schemas.IpcMessages;
+import ipc.AddResponse;
+import ipc.Message;
+import ipc.Payload;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code shmipc host NAME}: the C++ host benchmark's behaviour over an {@link IpcHost}: it creates the channel
+ * (32 MiB per queue by default), waits for a guest, then N threads each make M {@code AddRequest} calls, one at a
+ * time, checking every result ({@code req_id} and {@code x+y}). It prints the original's two lines,
+ * {@code Throughput: X ops/s} and {@code Avg Latency: Y us}, computed as the original does (total calls over total
+ * elapsed time, and total elapsed time over total calls, spec section 8: with more than one thread this is not a
+ * round trip), then the round-trip percentiles from an HdrHistogram of every call and the unknown/expired response
+ * counters. The channel is removed when it ends (also on Ctrl-C), which stops a shmipc guest.
+ * <p>
+ * Waiting for the guest: a shmipc guest keeps a reader heartbeat ({@link IpcHost#guestAlive()}); a Go or C guest
+ * keeps none, so the host also sends a warm-up MyRandRequest every second (timeout 1 s) until one is answered or
+ * {@code --wait-guest} has passed. Warm-up calls that time out and are answered later are counted as expired.
+ */
+@Command(
+    name = "host",
+    description = {
+        "Create channel NAME and run the original C++ host benchmark over it: N threads x M AddRequest calls, each " +
+        "result checked; prints 'Throughput: X ops/s', 'Avg Latency: Y us' (elapsed / calls, as the original), " +
+        "round-trip percentiles and unknown/expired response counts. Removes the channel at the end."},
+    mixinStandardHelpOptions = true,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:Every call answered with the right result.",
+        "1:No guest answered within --wait-guest, a call timed out, or a result was wrong.",
+        "2:Usage error (bad option, capacity, idle strategy, CPU spec or channel name).",
+        "4:The channel could not be created (a live host holds it, or the file is unusable)."})
+final class HostCommand implements Callable<Integer>
+{
+    private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(1);
+    private static final int MAX_REPORTED_ERRORS = 3;
+
+    @Parameters(paramLabel = "NAME", description = "Channel name: /dev/shm/NAME, semaphores /NAME_REQ and /NAME_RESP.")
+    String name;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Calling threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--iterations", defaultValue = "100000",
+        description = "Calls per thread (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--capacity", defaultValue = "32MiB", converter = SizeConverter.class,
+        description = "Bytes per queue, a multiple of 8, e.g. 1MiB (default: ${DEFAULT-VALUE}).")
+    int capacity;
+
+    @Option(names = "--idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
+        description = "Idle strategy of the reader: busy-spin (100% of a core), yield, no-op, backoff[:...], " +
+        "wait[:...] (default: ${DEFAULT-VALUE}).")
+    String idle;
+
+    @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle).")
+    String writerIdle;
+
+    @Option(names = "--reader-cpu", defaultValue = "none",
+        description = "CPU placement of the reader: none, cpu=N, cpus=LIST, isolated, ... (default: ${DEFAULT-VALUE}).")
+    String readerCpu;
+
+    @Option(names = "--writer-cpu", defaultValue = "none",
+        description = "CPU placement of the writer, e.g. sibling-of=reader (default: ${DEFAULT-VALUE}).")
+    String writerCpu;
+
+    @Option(names = "--call-timeout", defaultValue = "5s", converter = DurationConverter.class,
+        description = "Longest wait for one response (default: ${DEFAULT-VALUE}).")
+    Duration callTimeout;
+
+    @Option(names = "--wait-guest", defaultValue = "30s", converter = DurationConverter.class,
+        description = "Longest wait for a guest to answer before the benchmark (default: ${DEFAULT-VALUE}).")
+    Duration waitGuest;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public Integer call() throws InterruptedException
+    {
+        if (threads < 1 || threads > 1024)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be from 1 to 1024, was " + threads);
+        }
+        if (iterations < 1)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--iterations must be positive, was " + iterations);
+        }
+        final ChannelConfig config = ChannelConfig.builder(name)
+            .capacity(capacity)
+            .readerIdle(idle)
+            .writerIdle(null == writerIdle ? idle : writerIdle)
+            .readerAffinity(readerCpu)
+            .writerAffinity(writerCpu)
+            .callTimeout(callTimeout)
+            .build();
+        final PrintWriter out = spec.commandLine().getOut();
+        final IpcHost host = IpcHost.start(config);
+        final Thread hook = new Thread(host::close, "shmipc-host-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try
+        {
+            out.printf(Locale.ROOT, "host %s: %d thread%s x %d calls, capacity %d per queue, reader idle %s, " +
+                "writer idle %s%n", name, threads, 1 == threads ? "" : "s", iterations, capacity, config.readerIdle(),
+                config.writerIdle());
+            host.placements().forEach(placement -> out.println("host " + name + ": " + placement));
+            out.flush();
+            out.println("host " + name + ": " + awaitGuest(host));
+            out.flush();
+            return benchmark(host, out);
+        }
+        finally
+        {
+            host.close();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (final IllegalStateException ignore)
+            {
+                // the JVM is shutting down: the hook is running
+            }
+        }
+    }
+
+    /**
+     * @return how the guest was recognised.
+     * @throws CliException if no guest answered within {@code --wait-guest}.
+     */
+    private String awaitGuest(final IpcHost host) throws InterruptedException
+    {
+        final long startNs = System.nanoTime();
+        final long deadline = startNs + waitGuest.toNanos();
+        long nextWarmUp = startNs;
+        while (System.nanoTime() - deadline < 0)
+        {
+            if (host.guestAlive() || System.nanoTime() - nextWarmUp >= 0)
+            {
+                final boolean heartbeat = host.guestAlive();
+                nextWarmUp = System.nanoTime() + WARM_UP_TIMEOUT.toNanos();
+                try
+                {
+                    host.call(IpcMessages::encodeMyRandRequest, WARM_UP_TIMEOUT);
+                    return "guest answered a warm-up call after " +
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) + " ms" +
+                        (heartbeat ? " (its heartbeat is fresh)" : " (no heartbeat: a C++/Go-style guest)");
+                }
+                catch (final TimeoutException | IllegalStateException ex)
+                {
+                    // no guest yet: its request waits in the queue and will be answered late (counted expired)
+                }
+            }
+            else
+            {
+                Thread.sleep(20);
+            }
+        }
+        throw new CliException(ExitCodes.FAILURE, "no guest answered on channel " + name + " within " +
+            DurationConverter.format(waitGuest) + " (start one with: shmipc guest " + name + ")");
+    }
+
+    private int benchmark(final IpcHost host, final PrintWriter out) throws InterruptedException
+    {
+        final List<Histogram> histograms = new ArrayList<>(threads);
+        final List<Thread> callers = new ArrayList<>(threads);
+        final CountDownLatch start = new CountDownLatch(1);
+        final AtomicLong completed = new AtomicLong();
+        final AtomicLong wrong = new AtomicLong();
+        final AtomicReference<String> failure = new AtomicReference<>();
+        final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++)
+        {
+            final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(5), 3);
+            histograms.add(histogram);
+            final int threadIndex = t;
+            final Thread caller = new Thread(() ->
+            {
+                try
+                {
+                    start.await();
+                    callLoop(host, threadIndex, histogram, completed, wrong, errors);
+                }
+                catch (final TimeoutException | RuntimeException ex)
+                {
+                    failure.compareAndSet(null, "thread " + threadIndex + ": " + ex.getMessage());
+                }
+                catch (final InterruptedException ex)
+                {
+                    failure.compareAndSet(null, "thread " + threadIndex + " interrupted");
+                }
+            }, "host-caller-" + t);
+            caller.setDaemon(true);
+            callers.add(caller);
+            caller.start();
+        }
+
+        final long startNs = System.nanoTime();
+        start.countDown();
+        for (final Thread caller : callers)
+        {
+            caller.join();
+        }
+        final long elapsedNs = System.nanoTime() - startNs;
+
+        final Histogram all = new Histogram(TimeUnit.MINUTES.toNanos(5), 3);
+        histograms.forEach(all::add);
+        final long calls = completed.get();
+        final double seconds = elapsedNs / 1e9;
+        out.printf(Locale.ROOT, "Throughput: %.2f ops/s%n", calls / seconds);
+        out.printf(Locale.ROOT, "Avg Latency: %.3f us%n", calls == 0 ? 0.0 : elapsedNs / 1e3 / calls);
+        out.printf(Locale.ROOT, "RTT (us): p50 %.2f p90 %.2f p99 %.2f p99.9 %.2f max %.2f%n",
+            all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
+            all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3, all.getMaxValue() / 1e3);
+        out.printf(Locale.ROOT, "Calls: %d in %.3f s, wrong results %d, unknown responses %d, expired responses %d%n",
+            calls, seconds, wrong.get(), host.unknownResponses(), host.expiredResponses());
+        out.flush();
+        if (null != failure.get())
+        {
+            throw new CliException(ExitCodes.FAILURE, "benchmark stopped after " + calls + " of " +
+                (long)threads * iterations + " calls: " + failure.get());
+        }
+        if (wrong.get() > 0)
+        {
+            throw new CliException(ExitCodes.FAILURE, wrong.get() + " of " + calls + " results were wrong, e.g. " +
+                String.join("; ", errors));
+        }
+        return ExitCodes.OK;
+    }
+
+    private void callLoop(
+        final IpcHost host,
+        final int threadIndex,
+        final Histogram histogram,
+        final AtomicLong completed,
+        final AtomicLong wrong,
+        final List<String> errors) throws TimeoutException
+    {
+        final Message message = new Message();
+        final AddResponse addResponse = new AddResponse();
+        for (int i = 0; i < iterations; i++)
+        {
+            final double x = i;
+            final double y = threadIndex + 0.5;
+            final long[] sentId = new long[1];
+            final long sentNs = System.nanoTime();
+            final ByteBuffer response = host.call((builder, reqId) ->
+            {
+                sentId[0] = reqId;
+                return IpcMessages.encodeAddRequest(builder, reqId, x, y);
+            }, callTimeout);
+            histogram.recordValue(Math.min(System.nanoTime() - sentNs, histogram.getHighestTrackableValue()));
+            completed.incrementAndGet();
+            final String problem = check(response, sentId[0], x + y, message, addResponse);
+            if (null != problem)
+            {
+                wrong.incrementAndGet();
+                if (errors.size() < MAX_REPORTED_ERRORS)
+                {
+                    errors.add(problem);
+                }
+            }
+        }
+    }
+
+    private static String check(
+        final ByteBuffer response, final long reqId, final double expected, final Message message,
+        final AddResponse addResponse)
+    {
+        if (!IpcMessages.isPlausibleMessage(response))
+        {
+            return "req_id " + reqId + ": response is not an ipc.Message";
+        }
+        Message.getRootAsMessage(response, message);
+        if (message.reqId() != reqId || message.payloadType() != Payload.AddResponse)
+        {
+            return "req_id " + reqId + ": got req_id " + message.reqId() + " type " + message.payloadType();
+        }
+        message.payload(addResponse);
+        if (addResponse.result() != expected)
+        {
+            return "req_id " + reqId + ": expected " + expected + ", got " + addResponse.result();
+        }
+        return null;
+    }
+}
