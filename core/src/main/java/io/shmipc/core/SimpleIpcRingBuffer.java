@@ -47,6 +47,24 @@ abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
     byte p148, p149, p150, p151, p152, p153, p154, p155, p156, p157, p158, p159, p160, p161, p162, p163;
 }
 
+/** Fields only the consumer thread touches. */
+abstract class SimpleIpcRingConsumerFields extends SimpleIpcRingPadding2
+{
+    /** readPos as this consumer last stored it, and its offset in the data area, so polling never divides. */
+    long consumerPosition = -1;
+    int consumerOffset;
+    /** Sink of the speculative header load; written so the JIT keeps the load. */
+    long peekedHeader;
+}
+
+abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
+{
+    byte p200, p201, p202, p203, p204, p205, p206, p207, p208, p209, p210, p211, p212, p213, p214, p215;
+    byte p216, p217, p218, p219, p220, p221, p222, p223, p224, p225, p226, p227, p228, p229, p230, p231;
+    byte p232, p233, p234, p235, p236, p237, p238, p239, p240, p241, p242, p243, p244, p245, p246, p247;
+    byte p248, p249, p250, p251, p252, p253, p254, p255, p256, p257, p258, p259, p260, p261, p262, p263;
+}
+
 /**
  * A single-producer single-consumer ring over one queue of a SimpleIPC v1 segment: the byte layout of the C++/Go
  * library (see {@link SimpleIpcDescriptor} and {@code docs/layout.md}), behind Agrona's {@link RingBuffer}.
@@ -63,7 +81,10 @@ abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
  * exactly as the C++/Go producers do. The producer does not post the queue's semaphore: its caller does, after
  * {@link #publish()}, when {@link #readerNeedsWakeUp()} says so.
  * <p>
- * <b>Consumer.</b> {@link #read} and {@link #controlledRead} take every block published when they start, up to a
+ * <b>Consumer.</b> While it polls an empty queue, {@link #read} also loads the header slot at readPos, so that when
+ * a block lands the cache misses on writePos and on the block are taken together rather than one after the other;
+ * the block is trusted only after writePos has been read with acquire semantics. {@link #read} and
+ * {@link #controlledRead} take every block published when they start, up to a
  * message count limit, across the wrap, and store {@code readPos} once at the end (and at each
  * {@link ControlledMessageHandler.Action#COMMIT}). Every block is checked before its payload is handed out: an
  * unknown magic, a block that runs past the data area or past {@code writePos}, or header positions that contradict
@@ -76,7 +97,7 @@ abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
  * <b>Message types.</b> The layout has no type field: the only type id accepted and delivered is
  * {@link #MSG_TYPE_ID}; any other is rejected with {@link IllegalArgumentException}, never dropped.
  */
-public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements RingBuffer, SleepGuard
+public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements RingBuffer, SleepGuard
 {
     /** The one message type id this layout carries. */
     public static final int MSG_TYPE_ID = 1;
@@ -298,6 +319,13 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
         final AtomicBuffer buffer = this.buffer;
         final int capacity = this.capacity;
         final long readPos = buffer.getLong(READ_POS_OFFSET);
+        final int readOffset = readOffset(readPos);
+        if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
+        {
+            // Load the next block's header line together with writePos: when a block lands, both cache misses
+            // are in flight at once instead of one after the other. Only trusted after the acquire below.
+            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset);
+        }
         final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
         if (readPos == writePos)
         {
@@ -306,7 +334,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
         checkPositions(readPos, writePos);
 
         long position = readPos;
-        int offset = (int)(readPos % capacity);
+        int offset = readOffset;
         int messagesRead = 0;
         try
         {
@@ -343,6 +371,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
             if (position != readPos)
             {
                 buffer.putLongRelease(READ_POS_OFFSET, position);
+                consumerPosition = position;
+                consumerOffset = offset;
             }
         }
         return messagesRead;
@@ -370,6 +400,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
         final AtomicBuffer buffer = this.buffer;
         final int capacity = this.capacity;
         long readPos = buffer.getLong(READ_POS_OFFSET);
+        final int readOffset = readOffset(readPos);
         final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
         if (readPos == writePos)
         {
@@ -378,7 +409,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
         checkPositions(readPos, writePos);
 
         long position = readPos;
-        int offset = (int)(readPos % capacity);
+        int offset = readOffset;
         int messagesRead = 0;
         try
         {
@@ -429,6 +460,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
             {
                 buffer.putLongRelease(READ_POS_OFFSET, position);
             }
+            consumerPosition = position;
+            consumerOffset = offset;
         }
         return messagesRead;
     }
@@ -564,6 +597,18 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding2 implements 
     {
         VarHandle.fullFence();
         return buffer.getIntVolatile(READER_STATE_OFFSET) != READER_STATE_AWAKE;
+    }
+
+    private int readOffset(final long readPos)
+    {
+        if (readPos == consumerPosition)
+        {
+            return consumerOffset;
+        }
+        final int offset = (int)(readPos % capacity);
+        consumerPosition = readPos;
+        consumerOffset = offset;
+        return offset;
     }
 
     /**
