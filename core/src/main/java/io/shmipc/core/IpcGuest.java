@@ -59,6 +59,7 @@ public final class IpcGuest implements AutoCloseable
 
     private IpcGuest(final ChannelConfig config, final RequestHandler handler)
     {
+        Platform.requireLinux("IpcGuest");
         this.config = config;
         this.handler = Objects.requireNonNull(handler, "handler");
         this.file = SharedSegment.shmPath(config.name());

@@ -79,6 +79,7 @@ public final class IpcHost implements AutoCloseable
 
     private IpcHost(final ChannelConfig config, final MessageHandler rawHandler)
     {
+        Platform.requireLinux("IpcHost");
         this.config = config;
         this.rawHandler = rawHandler;
         this.file = SharedSegment.shmPath(config.name());

@@ -12,4 +12,17 @@ final class Platform
     private Platform()
     {
     }
+
+    /**
+     * @throws UnsupportedOperationException naming the feature and the OS when not on Linux.
+     */
+    static void requireLinux(final String feature)
+    {
+        if (!IS_LINUX)
+        {
+            throw new UnsupportedOperationException(feature + " runs on Linux only for now (it locks and removes " +
+                "files under /dev/shm); this is " + System.getProperty("os.name") + ". Segments, rings and named " +
+                "signals work on Windows.");
+        }
+    }
 }
