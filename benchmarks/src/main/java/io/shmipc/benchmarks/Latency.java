@@ -94,7 +94,8 @@ final class Latency
         final long[] pb = points(b);
         for (int i = 0; i < pa.length; i++)
         {
-            sb.append(String.format(" %8.2fx", (double)pa[i] / pb[i]));
+            final double ratio = (double)pa[i] / pb[i];
+            sb.append(String.format(" %8sx", ratio >= 0.01 ? String.format("%.2f", ratio) : String.format("%.1g", ratio)));
         }
         return sb.toString();
     }
@@ -109,9 +110,17 @@ final class Latency
         final long[] pb = points(b);
         for (int i = 0; i < pa.length; i++)
         {
-            ratios.put(LABELS[i], Math.round(1000.0 * pa[i] / pb[i]) / 1000.0);
+            ratios.put(LABELS[i], significant((double)pa[i] / pb[i]));
         }
         return ratios;
+    }
+
+    /**
+     * @return the value rounded to 4 significant digits (never to 0 for a positive value).
+     */
+    static double significant(final double value)
+    {
+        return Double.parseDouble(String.format(java.util.Locale.ROOT, "%.4g", value));
     }
 
     /**

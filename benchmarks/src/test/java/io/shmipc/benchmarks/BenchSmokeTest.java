@@ -70,6 +70,76 @@ class BenchSmokeTest
     }
 
     @Test
+    void throughputReportsBothRingsForEverySize() throws IOException
+    {
+        final Path json = dir.resolve("throughput.json");
+        final int code = BenchMain.execute("throughput", "--iterations", "20000", "--warmup", "2000",
+            "--out", dir.resolve("results").toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+
+        final Map<String, Object> root = readJson(json);
+        assertEquals("throughput", root.get("command"));
+        final List<Map<String, Object>> results = list(root, "results");
+        final List<String> seen = new ArrayList<>();
+        for (final Map<String, Object> result : results)
+        {
+            seen.add(result.get("name") + "/" + ((Double)result.get("messageBytes")).intValue());
+            assertTrue((Double)result.get("messagesPerSecond") > 0, "messagesPerSecond of " + result);
+            assertTrue((Double)result.get("megabytesPerSecond") > 0, "megabytesPerSecond of " + result);
+            assertTrue((Double)result.get("messages") >= 20000, "measured at least --iterations: " + result);
+        }
+        assertEquals(List.of("shmipc/32", "agrona/32", "shmipc/256", "agrona/256", "shmipc/1024", "agrona/1024"), seen);
+        final List<Map<String, Object>> ratios = list(root, "ratios");
+        assertEquals(3, ratios.size());
+        for (final Map<String, Object> ratio : ratios)
+        {
+            assertTrue((Double)ratio.get("shmipcToAgrona") > 0, "ratio " + ratio);
+        }
+        assertNothingLeftInShm();
+    }
+
+    @Test
+    void matrixReportsEveryCellAndTheWakeUpOfTheWaitStrategy() throws IOException
+    {
+        final Path json = dir.resolve("matrix.json");
+        final Path out = dir.resolve("results");
+        final int code = BenchMain.execute("matrix", "--strategy", "wait:timeout=50ms",
+            "--placements", "none,separate", "--sizes", "32", "--iterations", "2000", "--warmup", "500",
+            "--idle-time", "300ms", "--wake-samples", "10", "--wake-gap", "5ms",
+            "--out", out.toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+
+        final Map<String, Object> root = readJson(json);
+        assertEquals("matrix", root.get("command"));
+        final List<String> names = new ArrayList<>();
+        for (final Map<String, Object> variant : list(root, "variants"))
+        {
+            names.add((String)variant.get("name"));
+            assertLatencyEntry(variant);
+            if (!"floor".equals(variant.get("name")))
+            {
+                assertEquals(2000.0, variant.get("count"), "round trips of " + variant.get("name"));
+                assertTrue((Double)variant.get("pingerCpuPercent") > 0, "pinger CPU of " + variant.get("name"));
+                assertTrue((Double)variant.get("pongerCpuPercent") > 0, "ponger CPU of " + variant.get("name"));
+                assertHgrm(Path.of((String)variant.get("hgrm")));
+            }
+        }
+        assertEquals(List.of("wait none 32B", "wait separate 32B", "floor", "floor"), names);
+        final List<Map<String, Object>> wakeUps = list(root, "wakeUps");
+        assertEquals(1, wakeUps.size());
+        for (final Map<String, Object> wake : wakeUps)
+        {
+            assertLatencyEntry(wake);
+            assertEquals(10.0, wake.get("count"), "wake-up samples of " + wake.get("name"));
+            final double idleCpu = (Double)wake.get("idleCpuPercent");
+            assertTrue(idleCpu >= 0 && idleCpu <= 110, "idle CPU of " + wake.get("name") + ": " + idleCpu);
+        }
+        assertPng(out.resolve("matrix.png"));
+        assertPng(out.resolve("matrix-wake.png"));
+        assertNothingLeftInShm();
+    }
+
+    @Test
     void badCommandLinesFailWithUsageCode() throws IOException
     {
         assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--size", "4", "--quiet"));
