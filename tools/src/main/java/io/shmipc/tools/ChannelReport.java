@@ -55,6 +55,20 @@ record ChannelReport(
      */
     static ChannelReport inspect(final Path file, final String channelName)
     {
+        return inspect(file, channelName, 0);
+    }
+
+    /**
+     * Inspect a segment file and copy the payloads of the first pending messages of each queue.
+     *
+     * @param file        the segment file.
+     * @param channelName the channel's name, or null if the file is not a named channel in /dev/shm.
+     * @param maxMessages pending messages to copy per queue (rendered decoded or as a hex dump); 0 for none.
+     * @return the report.
+     * @throws io.shmipc.core.SegmentException (and its subclasses) if the file is missing or not a valid segment.
+     */
+    static ChannelReport inspect(final Path file, final String channelName, final int maxMessages)
+    {
         final List<ProcMaps.Mapper> mappers = Files.isRegularFile(file) ? ProcMaps.mappersOf(file) : List.of();
         try (SharedSegment segment = SharedSegment.open(file, true))
         {
@@ -63,7 +77,7 @@ record ChannelReport(
             for (final QueueId queue : QueueId.values())
             {
                 queues.add(QueueSnapshot.take(
-                    segment.layout(), queue, segment.queueBuffer(queue), segment.capacity()));
+                    segment.layout(), queue, segment.queueBuffer(queue), segment.capacity(), maxMessages));
             }
             final List<SemaphoreFile> signals = new ArrayList<>(2);
             if (null != channelName)
@@ -123,6 +137,17 @@ record ChannelReport(
             {
                 line(out, "  CORRUPT", q.corruption());
             }
+            int number = 0;
+            for (final QueueSnapshot.PendingMessage m : q.messages())
+            {
+                final String decoded = MessageText.describe(m.payload());
+                line(out, "  message " + ++number, "at " + m.position() + ", " + m.payload().length + " bytes: " +
+                    (null != decoded ? decoded : "not an ipc.Message, hex:"));
+                if (null == decoded)
+                {
+                    out.append(MessageText.hexDump(m.payload(), "    "));
+                }
+            }
         }
         out.append("signals\n");
         if (signals.isEmpty())
@@ -143,6 +168,11 @@ record ChannelReport(
         for (final ProcMaps.Mapper m : mappedBy)
         {
             out.append(String.format(Locale.ROOT, "  %-8d %s%n", m.pid(), m.command()));
+            for (final ProcMaps.ChannelThread t : m.threads())
+            {
+                out.append(String.format(Locale.ROOT, "           thread %-8d %-16s cpus %s%n", t.tid(), t.name(),
+                    t.cpusAllowed()));
+            }
         }
         return out.toString();
     }
@@ -151,6 +181,15 @@ record ChannelReport(
      * @return the JSON form, one line; field names are documented in docs/cli.md.
      */
     String json()
+    {
+        return json(false);
+    }
+
+    /**
+     * @param withMessages whether each queue gets a {@code messages} array (inspect --messages).
+     * @return the JSON form, one line; field names are documented in docs/cli.md.
+     */
+    String json(final boolean withMessages)
     {
         final Json json = new Json().beginObject();
         json.field("layout", layout.label());
@@ -197,8 +236,20 @@ record ChannelReport(
             json.field("readerState", q.readerState())
                 .field("consumerHeartbeat", q.consumerHeartbeat())
                 .field("stable", q.stable())
-                .field("corruption", q.corruption())
-                .endObject();
+                .field("corruption", q.corruption());
+            if (withMessages)
+            {
+                json.name("messages").beginArray();
+                for (final QueueSnapshot.PendingMessage m : q.messages())
+                {
+                    final String decoded = MessageText.describe(m.payload());
+                    json.beginObject().field("position", m.position()).field("length", m.payload().length)
+                        .field("decoded", decoded).field("hex", null == decoded ? MessageText.hex(m.payload()) : null)
+                        .endObject();
+                }
+                json.endArray();
+            }
+            json.endObject();
         }
         json.endArray();
         json.name("signals").beginArray();
@@ -232,7 +283,14 @@ record ChannelReport(
         json.name("mappedBy").beginArray();
         for (final ProcMaps.Mapper m : mappedBy)
         {
-            json.beginObject().field("pid", m.pid()).field("command", m.command()).endObject();
+            json.beginObject().field("pid", m.pid()).field("command", m.command());
+            json.name("threads").beginArray();
+            for (final ProcMaps.ChannelThread t : m.threads())
+            {
+                json.beginObject().field("tid", t.tid()).field("name", t.name()).field("cpusAllowed", t.cpusAllowed())
+                    .endObject();
+            }
+            json.endArray().endObject();
         }
         json.endArray();
         return json.endObject().toJson();

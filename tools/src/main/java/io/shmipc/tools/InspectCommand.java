@@ -1,6 +1,5 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.SharedSegment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,7 +7,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.concurrent.Callable;
 
 /**
@@ -18,7 +16,8 @@ import java.util.concurrent.Callable;
     name = "inspect",
     description = {
         "Show the state of a channel without disturbing it: layout, file, each queue's positions, fill, pending " +
-        "messages, block at readPos and extension fields, the semaphores, and the processes mapping the segment.",
+        "messages, block at readPos and extension fields, the semaphores, and the processes mapping the segment " +
+        "with their shmipc-* threads and the CPUs each may run on.",
         "The segment is mapped read-only; the semaphores are not opened (their /dev/shm/sem.* files are read)."},
     mixinStandardHelpOptions = true,
     exitCodeListHeading = "%nExit codes:%n",
@@ -31,6 +30,8 @@ import java.util.concurrent.Callable;
         "5:A queue is corrupt (the report is printed, then one line on stderr)."})
 final class InspectCommand implements Callable<Integer>
 {
+    private static final int MAX_MESSAGES = 100_000;
+
     @Parameters(paramLabel = "NAME|PATH",
         description = "Channel name (the segment /dev/shm/NAME), or a path to a segment file (contains '/').")
     String target;
@@ -38,26 +39,25 @@ final class InspectCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print one JSON object instead of text (fields in docs/cli.md).")
     boolean json;
 
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "0",
+        description = "Also show the first N pending messages of each queue: the ipc.Message (req_id, payload " +
+        "type and fields) when the bytes are one, else a hex dump (at most 256 bytes) (default: ${DEFAULT-VALUE}).")
+    int messages;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
     public Integer call()
     {
-        final Path file;
-        final String channelName;
-        if (target.indexOf('/') >= 0)
+        if (messages < 0 || messages > MAX_MESSAGES)
         {
-            file = Paths.get(target);
-            final Path parent = file.toAbsolutePath().normalize().getParent();
-            channelName = SharedSegment.SHM_DIRECTORY.equals(parent) ? file.getFileName().toString() : null;
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--messages must be from 0 to " + MAX_MESSAGES + ", was " + messages);
         }
-        else
-        {
-            file = SharedSegment.shmPath(target);
-            channelName = target;
-        }
-        final ChannelReport report = ChannelReport.inspect(file, channelName);
-        spec.commandLine().getOut().print(json ? report.json() + System.lineSeparator() : report.text());
+        final SegmentTarget target = SegmentTarget.of(this.target);
+        final Path file = target.file();
+        final ChannelReport report = ChannelReport.inspect(file, target.channelName(), messages);
+        spec.commandLine().getOut().print(json ? report.json(messages > 0) + System.lineSeparator() : report.text());
         spec.commandLine().getOut().flush();
         final String corruption = report.corruption();
         if (null != corruption)

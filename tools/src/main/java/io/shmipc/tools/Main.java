@@ -20,7 +20,7 @@ import java.io.PrintWriter;
     description = "Tools for shmipc shared-memory channels (SimpleIPC v1 compatible).",
     mixinStandardHelpOptions = true,
     version = "shmipc tools 0.1.0-SNAPSHOT",
-    subcommands = {HostCommand.class, GuestCommand.class, InspectCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {HostCommand.class, GuestCommand.class, InspectCommand.class, WatchCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:Success.",
@@ -34,8 +34,19 @@ public final class Main implements Runnable
     /** Held so the level set in {@link #main} is not lost to garbage collection. */
     private static final java.util.logging.Logger QUIET_LOGGER = java.util.logging.Logger.getLogger("io.shmipc");
 
+    private static volatile boolean stdoutIsTerminal;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * @return true when this process was started by {@link #main} with a terminal on stdin/stdout: {@code watch}
+     * then refreshes in place with ANSI clear/home. Always false for {@link #execute} alone (tests, embedding).
+     */
+    static boolean stdoutIsTerminal()
+    {
+        return stdoutIsTerminal;
+    }
 
     /**
      * Without a subcommand: print the usage and fail as a usage error.
@@ -91,6 +102,7 @@ public final class Main implements Runnable
     {
         // The commands print where the channel threads run; the affinity module's INFO lines would repeat it.
         QUIET_LOGGER.setLevel(java.util.logging.Level.WARNING);
+        stdoutIsTerminal = null != System.console();
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -7,7 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Finds the processes that have a file mapped, by scanning {@code /proc/[pid]/maps} (Linux only). Processes whose
@@ -17,11 +23,33 @@ final class ProcMaps
 {
     private static final Path PROC = Paths.get("/proc");
     private static final int MAX_COMMAND_CHARS = 160;
+    private static final String DELETED = " (deleted)";
 
-    /** A process mapping the file. */
-    record Mapper(long pid, String command)
+    /**
+     * A process mapping the file.
+     *
+     * @param pid     process id.
+     * @param command its command line, shortened to {@value #MAX_COMMAND_CHARS} characters.
+     * @param threads its threads whose name starts with {@value #THREAD_PREFIX}, by tid.
+     */
+    record Mapper(long pid, String command, List<ChannelThread> threads)
     {
     }
+
+    /**
+     * One channel thread of a mapping process, as {@code /proc/PID/task/TID} shows it.
+     *
+     * @param tid         thread id.
+     * @param name        its name from {@code comm}: the kernel keeps only the first 15 bytes, so
+     *                    {@code shmipc-writer-NAME} reads as {@code shmipc-writer-}... cut there.
+     * @param cpusAllowed {@code Cpus_allowed_list} from its {@code status}: where it may run (its pinning).
+     */
+    record ChannelThread(long tid, String name, String cpusAllowed)
+    {
+    }
+
+    /** Threads whose name starts with this are reported: the channel's {@code shmipc-writer-*}/{@code shmipc-reader-*}. */
+    static final String THREAD_PREFIX = "shmipc-";
 
     private ProcMaps()
     {
@@ -33,22 +61,37 @@ final class ProcMaps
      */
     static List<Mapper> mappersOf(final Path file)
     {
-        final List<Mapper> mappers = new ArrayList<>();
-        if (!Files.isDirectory(PROC))
+        return mappersOf(List.of(file)).get(file);
+    }
+
+    /**
+     * One scan of {@code /proc/[pid]/maps} for several files (each process's maps are read once).
+     *
+     * @param files the mapped files.
+     * @return for each given file, the processes mapping it by ascending pid (an empty list when none).
+     */
+    static Map<Path, List<Mapper>> mappersOf(final List<Path> files)
+    {
+        final Map<Path, List<Mapper>> result = new LinkedHashMap<>();
+        final Map<String, Path> bySuffix = new HashMap<>();
+        for (final Path file : files)
         {
-            return mappers;
+            result.put(file, new ArrayList<>());
+            String target;
+            try
+            {
+                target = file.toRealPath().toString();
+            }
+            catch (final IOException ex)
+            {
+                target = file.toAbsolutePath().normalize().toString();
+            }
+            bySuffix.put(" " + target, file);
         }
-        String target;
-        try
+        if (!Files.isDirectory(PROC) || files.isEmpty())
         {
-            target = file.toRealPath().toString();
+            return result;
         }
-        catch (final IOException ex)
-        {
-            target = file.toAbsolutePath().normalize().toString();
-        }
-        final String suffix = " " + target;
-        final String deletedSuffix = suffix + " (deleted)";
         final List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC, "[0-9]*"))
         {
@@ -59,29 +102,98 @@ final class ProcMaps
         }
         catch (final IOException | NumberFormatException ex)
         {
-            return mappers;
+            return result;
         }
         pids.sort(null);
         for (final long pid : pids)
         {
-            if (maps(pid, suffix, deletedSuffix))
+            final Set<Path> mapped = mapped(pid, bySuffix);
+            if (!mapped.isEmpty())
             {
-                mappers.add(new Mapper(pid, command(pid)));
+                final Mapper mapper = new Mapper(pid, command(pid), channelThreads(pid));
+                for (final Path file : mapped)
+                {
+                    result.get(file).add(mapper);
+                }
             }
         }
-        return mappers;
+        return result;
     }
 
-    private static boolean maps(final long pid, final String suffix, final String deletedSuffix)
+    private static Set<Path> mapped(final long pid, final Map<String, Path> bySuffix)
     {
-        try (var lines = Files.lines(PROC.resolve(Long.toString(pid)).resolve("maps"), StandardCharsets.UTF_8))
+        final Set<Path> mapped = new HashSet<>();
+        try (BufferedReader lines = Files.newBufferedReader(PROC.resolve(Long.toString(pid)).resolve("maps"),
+            StandardCharsets.UTF_8))
         {
-            return lines.anyMatch(line -> line.endsWith(suffix) || line.endsWith(deletedSuffix));
+            String line;
+            while (null != (line = lines.readLine()))
+            {
+                final int space = line.indexOf(" /");
+                if (space < 0)
+                {
+                    continue;
+                }
+                String path = line.substring(space);
+                if (path.endsWith(DELETED))
+                {
+                    path = path.substring(0, path.length() - DELETED.length());
+                }
+                final Path file = bySuffix.get(path);
+                if (null != file)
+                {
+                    mapped.add(file);
+                }
+            }
         }
         catch (final IOException | java.io.UncheckedIOException ex)
         {
-            return false;
+            // gone, or not ours to read: not listed
         }
+        return mapped;
+    }
+
+    /**
+     * @return the threads of {@code pid} named {@value #THREAD_PREFIX}*, with their allowed CPUs; empty when the
+     * process's tasks cannot be read.
+     */
+    static List<ChannelThread> channelThreads(final long pid)
+    {
+        final List<ChannelThread> threads = new ArrayList<>();
+        final Path tasks = PROC.resolve(Long.toString(pid)).resolve("task");
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tasks, "[0-9]*"))
+        {
+            for (final Path task : entries)
+            {
+                try
+                {
+                    final String name = Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).trim();
+                    if (!name.startsWith(THREAD_PREFIX))
+                    {
+                        continue;
+                    }
+                    String cpus = "?";
+                    for (final String line : Files.readAllLines(task.resolve("status"), StandardCharsets.UTF_8))
+                    {
+                        if (line.startsWith("Cpus_allowed_list:"))
+                        {
+                            cpus = line.substring("Cpus_allowed_list:".length()).trim();
+                        }
+                    }
+                    threads.add(new ChannelThread(Long.parseLong(task.getFileName().toString()), name, cpus));
+                }
+                catch (final IOException | NumberFormatException ex)
+                {
+                    // the thread ended during the scan
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            return threads;
+        }
+        threads.sort((a, b) -> Long.compare(a.tid(), b.tid()));
+        return threads;
     }
 
     private static String command(final long pid)

@@ -8,6 +8,9 @@ import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The state of one queue read from its memory without writing to it: positions, fill, the pending blocks counted
  * by walking them from {@code readPos} to {@code writePos}, the block header at {@code readPos} and the extension
@@ -31,6 +34,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * @param consumerHeartbeat extension field at offset 88 (SimpleIPC v1) or Agrona's heartbeat.
  * @param corruption        why the walk stopped early, or null.
  * @param stable            whether the positions held still during the walk.
+ * @param messages          copies of the first pending data blocks' payloads (as many as asked for), in order.
  */
 record QueueSnapshot(
     String name,
@@ -45,8 +49,19 @@ record QueueSnapshot(
     int readerState,
     long consumerHeartbeat,
     String corruption,
-    boolean stable)
+    boolean stable,
+    List<PendingMessage> messages)
 {
+    /**
+     * A copy of one pending message, taken during the walk.
+     *
+     * @param position the block's position (its header); the payload follows the header.
+     * @param payload  the payload bytes.
+     */
+    record PendingMessage(long position, byte[] payload)
+    {
+    }
+
     static final int ATTEMPTS = 20;
 
     /** Bytes between the positions, as the header says (may be negative or above capacity when corrupt). */
@@ -92,11 +107,30 @@ record QueueSnapshot(
      */
     static QueueSnapshot take(final SegmentLayout layout, final QueueId queue, final AtomicBuffer buffer, final int capacity)
     {
+        return take(layout, queue, buffer, capacity, 0);
+    }
+
+    /**
+     * Snapshot one queue and copy the payloads of its first pending messages. The copies come from the same walk as
+     * the counts; when the walk is not {@link #stable()} they may hold bytes the producer was overwriting.
+     *
+     * @param layout      the segment's layout.
+     * @param queue       which queue.
+     * @param buffer      the queue's memory as {@code SharedSegment.queueBuffer} returns it; only read.
+     * @param capacity    the segment's capacity.
+     * @param maxMessages how many pending payloads to copy, from readPos on; 0 for none.
+     * @return the snapshot.
+     */
+    static QueueSnapshot take(
+        final SegmentLayout layout, final QueueId queue, final AtomicBuffer buffer, final int capacity,
+        final int maxMessages)
+    {
         QueueSnapshot last = null;
         for (int i = 0; i < ATTEMPTS; i++)
         {
             last = layout == SegmentLayout.SIMPLE_IPC ?
-                walkSimpleIpc(queue.label(), buffer, capacity) : walkAgrona(queue.label(), buffer, capacity);
+                walkSimpleIpc(queue.label(), buffer, capacity, maxMessages) :
+                walkAgrona(queue.label(), buffer, capacity, maxMessages);
             if (last.stable)
             {
                 return last;
@@ -105,10 +139,11 @@ record QueueSnapshot(
         }
         return null == last.corruption ? last : new QueueSnapshot(last.name, last.capacity, last.writePos,
             last.readPos, last.pendingMessages, last.pendingPayload, last.paddingBlocks, last.headerSize,
-            last.headerMagic, last.readerState, last.consumerHeartbeat, null, false);
+            last.headerMagic, last.readerState, last.consumerHeartbeat, null, false, last.messages);
     }
 
-    private static QueueSnapshot walkSimpleIpc(final String name, final AtomicBuffer buffer, final int capacity)
+    private static QueueSnapshot walkSimpleIpc(
+        final String name, final AtomicBuffer buffer, final int capacity, final int maxMessages)
     {
         final int base = SimpleIpcDescriptor.HEADER_LENGTH;
         final long readPos = buffer.getLongVolatile(SimpleIpcDescriptor.READ_POS_OFFSET);
@@ -122,6 +157,7 @@ record QueueSnapshot(
         long payload = 0;
         long padding = 0;
         String corruption = null;
+        final List<PendingMessage> copies = new ArrayList<>(Math.min(maxMessages, 64));
         if (readPos < 0 || writePos < 0 || readPos > writePos)
         {
             corruption = "readPos " + readPos + " is beyond writePos " + writePos;
@@ -175,6 +211,12 @@ record QueueSnapshot(
                         corruption = blockError(pos, offset, size, magic, "block runs past writePos " + writePos);
                         break;
                     }
+                    if (copies.size() < maxMessages)
+                    {
+                        final byte[] bytes = new byte[(int)size];
+                        buffer.getBytes(base + offset + SimpleIpcDescriptor.BLOCK_HEADER_LENGTH, bytes);
+                        copies.add(new PendingMessage(pos, bytes));
+                    }
                     messages++;
                     payload += size;
                     pos += block;
@@ -188,7 +230,7 @@ record QueueSnapshot(
         }
         final boolean stable = readPos == buffer.getLongVolatile(SimpleIpcDescriptor.READ_POS_OFFSET);
         return new QueueSnapshot(name, capacity, writePos, readPos, messages, payload, padding, headerSize,
-            headerMagic, readerState, heartbeat, corruption, stable);
+            headerMagic, readerState, heartbeat, corruption, stable, copies);
     }
 
     private static String blockError(final long pos, final int offset, final long size, final int magic, final String what)
@@ -201,7 +243,8 @@ record QueueSnapshot(
      * Agrona {@code OneToOneRingBuffer}: positions in the trailer, records of {@code length, typeId} headers with
      * padding type -1; a record whose length is not yet positive is a claim still being written.
      */
-    private static QueueSnapshot walkAgrona(final String name, final AtomicBuffer buffer, final int capacity)
+    private static QueueSnapshot walkAgrona(
+        final String name, final AtomicBuffer buffer, final int capacity, final int maxMessages)
     {
         final long readPos = buffer.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
         final long writePos = buffer.getLongVolatile(capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET);
@@ -213,6 +256,7 @@ record QueueSnapshot(
         long payload = 0;
         long padding = 0;
         String corruption = null;
+        final List<PendingMessage> copies = new ArrayList<>(Math.min(maxMessages, 64));
         if (readPos < 0 || readPos > writePos || writePos - readPos > capacity)
         {
             corruption = "head " + readPos + " and tail " + writePos + " contradict each other (capacity " +
@@ -248,6 +292,12 @@ record QueueSnapshot(
                 }
                 else
                 {
+                    if (copies.size() < maxMessages)
+                    {
+                        final byte[] bytes = new byte[length - RecordDescriptor.HEADER_LENGTH];
+                        buffer.getBytes(RecordDescriptor.encodedMsgOffset(index), bytes);
+                        copies.add(new PendingMessage(pos, bytes));
+                    }
                     messages++;
                     payload += length - RecordDescriptor.HEADER_LENGTH;
                 }
@@ -256,6 +306,6 @@ record QueueSnapshot(
         }
         final boolean stable = readPos == buffer.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);
         return new QueueSnapshot(name, capacity, writePos, readPos, messages, payload, padding, headerSize,
-            headerMagic, 0, heartbeat, corruption, stable);
+            headerMagic, 0, heartbeat, corruption, stable, copies);
     }
 }
