@@ -26,6 +26,9 @@ public final class ExitCodes
     /** The segment opened, but a queue breaks the layout rules (bad positions or block headers). */
     public static final int CORRUPT_QUEUE = 5;
 
+    /** {@code clean} refused: a live process maps the channel's segment or semaphores (use {@code --force}). */
+    public static final int IN_USE = 6;
+
     /** Text for the {@code Exit codes:} section of {@code --help}. */
     static final String[] HELP = {
         "0:Success.",
@@ -34,6 +37,7 @@ public final class ExitCodes
         "3:Segment not found.",
         "4:Not a valid segment (truncated, not initialised, size mismatch, random bytes, directory, permission).",
         "5:A queue is corrupt (positions or block headers break the layout rules).",
+        "6:clean refused: a live process maps the channel (use --force).",
     };
 
     private ExitCodes()

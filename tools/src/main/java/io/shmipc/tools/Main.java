@@ -20,7 +20,8 @@ import java.io.PrintWriter;
     description = "Tools for shmipc shared-memory channels (SimpleIPC v1 compatible).",
     mixinStandardHelpOptions = true,
     version = "shmipc tools 0.1.0-SNAPSHOT",
-    subcommands = {HostCommand.class, GuestCommand.class, InspectCommand.class, WatchCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {HostCommand.class, GuestCommand.class, InspectCommand.class, WatchCommand.class, ListCommand.class,
+        CleanCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:Success.",
@@ -28,7 +29,8 @@ import java.io.PrintWriter;
         "2:Usage error (unknown option, bad value, invalid channel name).",
         "3:Segment not found.",
         "4:Not a valid segment (truncated, not initialised, size mismatch, random bytes, directory, permission).",
-        "5:A queue is corrupt (positions or block headers break the layout rules)."})
+        "5:A queue is corrupt (positions or block headers break the layout rules).",
+        "6:clean refused: a live process maps the channel (use --force)."})
 public final class Main implements Runnable
 {
     /** Held so the level set in {@link #main} is not lost to garbage collection. */

@@ -1,0 +1,160 @@
+package io.shmipc.tools;
+
+import io.shmipc.core.QueueId;
+import io.shmipc.core.SegmentLayout;
+import io.shmipc.core.SharedSegment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code shmipc list}: the channels in {@code /dev/shm}, one line each. A file is listed when its header is a valid
+ * segment of either layout (it is mapped read-only to check); semaphore files ({@code sem.*}), symbolic links,
+ * directories, unreadable files and anything else are skipped silently. Live mappers come from one scan of
+ * {@code /proc/[pid]/maps} for all of them.
+ */
+@Command(
+    name = "list",
+    description = {
+        "List the channels in /dev/shm (files whose header is a valid segment of either layout; others and sem.* " +
+        "are skipped): name, layout, capacity, each queue's fill and pending messages, and the live processes " +
+        "mapping it."},
+    mixinStandardHelpOptions = true,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:Success (also when there is no channel).",
+        "1:/dev/shm cannot be read.",
+        "2:Usage error."})
+final class ListCommand implements Callable<Integer>
+{
+    @Option(names = "--json", description = "Print one JSON object (fields in docs/cli.md).")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** One listed channel. */
+    record Channel(String name, Path file, SegmentLayout layout, int capacity, List<QueueSnapshot> queues)
+    {
+    }
+
+    public Integer call()
+    {
+        final List<Channel> channels = channels(SharedSegment.SHM_DIRECTORY);
+        final List<Path> files = new ArrayList<>();
+        channels.forEach(c -> files.add(c.file()));
+        final Map<Path, List<ProcMaps.Mapper>> mappers = ProcMaps.mappersOf(files);
+        final long self = ProcessHandle.current().pid();
+        final PrintWriter out = spec.commandLine().getOut();
+        if (json)
+        {
+            final Json doc = new Json().beginObject().field("directory", SharedSegment.SHM_DIRECTORY.toString());
+            doc.name("channels").beginArray();
+            for (final Channel c : channels)
+            {
+                doc.beginObject().field("name", c.name()).field("path", c.file().toString())
+                    .field("layout", c.layout().label()).field("capacity", c.capacity());
+                doc.name("queues").beginArray();
+                for (final QueueSnapshot q : c.queues())
+                {
+                    doc.beginObject().field("name", q.name()).field("usedBytes", q.usedBytes())
+                        .field("percentFull", Math.round(q.percentFull() * 100) / 100.0)
+                        .field("pendingMessages", q.pendingMessages()).field("corruption", q.corruption())
+                        .endObject();
+                }
+                doc.endArray();
+                doc.name("mappedBy").beginArray();
+                mappers.get(c.file()).stream().filter(m -> m.pid() != self).forEach(m -> doc.value(m.pid()));
+                doc.endArray().endObject();
+            }
+            out.println(doc.endArray().endObject().toJson());
+        }
+        else if (channels.isEmpty())
+        {
+            out.println("no channels in " + SharedSegment.SHM_DIRECTORY);
+        }
+        else
+        {
+            out.printf(Locale.ROOT, "%-32s %-17s %10s  %-22s %-22s %s%n", "NAME", "LAYOUT", "CAPACITY", "TOGUEST",
+                "FROMGUEST", "MAPPED BY");
+            for (final Channel c : channels)
+            {
+                final List<Long> pids = new ArrayList<>();
+                mappers.get(c.file()).stream().filter(m -> m.pid() != self).forEach(m -> pids.add(m.pid()));
+                out.printf(Locale.ROOT, "%-32s %-17s %10d  %-22s %-22s %s%n", c.name(), c.layout().label(),
+                    c.capacity(), fill(c.queues().get(0)), fill(c.queues().get(1)),
+                    pids.isEmpty() ? "-" : pids.toString().replaceAll("[\\[\\] ]", ""));
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static String fill(final QueueSnapshot q)
+    {
+        if (null != q.corruption())
+        {
+            return "CORRUPT";
+        }
+        return String.format(Locale.ROOT, "%.2f%% %d msg%s", q.percentFull(), q.pendingMessages(),
+            1 == q.pendingMessages() ? "" : "s");
+    }
+
+    /**
+     * @param directory where to look.
+     * @return the valid segments directly in it, by name.
+     * @throws CliException if the directory cannot be read.
+     */
+    static List<Channel> channels(final Path directory)
+    {
+        final List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory))
+        {
+            for (final Path entry : entries)
+            {
+                if (!entry.getFileName().toString().startsWith("sem.") &&
+                    Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS))
+                {
+                    candidates.add(entry);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new CliException(ExitCodes.FAILURE, directory + ": cannot list: " + ex.getMessage());
+        }
+        candidates.sort(null);
+        final List<Channel> channels = new ArrayList<>();
+        for (final Path file : candidates)
+        {
+            try (SharedSegment segment = SharedSegment.open(file, true))
+            {
+                final List<QueueSnapshot> queues = new ArrayList<>(2);
+                for (final QueueId queue : QueueId.values())
+                {
+                    queues.add(QueueSnapshot.take(segment.layout(), queue, segment.queueBuffer(queue),
+                        segment.capacity()));
+                }
+                channels.add(new Channel(file.getFileName().toString(), file, segment.layout(), segment.capacity(),
+                    queues));
+            }
+            catch (final RuntimeException ex)
+            {
+                // not a segment, removed meanwhile, or not readable: not a channel to list
+            }
+        }
+        return channels;
+    }
+}
