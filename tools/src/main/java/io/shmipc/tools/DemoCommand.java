@@ -1,23 +1,15 @@
 package io.shmipc.tools;
 
-import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentLayout;
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.IpcHost;
 import io.shmipc.core.SharedSegment;
-import io.shmipc.core.SimpleIpcRingBuffer;
-import io.shmipc.idle.IdleSpec;
 import io.shmipc.idle.IdleStrategies;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.MyRandResponse;
 import ipc.Payload;
 import org.HdrHistogram.Histogram;
-import org.agrona.DirectBuffer;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,26 +31,26 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * {@code shmipc demo}: a host (this process) and a guest (a second JVM) exchanging the original's AddRequest /
- * AddResponse workload over a fresh channel for a few seconds, with progress, a live {@code inspect}, and the
- * round-trip percentiles at the end. Every response is checked (same {@code req_id}, {@code x+y}, 0.12345 for
- * MyRandRequest); any mismatch makes it exit 1. The channel (segment and both semaphores) is removed at the end
- * whatever happens, and the guest is stopped.
+ * {@code shmipc demo}: an {@link IpcHost} (this process) and {@code shmipc guest} (a second JVM) exchanging the
+ * original's AddRequest / AddResponse workload over a fresh channel for a few seconds, with {@code watch}-style
+ * rates while they talk, a live {@code inspect}, and the round-trip percentiles at the end. Every response is
+ * checked (same {@code req_id}, {@code x+y}, 0.12345 for MyRandRequest); any mismatch makes it exit 1. The host
+ * removes the channel (segment and both semaphores) at the end whatever happens, which stops the guest.
  * <p>
- * One calling thread sends one request at a time and waits for its response with the {@code --idle} strategy;
- * the guest has one reader thread with the same strategy. The default {@code backoff} parks between polls, so
- * neither side pins a core; {@code busy-spin} gives the lowest latency and burns 100% of one core on each side.
- * Backoff parks are rounded up to the thread's timer slack (about 50 us, {@code /proc/self/timerslack_ns}),
- * which shows in the round trip when a side has gone to sleep.
+ * One calling thread makes one call at a time. The default idle strategy {@code backoff} parks the channel threads
+ * between polls, so no side pins a core; parks are rounded up to the thread's timer slack (about 50 us,
+ * {@code /proc/self/timerslack_ns}), which shows in the round trip. {@code busy-spin} gives the lowest latency and
+ * burns 100% of a core for each reader and writer thread on both sides.
  */
 @Command(
     name = "demo",
     description = {
-        "Run a host (this process) and a guest (a second JVM) over a new channel for a while: AddRequest calls, " +
-        "one at a time, each response verified. Prints progress every 500 ms, an 'inspect' of the live channel, " +
-        "then calls, throughput and round-trip percentiles. The channel is removed at the end."},
+        "Run a host (this process) and 'shmipc guest' (a second JVM) over a new channel for a while: AddRequest " +
+        "calls, one at a time, each response verified. Prints watch-style rates every 500 ms, an 'inspect' of the " +
+        "live channel, then calls, throughput and round-trip percentiles. The channel is removed at the end."},
     mixinStandardHelpOptions = true,
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -68,7 +59,7 @@ import java.util.concurrent.TimeUnit;
         "2:Usage error (bad duration, idle strategy or channel name)."})
 final class DemoCommand implements Callable<Integer>
 {
-    private static final double RAND_EVERY = 16;
+    private static final int RAND_EVERY = 16;
     private static final long PROGRESS_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int MAX_REPORTED_MISMATCHES = 5;
 
@@ -80,11 +71,11 @@ final class DemoCommand implements Callable<Integer>
     String name;
 
     @Option(names = "--idle", defaultValue = IdleStrategies.BACKOFF,
-        description = "Idle strategy of both readers: busy-spin, yield, no-op, backoff[:...], wait[:...] " +
-        "(default: ${DEFAULT-VALUE}).")
+        description = "Idle strategy of every channel thread on both sides: busy-spin, yield, no-op, backoff[:...], " +
+        "wait[:...] (default: ${DEFAULT-VALUE}).")
     String idle;
 
-    @Option(names = "--capacity", defaultValue = "1048576",
+    @Option(names = "--capacity", defaultValue = "1MiB", converter = SizeConverter.class,
         description = "Bytes per queue, a multiple of 8 (default: ${DEFAULT-VALUE}).")
     int capacity;
 
@@ -99,58 +90,33 @@ final class DemoCommand implements Callable<Integer>
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final byte[] responseBytes = new byte[4096];
-    private final ByteBuffer response = ByteBuffer.wrap(responseBytes).order(ByteOrder.LITTLE_ENDIAN);
-    private final Message message = new Message();
-    private final AddResponse addResponse = new AddResponse();
-    private final MyRandResponse randResponse = new MyRandResponse();
-    private boolean received;
-    private long receivedReqId;
-    private byte receivedType;
-    private double receivedResult;
-
     public Integer call() throws IOException, InterruptedException
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final IdleSpec idleSpec = IdleStrategies.parse(idle);
         final String channel = null == name ? "shmipc-demo-" + ProcessHandle.current().pid() : name;
+        final ChannelConfig config = ChannelConfig.builder(channel)
+            .capacity(capacity)
+            .readerIdle(idle)
+            .writerIdle(idle)
+            .callTimeout(callTimeout)
+            .build();
         final Path file = SharedSegment.shmPath(channel);
-        final String requestName = NamedSignals.requestSignalName(channel);
-        final String responseName = NamedSignals.responseSignalName(channel);
         if (Files.exists(file))
         {
             throw new CliException(ExitCodes.FAILURE, "channel " + channel + " already exists (" + file +
-                "); choose another --name or remove the stale channel");
+                "); choose another --name or remove the stale channel (shmipc clean " + channel + ")");
         }
 
-        NamedSignal requestSignal = null;
-        NamedSignal responseSignal = null;
-        SharedSegment segment = null;
         Process guest = null;
-        try
+        try (IpcHost host = IpcHost.start(config))
         {
-            requestSignal = NamedSignals.create(requestName, 0600);
-            responseSignal = NamedSignals.create(responseName, 0600);
-            requestSignal.drain();
-            responseSignal.drain();
-            segment = SharedSegment.createNamed(channel, capacity, SegmentLayout.SIMPLE_IPC,
-                SharedSegment.DEFAULT_PERMISSIONS);
-            final SimpleIpcRingBuffer toGuest = segment.simpleIpcRing(QueueId.TO_GUEST);
-            final SimpleIpcRingBuffer fromGuest = segment.simpleIpcRing(QueueId.FROM_GUEST);
-
             out.printf(Locale.ROOT, "demo: channel %s (%s, %d bytes per queue), idle %s, duration %s%n",
-                channel, file, capacity, idleSpec, format(duration));
+                channel, file, capacity, config.readerIdle(), DurationConverter.format(duration));
             out.flush();
-            if (!IdleStrategies.WAIT.equals(idleSpec.name()))
-            {
-                fromGuest.awake(); // this reader never blocks on the signal: the guest may skip its posts
-            }
             guest = startGuest(channel, out);
-            final Result result = callLoop(out, toGuest, fromGuest, requestSignal,
-                idleSpec.newStrategy(responseSignal, fromGuest), guest, file, channel);
-            fromGuest.resetReaderState();
-            printSummary(out, result);
+            final Result result = callLoop(out, host, file, channel);
+            printSummary(out, result, host);
             if (result.mismatches > 0)
             {
                 for (final String mismatch : result.firstMismatches)
@@ -164,40 +130,18 @@ final class DemoCommand implements Callable<Integer>
         }
         finally
         {
-            Files.deleteIfExists(file);
-            NamedSignals.unlink(requestName);
-            NamedSignals.unlink(responseName);
-            stopGuest(guest, err);
-            if (null != segment)
-            {
-                segment.close();
-            }
-            if (null != requestSignal)
-            {
-                requestSignal.close();
-            }
-            if (null != responseSignal)
-            {
-                responseSignal.close();
-            }
+            stopGuest(guest, err); // the host has closed and removed the channel: the guest stops by itself
         }
     }
 
-    private Result callLoop(
-        final PrintWriter out,
-        final SimpleIpcRingBuffer toGuest,
-        final SimpleIpcRingBuffer fromGuest,
-        final NamedSignal requestSignal,
-        final IdleStrategy idleStrategy,
-        final Process guest,
-        final Path file,
-        final String channel)
+    private Result callLoop(final PrintWriter out, final IpcHost host, final Path file, final String channel)
     {
         final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-        final FlatBufferBuilder builder = new FlatBufferBuilder(128);
-        final UnsafeBuffer requestBuffer = new UnsafeBuffer(0, 0);
         final SplittableRandom random = new SplittableRandom(42);
-        final long callTimeoutNs = callTimeout.toNanos();
+        final Message message = new Message();
+        final AddResponse addResponse = new AddResponse();
+        final MyRandResponse randResponse = new MyRandResponse();
+        final WatchCommand.Watcher watcher = new WatchCommand.Watcher(host.segment(), Long.MAX_VALUE);
         final Result result = new Result(histogram);
 
         final long startNs = System.nanoTime();
@@ -206,72 +150,68 @@ final class DemoCommand implements Callable<Integer>
         boolean inspected = false;
         long nextProgressNs = startNs + PROGRESS_NS;
         long lastProgressCalls = 0;
-        long reqId = 0;
+        long lastProgressNs = startNs;
+        watcher.refresh(startNs);
         long now = startNs;
+        long call = 0;
         while (now - endNs < 0)
         {
-            reqId++;
-            final boolean rand = 0 == reqId % RAND_EVERY;
+            call++;
+            final boolean rand = 0 == call % RAND_EVERY;
             final double x = Math.floor(random.nextDouble() * 1e6) / 8;
             final double y = Math.floor(random.nextDouble() * 1e6) / 8;
-            final ByteBuffer request = rand ?
-                IpcMessages.encodeMyRandRequest(builder, reqId) : IpcMessages.encodeAddRequest(builder, reqId, x, y);
-            requestBuffer.wrap(request, request.position(), request.remaining());
-
+            final long[] sentId = new long[1];
             final long sentNs = System.nanoTime();
-            if (!toGuest.write(SimpleIpcRingBuffer.MSG_TYPE_ID, requestBuffer, 0, requestBuffer.capacity()))
+            final ByteBuffer response;
+            try
             {
-                throw new CliException(ExitCodes.FAILURE,
-                    "request queue full with no call outstanding: the guest is not consuming");
-            }
-            if (toGuest.readerNeedsWakeUp())
-            {
-                requestSignal.post();
-            }
-
-            received = false;
-            idleStrategy.reset();
-            while (true)
-            {
-                final int read = fromGuest.read(this::onResponse, 1);
-                if (received)
+                response = host.call((builder, reqId) ->
                 {
-                    break;
-                }
-                if (0 == read)
-                {
-                    if (System.nanoTime() - sentNs > callTimeoutNs)
-                    {
-                        throw new CliException(ExitCodes.FAILURE, "no response to req_id " + reqId + " within " +
-                            format(callTimeout) + (guest.isAlive() ? " (guest still running)" :
-                            " (guest exited with " + guest.exitValue() + ")"));
-                    }
-                    idleStrategy.idle();
-                }
+                    sentId[0] = reqId;
+                    return rand ? IpcMessages.encodeMyRandRequest(builder, reqId) :
+                        IpcMessages.encodeAddRequest(builder, reqId, x, y);
+                }, callTimeout);
+            }
+            catch (final TimeoutException ex)
+            {
+                throw new CliException(ExitCodes.FAILURE, "no response to req_id " + sentId[0] + " within " +
+                    DurationConverter.format(callTimeout) + " (is the guest alive? its output is above)");
             }
             now = System.nanoTime();
             histogram.recordValue(Math.min(now - sentNs, histogram.getHighestTrackableValue()));
             result.calls++;
 
-            final double expected = rand ? DemoGuestCommand.RAND_RESULT : x + y;
+            final double expected = rand ? AddService.RAND_RESULT : x + y;
             final byte expectedType = rand ? Payload.MyRandResponse : Payload.AddResponse;
-            if (receivedReqId != reqId || receivedType != expectedType || receivedResult != expected)
+            long gotId = -1;
+            byte gotType = Payload.NONE;
+            double got = Double.NaN;
+            if (IpcMessages.isPlausibleMessage(response))
             {
-                result.mismatch(String.format(Locale.ROOT,
-                    "sent req_id %d expecting %s %s, got req_id %d %s %s", reqId, Payload.name(expectedType),
-                    expected, receivedReqId, 0 <= receivedType && receivedType < Payload.names.length ?
-                    Payload.name(receivedType) : "type " + receivedType, receivedResult));
+                Message.getRootAsMessage(response, message);
+                gotId = message.reqId();
+                gotType = message.payloadType();
+                if (Payload.AddResponse == gotType)
+                {
+                    got = ((AddResponse)message.payload(addResponse)).result();
+                }
+                else if (Payload.MyRandResponse == gotType)
+                {
+                    got = ((MyRandResponse)message.payload(randResponse)).result();
+                }
+            }
+            if (gotId != sentId[0] || gotType != expectedType || got != expected)
+            {
+                result.mismatch(String.format(Locale.ROOT, "sent req_id %d expecting %s %s, got req_id %d type %d %s",
+                    sentId[0], Payload.name(expectedType), expected, gotId, gotType, got));
             }
 
             if (now - nextProgressNs >= 0)
             {
-                final double elapsed = (now - startNs) / 1e9;
-                out.printf(Locale.ROOT, "%6.1f s  calls %,10d  %,9.0f calls/s  p50 %8.1f us  p99 %8.1f us%n",
-                    elapsed, result.calls, (result.calls - lastProgressCalls) / (PROGRESS_NS / 1e9 +
-                    (now - nextProgressNs) / 1e9), histogram.getValueAtPercentile(50) / 1e3,
-                    histogram.getValueAtPercentile(99) / 1e3);
-                out.flush();
+                progress(out, watcher.refresh(now), now - startNs, result.calls - lastProgressCalls,
+                    now - lastProgressNs, histogram);
                 lastProgressCalls = result.calls;
+                lastProgressNs = now;
                 nextProgressNs = now + PROGRESS_NS;
             }
             if (!inspected && now - inspectNs >= 0)
@@ -288,35 +228,22 @@ final class DemoCommand implements Callable<Integer>
         return result;
     }
 
-    private void onResponse(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+    /** One progress block: calls and rate, then each queue as {@code watch} shows it. */
+    private static void progress(
+        final PrintWriter out, final List<WatchCommand.Watcher.QueueRates> queues, final long elapsedNs,
+        final long calls, final long intervalNs, final Histogram histogram)
     {
-        received = true;
-        receivedReqId = -1;
-        receivedType = Payload.NONE;
-        receivedResult = Double.NaN;
-        if (length > responseBytes.length)
+        out.printf(Locale.ROOT, "%6.1f s  %,9.0f calls/s  p50 %8.1f us  p99 %8.1f us%n", elapsedNs / 1e9,
+            calls / (intervalNs / 1e9), histogram.getValueAtPercentile(50) / 1e3,
+            histogram.getValueAtPercentile(99) / 1e3);
+        for (final WatchCommand.Watcher.QueueRates q : queues)
         {
-            return;
+            final QueueSnapshot s = q.snapshot();
+            out.printf(Locale.ROOT, "          %-9s writePos %,12d  readPos %,12d  lag %,6d bytes %3d msgs  " +
+                "write %8.3f MB/s  read %8.3f MB/s%n", s.name(), s.writePos(), s.readPos(), s.usedBytes(),
+                s.pendingMessages(), q.writeBytesPerSec() / 1e6, q.readBytesPerSec() / 1e6);
         }
-        buffer.getBytes(index, responseBytes, 0, length);
-        response.limit(length).position(0);
-        if (!IpcMessages.isPlausibleMessage(response))
-        {
-            return;
-        }
-        Message.getRootAsMessage(response, message);
-        receivedReqId = message.reqId();
-        receivedType = message.payloadType();
-        if (Payload.AddResponse == receivedType)
-        {
-            message.payload(addResponse);
-            receivedResult = addResponse.result();
-        }
-        else if (Payload.MyRandResponse == receivedType)
-        {
-            message.payload(randResponse);
-            receivedResult = randResponse.result();
-        }
+        out.flush();
     }
 
     private Process startGuest(final String channel, final PrintWriter out) throws IOException, InterruptedException
@@ -325,14 +252,11 @@ final class DemoCommand implements Callable<Integer>
             .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         final List<String> command = new ArrayList<>(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=4",
+            "-XX:+UseSerialGC", "-Xmx64m",
             "-cp", System.getProperty("java.class.path"),
-            Main.class.getName(), "guest-internal",
-            "--name", channel,
+            Main.class.getName(), "guest", channel,
             "--idle", idle,
-            "--host-pid", Long.toString(ProcessHandle.current().pid()),
-            "--deadline", (duration.toMillis() + startTimeout.toMillis() + 60_000) + "ms",
-            "--open-timeout", startTimeout.toMillis() + "ms"));
+            "--timeout", startTimeout.toMillis() + "ms"));
         final Process guest = new ProcessBuilder(command).redirectErrorStream(true).start();
         final CountDownLatch ready = new CountDownLatch(1);
         final Thread forwarder = new Thread(() ->
@@ -343,12 +267,12 @@ final class DemoCommand implements Callable<Integer>
                 String line;
                 while (null != (line = lines.readLine()))
                 {
-                    if (DemoGuestCommand.READY.equals(line))
+                    out.println("[guest] " + line);
+                    out.flush();
+                    if (line.contains(": " + GuestCommand.ATTACHED + " to "))
                     {
                         ready.countDown();
                     }
-                    out.println("[guest] " + line);
-                    out.flush();
                 }
             }
             catch (final IOException ignore)
@@ -369,7 +293,9 @@ final class DemoCommand implements Callable<Integer>
             }
             if (System.nanoTime() - deadline >= 0)
             {
-                throw new CliException(ExitCodes.FAILURE, "guest JVM did not attach within " + format(startTimeout));
+                guest.destroyForcibly();
+                throw new CliException(ExitCodes.FAILURE, "guest JVM did not attach within " +
+                    DurationConverter.format(startTimeout));
             }
         }
         return guest;
@@ -388,10 +314,11 @@ final class DemoCommand implements Callable<Integer>
             guest.destroyForcibly();
             guest.waitFor(5, TimeUnit.SECONDS);
         }
+        Thread.sleep(100); // let the forwarder print the guest's last line
         guest.getInputStream().close();
     }
 
-    private static void printSummary(final PrintWriter out, final Result result)
+    private static void printSummary(final PrintWriter out, final Result result, final IpcHost host)
     {
         final Histogram h = result.histogram;
         final double seconds = result.elapsedNs / 1e9;
@@ -403,13 +330,9 @@ final class DemoCommand implements Callable<Integer>
             h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
             h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3,
             h.getMean() / 1e3);
-        out.printf(Locale.ROOT, "mismatches   %d%n", result.mismatches);
+        out.printf(Locale.ROOT, "mismatches   %d (unknown responses %d, expired %d)%n", result.mismatches,
+            host.unknownResponses(), host.expiredResponses());
         out.flush();
-    }
-
-    private static String format(final Duration d)
-    {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private static final class Result

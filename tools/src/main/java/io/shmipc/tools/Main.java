@@ -21,7 +21,7 @@ import java.io.PrintWriter;
     mixinStandardHelpOptions = true,
     version = "shmipc tools 0.1.0-SNAPSHOT",
     subcommands = {HostCommand.class, GuestCommand.class, InspectCommand.class, WatchCommand.class, ListCommand.class,
-        CleanCommand.class, DemoCommand.class, DemoGuestCommand.class, CommandLine.HelpCommand.class},
+        CleanCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:Success.",
