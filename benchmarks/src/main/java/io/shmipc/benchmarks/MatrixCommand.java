@@ -139,24 +139,31 @@ final class MatrixCommand implements Callable<Integer>
 
         final List<Map<String, Object>> wakeUps = new ArrayList<>();
         final Map<String, Histogram> wakeHistograms = new LinkedHashMap<>();
-        for (final String spec : specs)
+        for (final CpuPlacement placement : usable)
         {
-            final PairRun.Spec runSpec = spec(spec, "wake-up " + shortName(spec), run);
-            runSpec.mode = "wake";
-            runSpec.idleNanos = idleNanos;
-            runSpec.wakeSamples = wakeSamples;
-            runSpec.wakeGapNanos = gapNanos;
-            final PairRun.Outcome outcome = PairRun.run(context, runSpec);
-            final Histogram histogram = outcome.passive.histogram("histogram");
-            final Map<String, Object> entry = Latency.summary(shortName(spec), histogram);
-            entry.put("strategy", spec);
-            entry.put("idleCpuPercent", round1(outcome.passive.cpuPercent("idle")));
-            entry.put("idleSeconds", outcome.passive.getLong("idle.wallNanos") / 1e9);
-            final Path hgrm = outDir.resolve("matrix-wake-" + fileName(shortName(spec)) + ".hgrm");
-            Latency.writeHgrm(hgrm, histogram);
-            entry.put("hgrm", hgrm.toString());
-            wakeUps.add(entry);
-            wakeHistograms.put(shortName(spec), histogram);
+            for (final String spec : specs)
+            {
+                final String name = shortName(spec) + " " + placement.name();
+                final PairRun.Spec runSpec = spec(spec, "wake-up " + name, run);
+                runSpec.mode = "wake";
+                runSpec.idleNanos = idleNanos;
+                runSpec.wakeSamples = wakeSamples;
+                runSpec.wakeGapNanos = gapNanos;
+                runSpec.activeCpu = placement.activeCpu();
+                runSpec.passiveCpu = placement.passiveCpu();
+                final PairRun.Outcome outcome = PairRun.run(context, runSpec);
+                final Histogram histogram = outcome.passive.histogram("histogram");
+                final Map<String, Object> entry = Latency.summary(name, histogram);
+                entry.put("strategy", spec);
+                entry.put("placement", placement.toString());
+                entry.put("idleCpuPercent", round1(outcome.passive.cpuPercent("idle")));
+                entry.put("idleSeconds", outcome.passive.getLong("idle.wallNanos") / 1e9);
+                final Path hgrm = outDir.resolve("matrix-wake-" + fileName(name) + ".hgrm");
+                Latency.writeHgrm(hgrm, histogram);
+                entry.put("hgrm", hgrm.toString());
+                wakeUps.add(entry);
+                wakeHistograms.put(name, histogram);
+            }
         }
 
         final int width = 26;
@@ -177,9 +184,9 @@ final class MatrixCommand implements Callable<Integer>
         out.println(Latency.row("floor after (busy-spin)", width, floorAfter));
         out.println();
         out.println("wake-up after a quiet spell: one-way latency from the writer's publish to the reader handling " +
-            "the message, " + wakeSamples + " messages " + Durations.format(gapNanos) + " apart, placement none, " +
+            "the message, " + wakeSamples + " messages " + Durations.format(gapNanos) + " apart, " +
             "32 bytes; idle CPU of the reader over " + Durations.format(idleNanos) + " without traffic");
-        out.println(Latency.header("strategy", width) + "    idle CPU");
+        out.println(Latency.header("strategy placement", width) + "    idle CPU");
         for (final Map<String, Object> entry : wakeUps)
         {
             out.println(Latency.row((String)entry.get("name"), width, wakeHistograms.get(entry.get("name"))) +
