@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * accepted message comes out once, in order, intact; a refused write is refused only when the spec's space rule
  * says the block does not fit; the positions obey the layout's invariants after every step.
  */
-class RingModelProperties
+class RingModelPropertiesTest
 {
     private static final int WRITE = 0, APPEND_BATCH = 1, CLAIM_COMMIT = 2, CLAIM_ABORT = 3, READ = 4, CONTROLLED = 5;
 
