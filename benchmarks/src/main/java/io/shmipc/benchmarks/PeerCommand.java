@@ -170,7 +170,7 @@ final class PeerCommand implements Callable<Integer>
                     awaitReady(control);
                     if ("wake".equals(mode))
                     {
-                        pinger.wakeUps(idleNanos, wakeSamples, wakeGapNanos);
+                        pinger.wakeUps(RunLength.parse(run), idleNanos, wakeSamples, wakeGapNanos);
                     }
                     else
                     {
@@ -187,7 +187,7 @@ final class PeerCommand implements Callable<Integer>
                 {
                     final Histogram wakeUps = newHistogram();
                     final RingPonger ponger = new RingPonger(
-                        fromPeer, toPeer, !"wake".equals(mode), strategy, outSignal, control, wakeUps);
+                        fromPeer, toPeer, strategy, outSignal, control, wakeUps);
                     ponger.run(maxLifeNanos);
                     out.put(ponger.measureClock(), "measure");
                     out.put(ponger.idleClock(), "idle");

@@ -187,12 +187,15 @@ final class RingPinger extends RingPingerPad2 implements MessageHandler
     }
 
     /**
-     * Wake-up mode: stay silent for {@code idleNanos} (phase idle, the ponger measures its idle CPU), then send
-     * {@code samples} one-way messages {@code gapNanos} apart (phase wake-up); the ponger records each one's
+     * Wake-up mode: warm up both sides with ping-pong round trips (so that neither the send nor the receive path
+     * runs interpreted), stay silent for {@code idleNanos} (phase idle, the ponger measures its idle CPU), then
+     * send {@code samples} one-way messages {@code gapNanos} apart (phase wake-up); the ponger records each one's
      * latency from send to handling. This thread sleeps between sends: it never spins.
      */
-    void wakeUps(final long idleNanos, final int samples, final long gapNanos)
+    void wakeUps(final RunLength run, final long idleNanos, final int samples, final long gapNanos)
     {
+        control.phase(ControlFile.WARMUP);
+        final long sequence = loop(run, PeerCommand.newHistogram(), true, 0);
         control.phase(ControlFile.IDLE);
         nudge();
         sleep(idleNanos);
@@ -201,7 +204,7 @@ final class RingPinger extends RingPingerPad2 implements MessageHandler
         sleep(gapNanos);
         for (int i = 1; i <= samples; i++)
         {
-            send(i, System.nanoTime());
+            send(sequence + i, System.nanoTime());
             control.progress(i);
             sleep(gapNanos);
         }

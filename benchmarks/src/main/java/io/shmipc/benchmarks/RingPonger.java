@@ -21,6 +21,8 @@ abstract class RingPongerHotFields extends RingPongerPad1
 {
     /** Messages handled. */
     long handled;
+    /** Echo messages (ping-pong, warm-up); false in the wake-up phase, where their latency is recorded. */
+    boolean echo = true;
 }
 
 abstract class RingPongerPad2 extends RingPongerHotFields
@@ -32,8 +34,8 @@ abstract class RingPongerPad2 extends RingPongerHotFields
 }
 
 /**
- * The passive side of a ring ping-pong: polls one ring with its idle strategy and either echoes each message on the
- * other ring (ping-pong mode) or records how long after its send time it was handled (wake-up mode). It follows the
+ * The passive side of a ring ping-pong: polls one ring with its idle strategy and echoes each message on the
+ * other ring, except in the wake-up phase, where it records how long after its send time each message was handled. It follows the
  * run's phases in the control file, measuring its own thread's CPU time over the measure phase and over the idle
  * phase, and stops at {@link ControlFile#DONE}. The instance is its own handler, so polling allocates nothing.
  * Single-threaded.
@@ -44,7 +46,6 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
 
     private final RingBuffer in;
     private final RingBuffer out;
-    private final boolean echo;
     private final IdleStrategy idle;
     private final NamedSignal outSignal;
     private final SimpleIpcRingBuffer outWakeCheck;
@@ -56,7 +57,6 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
     /**
      * @param in        the ring from the pinger.
      * @param out       the ring back to the pinger.
-     * @param echo      true to echo (ping-pong), false to record one-way wake-up latency into {@code wakeUps}.
      * @param idle      what to do on an empty poll.
      * @param outSignal posted after each echo when the pinger may be sleeping, or null.
      * @param control   the run's control file.
@@ -65,7 +65,6 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
     RingPonger(
         final RingBuffer in,
         final RingBuffer out,
-        final boolean echo,
         final IdleStrategy idle,
         final NamedSignal outSignal,
         final ControlFile control,
@@ -73,7 +72,6 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
     {
         this.in = in;
         this.out = out;
-        this.echo = echo;
         this.idle = idle;
         this.outSignal = outSignal;
         this.outWakeCheck = out instanceof SimpleIpcRingBuffer ? (SimpleIpcRingBuffer)out : null;
@@ -148,6 +146,7 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
 
     private void onPhaseChange(final int from, final int to)
     {
+        echo = ControlFile.WAKE != to;
         if (ControlFile.MEASURE == from)
         {
             measureClock.stop();
