@@ -142,15 +142,18 @@ final class PairRun
                 }
             }
             progress.done(spec.label);
+            if (0 != active.exitValue())
+            {
+                throw failure(spec, spec.activeRole + " exited with " + active.exitValue(), passiveLog, activeLog);
+            }
             if (!passive.waitFor(30, TimeUnit.SECONDS))
             {
                 throw failure(spec, spec.passiveRole + " did not finish within 30 s after the " + spec.activeRole,
                     passiveLog, activeLog);
             }
-            if (0 != active.exitValue() || 0 != passive.exitValue())
+            if (0 != passive.exitValue())
             {
-                throw failure(spec, spec.activeRole + " exited with " + active.exitValue() + ", " + spec.passiveRole +
-                    " with " + passive.exitValue(), passiveLog, activeLog);
+                throw failure(spec, spec.passiveRole + " exited with " + passive.exitValue(), passiveLog, activeLog);
             }
             return new Outcome(ResultFile.read(activeResult), ResultFile.read(passiveResult));
         }

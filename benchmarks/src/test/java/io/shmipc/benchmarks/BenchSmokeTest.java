@@ -152,6 +152,29 @@ class BenchSmokeTest
         assertNothingLeftInShm();
     }
 
+    @Test
+    void aChildThatCannotStartFailsTheRunAndLeavesNothingBehind() throws IOException
+    {
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        final java.io.PrintStream saved = System.err;
+        final int code;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try
+        {
+            code = BenchMain.execute("pingpong", "--iterations", "1000", "--warmup", "100",
+                "--jvm-opt=-XX:+NoSuchOptionForTest", "--out", dir.toString(), "--shm-prefix", PREFIX, "--quiet");
+        }
+        finally
+        {
+            System.setErr(saved);
+        }
+        assertEquals(BenchMain.EXIT_FAILED, code, "exit code");
+        final String message = err.toString(StandardCharsets.UTF_8);
+        assertTrue(message.contains("floor probe 1") && message.contains("NoSuchOptionForTest"),
+            "names the run and shows the child's output: " + message);
+        assertNothingLeftInShm();
+    }
+
     static void assertLatencyEntry(final Map<String, Object> entry)
     {
         double previous = 0;
