@@ -24,10 +24,10 @@ import java.util.Map;
  */
 final class PercentilePlot
 {
-    private static final int WIDTH = 1000;
+    private static final int WIDTH = 1060;
     private static final int HEIGHT = 620;
     private static final int LEFT = 90;
-    private static final int RIGHT = 250;
+    private static final int RIGHT = 310;
     private static final int TOP = 70;
     private static final int BOTTOM = 60;
     private static final Color[] COLORS = {
