@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "matrix", mixinStandardHelpOptions = true,
     description = {"shmipc ring ping-pong over idle strategies x CPU placements x message sizes, with the CPU each " +
         "side burned; then per strategy the reader's idle CPU and its wake-up latency after a quiet spell.",
-        "busy-spin and yield burn 100% of a core on each side for as long as a run lasts."})
+        "busy-spin and yield burn 100%% of a core on each side for as long as a run lasts."})
 final class MatrixCommand implements Callable<Integer>
 {
     private static final List<String> DEFAULT_STRATEGIES = List.of("busy-spin", "yield", "backoff", "wait");

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "pingpong", mixinStandardHelpOptions = true,
     description = {"Round-trip latency between two processes: shmipc ring, Agrona OneToOneRingBuffer and the raw " +
         "cache-line floor, in one run with the same settings.",
-        "Runs: floor, shmipc, floor, agrona, floor; each in two fresh JVMs. Busy-spinning burns 100% of a core " +
+        "Runs: floor, shmipc, floor, agrona, floor; each in two fresh JVMs. Busy-spinning burns 100%% of a core " +
             "on each side while it runs."})
 final class PingPongCommand implements Callable<Integer>
 {

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "throughput", mixinStandardHelpOptions = true,
     description = {"Messages/s and MB/s from a producer process to a consumer process, shmipc ring and Agrona " +
         "OneToOneRingBuffer side by side, per message size.",
-        "Both sides busy-spin (100% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
+        "Both sides busy-spin (100%% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
 final class ThroughputCommand implements Callable<Integer>
 {
     @Mixin

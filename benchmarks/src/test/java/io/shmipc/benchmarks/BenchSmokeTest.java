@@ -153,6 +153,32 @@ class BenchSmokeTest
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings()
+    {
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        final java.io.PrintStream savedErr = System.err;
+        final java.io.PrintStream savedOut = System.out;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        try
+        {
+            for (final String command : new String[]{"pingpong", "throughput", "matrix"})
+            {
+                assertEquals(0, BenchMain.execute(command, "--help"), command + " --help");
+            }
+        }
+        finally
+        {
+            System.setErr(savedErr);
+            System.setOut(savedOut);
+        }
+        final String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("100% of a core") && help.contains("--wake-gap") && help.contains("--sizes"), help);
+        assertEquals("", err.toString(StandardCharsets.UTF_8), "nothing on standard error");
+    }
+
+    @Test
     void aChildThatCannotStartFailsTheRunAndLeavesNothingBehind() throws IOException
     {
         final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
