@@ -56,7 +56,14 @@ final class BatchingWriter implements ControlledMessageHandler, AutoCloseable
         this.idle = IdleStrategies.parse(idleSpec).newStrategy(wakeup, wakeup);
         this.thread = threadFactory.newThread(this::run);
         this.thread.setDaemon(true);
-        this.thread.start();
+    }
+
+    /**
+     * Start the thread; once, after the owner is fully constructed.
+     */
+    void start()
+    {
+        thread.start();
     }
 
     /**

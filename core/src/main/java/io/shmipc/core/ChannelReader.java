@@ -46,7 +46,14 @@ final class ChannelReader implements AutoCloseable
         this.idle = IdleStrategies.parse(idleSpec).newStrategy(signal, ring);
         this.thread = threadFactory.newThread(this::run);
         this.thread.setDaemon(true);
-        this.thread.start();
+    }
+
+    /**
+     * Start the thread; once, after the owner is fully constructed.
+     */
+    void start()
+    {
+        thread.start();
     }
 
     private void run()

@@ -77,6 +77,19 @@ final class ChannelSide implements AutoCloseable
     }
 
     /**
+     * Start the writer and reader threads. Called by the owner once it is fully constructed, since a message may
+     * be waiting already and its handler may answer at once.
+     */
+    void start()
+    {
+        if (writer != null)
+        {
+            writer.start();
+        }
+        reader.start();
+    }
+
+    /**
      * Send one message, waiting up to {@code timeoutNs} for room (in the handoff queue or, in caller mode, in the
      * shared queue).
      *

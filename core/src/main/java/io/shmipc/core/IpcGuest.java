@@ -100,6 +100,7 @@ public final class IpcGuest implements AutoCloseable
         this.requestSignal = request;
         this.responseSignal = response;
         this.segment = segment;
+        side.start();
     }
 
     /**

@@ -131,6 +131,7 @@ public final class IpcHost implements AutoCloseable
         this.responseSignal = response;
         this.lock = lock;
         this.segment = segment;
+        side.start();
     }
 
     /**

@@ -10,11 +10,13 @@ package io.shmipc.core;
  * Queue header, 128 bytes, two cache lines:
  *   0   u64 writePos             producer: total bytes ever reserved, only grows (release store)
  *   8   u64 correlationCounter   extension, producer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#nextCorrelationId()}
- *   16  48 bytes                 zero
+ *   16  u32 readerState          extension, producer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep;
+ *                                written by a shmipc consumer only when it starts, sleeps, wakes or stops, and read by
+ *                                the producer after every publish, so it lives on the line the producer owns
+ *   20  44 bytes                 zero
  *   64  u64 readPos              consumer: total bytes ever consumed, only grows (release store)
  *   72  u64 capacity             initialiser: data area length; 0 means "not initialised yet"
- *   80  u32 readerState          extension, consumer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep
- *   84  u32                      zero
+ *   80  u64                      zero
  *   88  u64 consumerHeartbeat    extension, consumer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#consumerHeartbeatTime(long)}
  *   96  32 bytes                 zero
  *   128 data area, capacity bytes
@@ -44,8 +46,11 @@ public final class SimpleIpcDescriptor
     /** Offset of {@code capacity} (u64) in a queue header; 0 means the queue is not initialised yet. */
     public static final int CAPACITY_OFFSET = 72;
 
-    /** Offset of the extension reader-state word (u32), see {@link #READER_STATE_UNKNOWN} and the others. */
-    public static final int READER_STATE_OFFSET = 80;
+    /**
+     * Offset of the extension reader-state word (u32), see {@link #READER_STATE_UNKNOWN} and the others. It sits on
+     * the producer's cache line: the producer reads it after every publish, the consumer writes it rarely.
+     */
+    public static final int READER_STATE_OFFSET = 16;
 
     /** Offset of the extension consumer heartbeat time (u64) on the consumer's cache line. */
     public static final int CONSUMER_HEARTBEAT_OFFSET = 88;

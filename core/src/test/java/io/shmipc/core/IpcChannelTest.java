@@ -404,6 +404,29 @@ class IpcChannelTest
         assertInstanceOf(IllegalStateException.class, ex.getCause());
     }
 
+    @Test
+    @Timeout(60)
+    void requestsWaitingBeforeTheGuestStartsAreAnswered() throws Exception
+    {
+        final AtomicInteger echoes = new AtomicInteger();
+        final IpcHost host = keep(IpcHost.start(config().build(), (type, buffer, index, length) -> echoes.incrementAndGet()));
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[16]);
+        for (int i = 0; i < 10; i++)
+        {
+            assertTrue(host.send(message, 0, 16));
+        }
+        sleep(100);
+        final IpcGuest guest = keep(IpcGuest.start(config().build(), (buffer, index, length, self) ->
+            assertTrue(self.respond(buffer, index, length))));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (echoes.get() < 10 && System.nanoTime() < deadline)
+        {
+            sleep(5);
+        }
+        assertEquals(10, echoes.get(), "the guest answers what was queued before it attached");
+        assertTrue(guest.isRunning(), String.valueOf(guest.stopReason()));
+    }
+
     private static long threadsOf(final String channel)
     {
         return Thread.getAllStackTraces().keySet().stream()

@@ -30,7 +30,7 @@ import java.util.List;
  * @param paddingBlocks     padding blocks and skips between the positions.
  * @param headerSize        {@code size} field of the block at readPos, or -1 if the queue is empty or a skip.
  * @param headerMagic       {@code magic} field of the block at readPos (0 when headerSize is -1).
- * @param readerState       extension field at offset 80 (SimpleIPC v1), 0 otherwise.
+ * @param readerState       extension field at SimpleIpcDescriptor.READER_STATE_OFFSET (SimpleIPC v1), 0 otherwise.
  * @param consumerHeartbeat extension field at offset 88 (SimpleIPC v1) or Agrona's heartbeat.
  * @param corruption        why the walk stopped early, or null.
  * @param stable            whether the positions held still during the walk.
