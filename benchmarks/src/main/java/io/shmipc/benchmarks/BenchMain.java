@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "shmipc bench", mixinStandardHelpOptions = true,
     description = "Cross-process latency and throughput of the shmipc ring, side by side with Agrona and the " +
         "hardware floor.",
-    subcommands = {PingPongCommand.class, ThroughputCommand.class, MatrixCommand.class, PeerCommand.class})
+    subcommands = {PingPongCommand.class, ThroughputCommand.class, MatrixCommand.class, CallsCommand.class,
+        PeerCommand.class, CallsGuestCommand.class})
 public final class BenchMain implements Runnable
 {
     /** A run failed. */

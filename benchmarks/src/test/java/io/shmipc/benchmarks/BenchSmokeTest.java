@@ -141,6 +141,40 @@ class BenchSmokeTest
     }
 
     @Test
+    void callsReportsEveryStrategyAndThreadCount() throws IOException
+    {
+        final Path json = dir.resolve("calls.json");
+        final Path out = dir.resolve("results");
+        final int code = BenchMain.execute("calls", "--idle", "wait;backoff", "--threads", "1,2",
+            "--iterations", "300", "--warmup", "100", "--capacity", "65536",
+            "--out", out.toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+        final Map<String, Object> root = readJson(json);
+        assertEquals("calls", root.get("command"));
+        final List<String> names = new ArrayList<>();
+        for (final Map<String, Object> variant : list(root, "variants"))
+        {
+            names.add((String)variant.get("name"));
+            assertLatencyEntry(variant);
+            assertTrue((Double)variant.get("calls") >= 300, "measured at least --iterations: " + variant);
+            assertTrue((Double)variant.get("callsPerSecond") > 0, "calls/s of " + variant);
+            assertEquals(0.0, variant.get("expiredResponses"));
+            assertHgrm(out.resolve("calls-" + ((String)variant.get("name")).replace('/', '-') + ".hgrm"));
+        }
+        assertEquals(List.of("wait/1t", "wait/2t", "backoff/1t", "backoff/2t"), names);
+        assertPng(out.resolve("calls-1t.png"));
+        assertPng(out.resolve("calls-2t.png"));
+
+        final int callerCode = BenchMain.execute("calls", "--idle", "wait", "--threads", "1",
+            "--host-write-mode", "CALLER", "--host-read-mode", "CALLER", "--iterations", "300", "--warmup", "100",
+            "--capacity", "65536", "--out", out.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, callerCode, "one calling thread that writes and reads itself");
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("calls", "--threads", "2", "--host-read-mode", "CALLER",
+            "--quiet"), "caller modes need one calling thread");
+        assertNothingLeftInShm();
+    }
+
+    @Test
     void badCommandLinesFailWithUsageCode() throws IOException
     {
         assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--size", "4", "--quiet"));
@@ -163,7 +197,7 @@ class BenchSmokeTest
         System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
         try
         {
-            for (final String command : new String[]{"pingpong", "throughput", "matrix"})
+            for (final String command : new String[]{"pingpong", "throughput", "matrix", "calls"})
             {
                 assertEquals(0, BenchMain.execute(command, "--help"), command + " --help");
             }

@@ -54,6 +54,7 @@ public final class ChannelConfig
     private final String readerAffinity;
     private final String writerAffinity;
     private final WriteMode writeMode;
+    private final ReadMode readMode;
     private final Duration openTimeout;
     private final Duration callTimeout;
     private final Duration peerTimeout;
@@ -70,6 +71,7 @@ public final class ChannelConfig
         this.readerAffinity = PlacementSpec.parse(b.readerAffinity).toString();
         this.writerAffinity = PlacementSpec.parse(b.writerAffinity).toString();
         this.writeMode = b.writeMode;
+        this.readMode = b.readMode;
         this.openTimeout = b.openTimeout;
         this.callTimeout = b.callTimeout;
         this.peerTimeout = b.peerTimeout;
@@ -150,6 +152,12 @@ public final class ChannelConfig
         return writeMode;
     }
 
+    /** @return which thread reads the incoming queue (hosts only; guests always have a reader thread). */
+    public ReadMode readMode()
+    {
+        return readMode;
+    }
+
     /** @return how long a guest waits for the host's segment and semaphores. */
     public Duration openTimeout()
     {
@@ -180,7 +188,7 @@ public final class ChannelConfig
         return "ChannelConfig{name=" + name + ", capacity=" + capacity + ", mode=" +
             PosixFilePermissions.toString(permissions) + ", unlinkOnClose=" + unlinkOnClose + ", readerIdle=" +
             readerIdle + ", writerIdle=" + writerIdle + ", readerAffinity=" + readerAffinity + ", writerAffinity=" +
-            writerAffinity + ", writeMode=" + writeMode + ", openTimeout=" + openTimeout + ", callTimeout=" +
+            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + readMode + ", openTimeout=" + openTimeout + ", callTimeout=" +
             callTimeout + ", peerTimeout=" + peerTimeout + '}';
     }
 
@@ -199,6 +207,7 @@ public final class ChannelConfig
         private String readerAffinity = System.getProperty(READER_AFFINITY_PROP, "none");
         private String writerAffinity = System.getProperty(WRITER_AFFINITY_PROP, "none");
         private WriteMode writeMode = WriteMode.WRITER_THREAD;
+        private ReadMode readMode = ReadMode.READER_THREAD;
         private Duration openTimeout = Duration.ofSeconds(10);
         private Duration callTimeout = Duration.ofSeconds(5);
         private Duration peerTimeout = Duration.ofSeconds(3);
@@ -287,6 +296,16 @@ public final class ChannelConfig
         public Builder writeMode(final WriteMode mode)
         {
             this.writeMode = Objects.requireNonNull(mode, "writeMode");
+            return this;
+        }
+
+        /**
+         * @param mode reader thread (default) or, for a host with one calling thread, the caller reads.
+         * @return this.
+         */
+        public Builder readMode(final ReadMode mode)
+        {
+            this.readMode = Objects.requireNonNull(mode, "readMode");
             return this;
         }
 

@@ -2,8 +2,10 @@ package io.shmipc.core;
 
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.affinity.Placement;
+import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.NamedSignal;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -28,6 +30,10 @@ final class ChannelSide implements AutoCloseable
     private final AffinityPlan plan;
     private final BatchingWriter writer;
     private final ChannelReader reader;
+    private final MessageHandler handler;
+    private final IdleStrategy callerIdle;
+    private Thread pollingThread;
+    private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
     private Thread callerThread;
 
@@ -62,8 +68,18 @@ final class ChannelSide implements AutoCloseable
                     config.writerIdle(), plan.threadFactory(ChannelConfig.WRITER_ROLE));
             }
             this.writer = writer;
-            this.reader = new ChannelReader(in, handler, inSignal, config.readerIdle(),
-                plan.threadFactory(ChannelConfig.READER_ROLE), keepRunning);
+            this.handler = handler;
+            if (config.readMode() == ReadMode.READER_THREAD)
+            {
+                this.reader = new ChannelReader(in, handler, inSignal, config.readerIdle(),
+                    plan.threadFactory(ChannelConfig.READER_ROLE), keepRunning);
+                this.callerIdle = null;
+            }
+            else
+            {
+                this.reader = null;
+                this.callerIdle = IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, in);
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -86,7 +102,69 @@ final class ChannelSide implements AutoCloseable
         {
             writer.start();
         }
-        reader.start();
+        if (reader != null)
+        {
+            reader.start();
+        }
+        else
+        {
+            in.awake();
+            in.consumerHeartbeatTime(System.currentTimeMillis());
+        }
+    }
+
+    /**
+     * {@link ReadMode#CALLER}: read what has arrived on the calling thread.
+     *
+     * @return messages handed to the handler.
+     * @throws IllegalStateException if another thread has polled before, or the side has a reader thread.
+     */
+    int poll()
+    {
+        final Thread current = Thread.currentThread();
+        if (pollingThread != current)
+        {
+            if (reader != null)
+            {
+                throw new IllegalStateException("channel " + config.name() + " has a reader thread: read mode " +
+                    "CALLER is needed to poll");
+            }
+            if (pollingThread != null)
+            {
+                throw new IllegalStateException("read mode CALLER of channel " + config.name() + " is for one " +
+                    "thread: " + pollingThread.getName() + " reads, " + current.getName() + " tried too");
+            }
+            pollingThread = current;
+        }
+        final int read = in.read(handler, ChannelReader.BATCH_LIMIT);
+        if ((++polls & 0x3F) == 0)
+        {
+            in.consumerHeartbeatTime(System.currentTimeMillis());
+        }
+        return read;
+    }
+
+    /**
+     * {@link ReadMode#CALLER}: poll on the calling thread, idling with the reader's strategy, until {@code done} or
+     * the deadline ({@link System#nanoTime()}). With {@code wait}, the deadline may be overrun by one block timeout.
+     */
+    void pollUntil(final java.util.concurrent.Future<?> done, final long deadline)
+    {
+        callerIdle.reset();
+        while (!done.isDone())
+        {
+            final int read = poll();
+            if (read == 0 && System.nanoTime() - deadline >= 0)
+            {
+                return;
+            }
+            callerIdle.idle(read);
+        }
+    }
+
+    boolean callerReads()
+    {
+        return reader == null;
     }
 
     /**
@@ -184,18 +262,18 @@ final class ChannelSide implements AutoCloseable
 
     boolean isRunning()
     {
-        return reader.isRunning() && (writer == null || writer.isRunning());
+        return (reader == null || reader.isRunning()) && (writer == null || writer.isRunning());
     }
 
     Throwable failure()
     {
-        final Throwable readerFailure = reader.failure();
+        final Throwable readerFailure = reader != null ? reader.failure() : null;
         return readerFailure != null ? readerFailure : writer != null ? writer.failure() : null;
     }
 
     boolean awaitReaderTermination(final long timeout, final TimeUnit unit) throws InterruptedException
     {
-        return reader.awaitTermination(unit.toMillis(timeout));
+        return reader == null || reader.awaitTermination(unit.toMillis(timeout));
     }
 
     /**
@@ -212,7 +290,14 @@ final class ChannelSide implements AutoCloseable
         }
         finally
         {
-            reader.close();
+            if (reader != null)
+            {
+                reader.close();
+            }
+            else
+            {
+                in.resetReaderState();
+            }
             plan.close();
         }
     }

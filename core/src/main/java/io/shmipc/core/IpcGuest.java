@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * <b>Requests</b> are handed to the {@link RequestHandler} on the reader thread, one at a time, in order; the
  * handler answers with {@link #respond} (from that thread or any other, later).
  * <p>
- * <b>A vanished host</b> stops the guest within {@link ChannelConfig#peerTimeout()} (a shmipc host keeps a
- * heartbeat in the header of the queue it reads) or within about 100 ms of its segment file being removed;
+ * <b>A vanished host</b> stops the guest within {@link ChannelConfig#peerTimeout()} (a shmipc host holds a lock on
+ * the segment while it lives, which the kernel drops when it dies, and keeps a heartbeat in the header of the queue
+ * it reads) or within about 100 ms of its segment file being removed;
  * {@link #awaitStop} then returns and {@link #stopReason()} says why. Call {@link #close()} in any case.
  */
 public final class IpcGuest implements AutoCloseable
@@ -60,6 +61,11 @@ public final class IpcGuest implements AutoCloseable
     private IpcGuest(final ChannelConfig config, final RequestHandler handler)
     {
         Platform.requireLinux("IpcGuest");
+        if (config.readMode() != ReadMode.READER_THREAD)
+        {
+            throw new IllegalArgumentException("a guest serves requests from its reader thread: read mode " +
+                config.readMode() + " is for hosts");
+        }
         this.config = config;
         this.handler = Objects.requireNonNull(handler, "handler");
         this.file = SharedSegment.shmPath(config.name());
@@ -161,10 +167,15 @@ public final class IpcGuest implements AutoCloseable
             stopReason = "the host removed the segment " + file;
             return false;
         }
+        if (SegmentLock.isHeld(file))
+        {
+            return true;
+        }
         final long heartbeat = side.peerHeartbeat();
         if (heartbeat != 0 && System.currentTimeMillis() - heartbeat > config.peerTimeout().toMillis())
         {
-            stopReason = "the host's heartbeat stopped " + (System.currentTimeMillis() - heartbeat) + " ms ago";
+            stopReason = "no host holds the segment's lock and the host's heartbeat stopped " +
+                (System.currentTimeMillis() - heartbeat) + " ms ago";
             return false;
         }
         return true;

@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * channel carries raw bytes: {@link #send} writes them and every response goes to the handler, on the reader thread.
  * <p>
  * <b>Threads.</b> {@link #callAsync}, {@link #call} and {@link #send} are thread safe (in {@link WriteMode#CALLER}
- * mode, only one thread may send). A guest that dies makes calls time out; the host keeps running.
+ * mode, only one thread may send; in {@link ReadMode#CALLER} mode, only one thread may call and poll). A guest that
+ * dies makes calls time out; the host keeps running.
  */
 public final class IpcHost implements AutoCloseable
 {
@@ -183,6 +184,19 @@ public final class IpcHost implements AutoCloseable
      */
     public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder, final Duration timeout)
     {
+        final CompletableFuture<ByteBuffer> future = request(encoder, timeout);
+        if (!future.isDone())
+        {
+            future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return future;
+    }
+
+    /**
+     * Register a call and write its request; the caller bounds the wait for the response.
+     */
+    private CompletableFuture<ByteBuffer> request(final RequestEncoder encoder, final Duration timeout)
+    {
         checkCalls();
         final long reqId = nextReqId.getAndIncrement();
         final FlatBufferBuilder builder = BUILDERS.get();
@@ -191,15 +205,12 @@ public final class IpcHost implements AutoCloseable
         final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
         pending.put(reqId, future);
         future.whenComplete((response, error) -> pending.remove(reqId));
-        final long timeoutNs = timeout.toNanos();
-        if (!side.send(request, timeoutNs))
+        if (!side.send(request, timeout.toNanos()))
         {
             future.completeExceptionally(new IllegalStateException("request " + reqId + " of channel " +
                 config.name() + " could not be written within " + timeout + ": the guest is not reading"));
-            return future;
         }
-        future.orTimeout(timeoutNs, TimeUnit.NANOSECONDS);
-        if (closed)
+        else if (closed)
         {
             future.completeExceptionally(new IllegalStateException("host of " + config.name() + " closed"));
         }
@@ -217,10 +228,23 @@ public final class IpcHost implements AutoCloseable
      */
     public ByteBuffer call(final RequestEncoder encoder, final Duration timeout) throws TimeoutException
     {
-        final CompletableFuture<ByteBuffer> future = callAsync(encoder, timeout);
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        final CompletableFuture<ByteBuffer> future = request(encoder, timeout);
         try
         {
-            return future.get();
+            if (side.callerReads())
+            {
+                side.pollUntil(future, deadline);
+            }
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            future.completeExceptionally(ex);
+            final TimeoutException timeoutException =
+                new TimeoutException("no response on " + config.name() + " within " + timeout);
+            timeoutException.initCause(ex);
+            throw timeoutException;
         }
         catch (final InterruptedException ex)
         {
@@ -235,13 +259,6 @@ public final class IpcHost implements AutoCloseable
         catch (final ExecutionException ex)
         {
             final Throwable cause = ex.getCause();
-            if (cause instanceof TimeoutException)
-            {
-                final TimeoutException timeoutException =
-                    new TimeoutException("no response on " + config.name() + " within " + timeout);
-                timeoutException.initCause(cause);
-                throw timeoutException;
-            }
             if (cause instanceof RuntimeException)
             {
                 throw (RuntimeException)cause;
@@ -294,6 +311,19 @@ public final class IpcHost implements AutoCloseable
                 unknownResponses.incrementAndGet();
             }
         }
+    }
+
+    /**
+     * {@link ReadMode#CALLER}: read the responses that have arrived, on the calling thread, completing their calls.
+     * {@link #call} does this while it waits; use it to complete {@link #callAsync} futures.
+     *
+     * @return responses read.
+     * @throws IllegalStateException if the host has a reader thread, or another thread reads.
+     */
+    public int poll()
+    {
+        checkOpen();
+        return side.poll();
     }
 
     /** @return responses whose {@code req_id} this host never issued. */

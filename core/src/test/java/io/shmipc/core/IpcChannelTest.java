@@ -404,6 +404,45 @@ class IpcChannelTest
         assertInstanceOf(IllegalStateException.class, ex.getCause());
     }
 
+    @ParameterizedTest(name = "reader idle {0}")
+    @ValueSource(strings = {"busy-spin", "wait"})
+    @Timeout(120)
+    void callerWritesAndReadsWithNoThreadHop(final String idle) throws Exception
+    {
+        final IpcHost host = keep(IpcHost.start(config().readerIdle(idle).writeMode(WriteMode.CALLER)
+            .readMode(ReadMode.CALLER).build()));
+        final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle));
+        guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
+        for (int i = 0; i < 3000; i++)
+        {
+            assertEquals(i + 0.5, add(host, i, 0.5), 0.0);
+        }
+        assertEquals(0, host.pendingCalls());
+        assertTrue(threadsOf(name) == 0, "no writer or reader thread on the host side");
+
+        final CompletableFuture<ByteBuffer> later = host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 2, 2));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!later.isDone() && System.nanoTime() < deadline)
+        {
+            host.poll();
+        }
+        final Message message = Message.getRootAsMessage(later.get(1, TimeUnit.SECONDS));
+        assertEquals(4, ((AddResponse)message.payload(new AddResponse())).result());
+
+        final long start = System.nanoTime();
+        assertThrows(TimeoutException.class,
+            () -> host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, -1, 0), Duration.ofMillis(200)));
+        final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs >= 200 && tookMs < 2000, "an unanswered call times out on the polling thread: " + tookMs);
+        assertEquals(0, host.pendingCalls());
+
+        final CompletableFuture<Integer> otherThread = CompletableFuture.supplyAsync(host::poll);
+        final ExecutionException ex = assertThrows(ExecutionException.class, () -> otherThread.get(5, TimeUnit.SECONDS));
+        assertTrue(ex.getCause().getMessage().contains("one thread"), ex.getCause().getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> keep(IpcGuest.start(config().readMode(ReadMode.CALLER).build(), (b, i, l, g) -> { })));
+    }
+
     @Test
     @Timeout(60)
     void requestsWaitingBeforeTheGuestStartsAreAnswered() throws Exception

@@ -1,0 +1,362 @@
+package io.shmipc.benchmarks;
+
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.IpcHost;
+import io.shmipc.core.ReadMode;
+import io.shmipc.core.WriteMode;
+import io.shmipc.idle.IdleStrategies;
+import io.shmipc.schemas.IpcMessages;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bench calls}: the original library's workload through {@link IpcHost} and an {@code IpcGuest} in a second
+ * JVM: N calling threads each make AddRequest calls and wait for each answer, for every reader idle strategy and
+ * thread count asked for. Reports calls/s, the original's "Avg Latency" (elapsed time x threads / calls), the
+ * round-trip percentiles and the CPU each process burned.
+ */
+@Command(name = "calls", mixinStandardHelpOptions = true,
+    description = {"The original's request/response workload through IpcHost and IpcGuest (a guest JVM), for each " +
+        "reader idle strategy and number of calling threads.",
+        "The writer threads use --writer-idle (default wait), so at most the two readers spin. busy-spin readers " +
+            "burn 100%% of a core each."})
+final class CallsCommand implements java.util.concurrent.Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,4,8",
+        description = "Numbers of calling threads, comma separated (default: ${DEFAULT-VALUE}).")
+    List<Integer> threads;
+
+    @Option(names = "--idle", split = ";", defaultValue = "busy-spin;yield;backoff;wait",
+        description = "Reader idle strategies of both sides, separated by ';' (default: ${DEFAULT-VALUE}).")
+    List<String> idles;
+
+    @Option(names = "--writer-idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
+        description = "Idle strategy of the writer threads of both sides (default: ${DEFAULT-VALUE}).")
+    String writerIdle;
+
+    @Option(names = "--host-write-mode", defaultValue = "WRITER_THREAD",
+        description = "WRITER_THREAD or CALLER (one calling thread only) (default: ${DEFAULT-VALUE}).")
+    WriteMode hostWriteMode;
+
+    @Option(names = "--host-read-mode", defaultValue = "READER_THREAD",
+        description = "READER_THREAD or CALLER (one calling thread only: it reads its own responses) " +
+            "(default: ${DEFAULT-VALUE}).")
+    ReadMode hostReadMode;
+
+    @Option(names = "--guest-write-mode", defaultValue = "CALLER",
+        description = "WRITER_THREAD or CALLER: the guest answers from its reader thread (default: ${DEFAULT-VALUE}).")
+    WriteMode guestWriteMode;
+
+    @Option(names = "--capacity", defaultValue = "1048576",
+        description = "Bytes per queue, a multiple of 8 (default: ${DEFAULT-VALUE}; the original uses 33554432).")
+    int capacity;
+
+    private static final AtomicInteger CHANNELS = new AtomicInteger();
+
+    /**
+     * {@inheritDoc}
+     */
+    public Integer call() throws Exception
+    {
+        for (final int t : threads)
+        {
+            if (t < 1 || t > 64)
+            {
+                throw new IllegalArgumentException("--threads " + t + ": must be 1..64");
+            }
+            if (t > 1 && (hostWriteMode == WriteMode.CALLER || hostReadMode == ReadMode.CALLER))
+            {
+                throw new IllegalArgumentException("--threads " + t + " with the host's write or read mode CALLER: " +
+                    "the caller modes are for one calling thread");
+            }
+        }
+        final List<String> specs = new ArrayList<>();
+        for (final String idle : idles)
+        {
+            specs.add(IdleStrategies.parse(idle).toString());
+        }
+        final RunLength run = common.runLength("2s", "5s");
+        final BenchContext context = common.context();
+        final Path outDir = common.outDirectory();
+        final Map<String, Object> machine = Machine.describe(context.jvmOptions());
+        final PrintStream out = System.out;
+
+        final List<Map<String, Object>> results = new ArrayList<>();
+        final Map<String, Histogram> histograms = new LinkedHashMap<>();
+        for (final String idle : specs)
+        {
+            for (final int t : threads)
+            {
+                final String label = IdleStrategies.parse(idle).name() + "/" + t + "t";
+                context.progress().line("calls: " + label + ", " + run);
+                final Map<String, Object> result = measure(context, idle, t, run);
+                result.put("name", label);
+                results.add(result);
+                histograms.put(label, (Histogram)result.remove("histogram"));
+            }
+        }
+
+        out.println();
+        out.println("calls (AddRequest round trips through IpcHost and an IpcGuest JVM), " + run + ", capacity " +
+            capacity);
+        out.println(Machine.line(machine));
+        out.printf("%-16s %12s %12s %10s %10s %10s %10s %10s %8s %8s%n", "readers/threads", "calls/s",
+            "avg lat us", "p50", "p90", "p99", "p99.9", "max", "host%", "guest%");
+        for (final Map<String, Object> r : results)
+        {
+            final Histogram h = histograms.get((String)r.get("name"));
+            final long[] p = Latency.points(h);
+            out.printf("%-16s %12.0f %12.2f %10s %10s %10s %10s %10s %8.0f %8.0f%n", r.get("name"),
+                (Double)r.get("callsPerSecond"), (Double)r.get("avgLatencyMicros"), Latency.compact(p[0]),
+                Latency.compact(p[1]), Latency.compact(p[2]), Latency.compact(p[3]), Latency.compact(p[5]),
+                (Double)r.get("hostCpuPercent"), (Double)r.get("guestCpuPercent"));
+        }
+
+        final List<Path> written = new ArrayList<>();
+        for (final Map.Entry<String, Histogram> e : histograms.entrySet())
+        {
+            final Path hgrm = outDir.resolve("calls-" + e.getKey().replace('/', '-') + ".hgrm");
+            Latency.writeHgrm(hgrm, e.getValue());
+            written.add(hgrm);
+        }
+        for (final int t : threads)
+        {
+            final PercentilePlot plot = new PercentilePlot("calls round trip, " + t + " calling thread" +
+                (t == 1 ? "" : "s") + ", by reader idle strategy", Machine.line(machine) + "; " + run, "round trip");
+            for (final Map.Entry<String, Histogram> e : histograms.entrySet())
+            {
+                if (e.getKey().endsWith("/" + t + "t"))
+                {
+                    plot.line(e.getKey(), e.getValue());
+                }
+            }
+            final Path png = outDir.resolve("calls-" + t + "t.png");
+            plot.write(png);
+            written.add(png);
+        }
+        out.println("wrote " + written);
+
+        if (null != common.json)
+        {
+            final Map<String, Object> json = new LinkedHashMap<>();
+            json.put("command", "calls");
+            json.put("machine", machine);
+            final Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("run", run.toString());
+            settings.put("capacity", capacity);
+            settings.put("writerIdle", IdleStrategies.parse(writerIdle).toString());
+            settings.put("hostWriteMode", hostWriteMode.name());
+            settings.put("hostReadMode", hostReadMode.name());
+            settings.put("guestWriteMode", guestWriteMode.name());
+            json.put("settings", settings);
+            final List<Object> variants = new ArrayList<>();
+            for (final Map<String, Object> r : results)
+            {
+                final Map<String, Object> v = Latency.summary((String)r.get("name"), histograms.get((String)r.get("name")));
+                r.forEach(v::putIfAbsent);
+                variants.add(v);
+            }
+            json.put("variants", variants);
+            Json.write(common.json, json);
+            out.println("wrote " + common.json);
+        }
+        return 0;
+    }
+
+    private Map<String, Object> measure(final BenchContext context, final String idle, final int threadCount,
+        final RunLength run) throws Exception
+    {
+        final String name = context.shmPrefix() + "-" + ProcessHandle.current().pid() + "-calls-" +
+            CHANNELS.incrementAndGet();
+        final ChannelConfig config = ChannelConfig.builder(name)
+            .capacity(capacity)
+            .readerIdle(idle)
+            .writerIdle(writerIdle)
+            .writeMode(hostWriteMode)
+            .readMode(hostReadMode)
+            .callTimeout(Duration.ofSeconds(10))
+            .build();
+        final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
+        Process guest = null;
+        try (IpcHost host = IpcHost.start(config))
+        {
+            final List<String> command = new ArrayList<>(context.javaCommand());
+            command.addAll(List.of("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
+                "--write-mode", guestWriteMode.name()));
+            guest = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!host.guestAlive())
+            {
+                if (!guest.isAlive() || System.nanoTime() > waitDeadline)
+                {
+                    throw new IllegalStateException("the guest JVM did not start serving " + name + ": " +
+                        Files.readString(log));
+                }
+                Thread.sleep(10);
+            }
+
+            final Histogram[] perThread = new Histogram[threadCount];
+            final AtomicLong calls = new AtomicLong();
+            final AtomicLong failures = new AtomicLong();
+            final CountDownLatch warmedUp = new CountDownLatch(threadCount);
+            final CountDownLatch go = new CountDownLatch(1);
+            final long[] measureWindow = new long[2];
+            final List<Thread> callers = new ArrayList<>();
+            for (int i = 0; i < threadCount; i++)
+            {
+                final Histogram histogram = PeerCommand.newHistogram();
+                perThread[i] = histogram;
+                final Thread caller = new Thread(() -> callLoop(host, run, threadCount, histogram, calls, failures,
+                    warmedUp, go, measureWindow), "bench-caller-" + i);
+                caller.setDaemon(true);
+                callers.add(caller);
+                caller.start();
+            }
+            if (!warmedUp.await(run.boundNanos(TimeUnit.MILLISECONDS.toNanos(1)) + TimeUnit.SECONDS.toNanos(60),
+                TimeUnit.NANOSECONDS))
+            {
+                throw new IllegalStateException("warm-up of " + name + " did not finish");
+            }
+            final long hostCpu0 = ProcessCpu.cpuNanos(ProcessHandle.current().pid());
+            final long guestCpu0 = ProcessCpu.cpuNanos(guest.pid());
+            final long start = System.nanoTime();
+            measureWindow[0] = start;
+            go.countDown();
+            for (final Thread caller : callers)
+            {
+                caller.join(run.boundNanos(TimeUnit.MILLISECONDS.toNanos(1)) / 1_000_000 + 60_000);
+                if (caller.isAlive())
+                {
+                    throw new IllegalStateException(caller.getName() + " of " + name + " did not finish");
+                }
+            }
+            final long elapsed = System.nanoTime() - start;
+            final long hostCpu1 = ProcessCpu.cpuNanos(ProcessHandle.current().pid());
+            final long guestCpu1 = ProcessCpu.cpuNanos(guest.pid());
+            if (failures.get() > 0)
+            {
+                throw new IllegalStateException(failures.get() + " calls of " + name + " failed or were wrong");
+            }
+            final Histogram merged = PeerCommand.newHistogram();
+            for (final Histogram h : perThread)
+            {
+                merged.add(h);
+            }
+            final Map<String, Object> result = new LinkedHashMap<>();
+            result.put("idle", idle);
+            result.put("threads", threadCount);
+            result.put("calls", merged.getTotalCount());
+            result.put("callsPerSecond", merged.getTotalCount() * 1e9 / elapsed);
+            result.put("avgLatencyMicros", elapsed / 1000.0 * threadCount / Math.max(1, merged.getTotalCount()));
+            result.put("hostCpuPercent", ProcessCpu.percent(hostCpu0, hostCpu1, elapsed));
+            result.put("guestCpuPercent", ProcessCpu.percent(guestCpu0, guestCpu1, elapsed));
+            result.put("unknownResponses", host.unknownResponses());
+            result.put("expiredResponses", host.expiredResponses());
+            result.put("histogram", merged);
+            context.progress().line("calls: " + idle + " x " + threadCount + ": " + merged.getTotalCount() + " calls");
+            return result;
+        }
+        finally
+        {
+            if (guest != null)
+            {
+                if (!guest.waitFor(5, TimeUnit.SECONDS))
+                {
+                    guest.destroyForcibly();
+                    guest.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static void callLoop(
+        final IpcHost host,
+        final RunLength run,
+        final int threadCount,
+        final Histogram histogram,
+        final AtomicLong calls,
+        final AtomicLong failures,
+        final CountDownLatch warmedUp,
+        final CountDownLatch go,
+        final long[] measureWindow)
+    {
+        try
+        {
+            final long warmStart = System.nanoTime();
+            long warm = 0;
+            while (!run.warmupDone(warm * threadCount, System.nanoTime() - warmStart))
+            {
+                call(host, warm, null, failures);
+                warm++;
+            }
+            warmedUp.countDown();
+            go.await();
+            final long start = measureWindow[0];
+            long n = 0;
+            while (!run.measureDone(calls.get(), System.nanoTime() - start))
+            {
+                call(host, n++, histogram, failures);
+                calls.incrementAndGet();
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final RuntimeException ex)
+        {
+            failures.incrementAndGet();
+            warmedUp.countDown();
+        }
+    }
+
+    private static void call(final IpcHost host, final long i, final Histogram histogram, final AtomicLong failures)
+    {
+        final double x = i;
+        final double y = 0.5;
+        final long start = System.nanoTime();
+        final ByteBuffer response;
+        try
+        {
+            response = host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, y), Duration.ofSeconds(10));
+        }
+        catch (final TimeoutException ex)
+        {
+            failures.incrementAndGet();
+            return;
+        }
+        final long rtt = System.nanoTime() - start;
+        if (histogram != null)
+        {
+            histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
+        }
+        final ipc.Message message = ipc.Message.getRootAsMessage(response.order(ByteOrder.LITTLE_ENDIAN));
+        final ipc.AddResponse add = (ipc.AddResponse)message.payload(new ipc.AddResponse());
+        if (add == null || add.result() != x + y)
+        {
+            failures.incrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.shmipc.benchmarks;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.IpcGuest;
+import io.shmipc.core.WriteMode;
+import io.shmipc.schemas.IpcMessages;
+import ipc.AddRequest;
+import ipc.Message;
+import ipc.Payload;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * The guest process of {@code bench calls}, started by the parent; not meant to be run by hand. Answers like the Go
+ * guest (AddRequest{x,y} with AddResponse{x+y}, MyRandRequest with MyRandResponse{0.12345}) from its reader
+ * thread, and exits when the host removes the channel.
+ */
+@Command(name = "calls-guest", hidden = true, description = "internal: the guest of bench calls")
+final class CallsGuestCommand implements Callable<Integer>
+{
+    @Option(names = "--name", required = true)
+    String name;
+
+    @Option(names = "--idle", defaultValue = "wait")
+    String idle;
+
+    @Option(names = "--writer-idle", defaultValue = "wait")
+    String writerIdle;
+
+    @Option(names = "--write-mode", defaultValue = "CALLER")
+    WriteMode writeMode;
+
+    @Option(names = "--max-life-ns", defaultValue = "600000000000")
+    long maxLifeNanos;
+
+    private final FlatBufferBuilder builder = new FlatBufferBuilder(128);
+    private final AddRequest add = new AddRequest();
+    private final Message message = new Message();
+    private final byte[] copy = new byte[1024];
+    private final ByteBuffer view = ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * {@inheritDoc}
+     */
+    public Integer call() throws Exception
+    {
+        final ChannelConfig config = ChannelConfig.builder(name)
+            .readerIdle(idle)
+            .writerIdle(writerIdle)
+            .writeMode(writeMode)
+            .openTimeout(Duration.ofSeconds(30))
+            .build();
+        try (IpcGuest guest = IpcGuest.start(config, (buffer, index, length, self) ->
+        {
+            buffer.getBytes(index, copy, 0, length);
+            view.limit(length).position(0);
+            Message.getRootAsMessage(view, message);
+            if (message.payloadType() == Payload.AddRequest)
+            {
+                message.payload(add);
+                self.respond(IpcMessages.encodeAddResponse(builder, message.reqId(), add.x() + add.y()));
+            }
+            else if (message.payloadType() == Payload.MyRandRequest)
+            {
+                self.respond(IpcMessages.encodeMyRandResponse(builder, message.reqId(), 0.12345));
+            }
+        }))
+        {
+            guest.awaitStop(Duration.ofNanos(maxLifeNanos));
+        }
+        return 0;
+    }
+}
