@@ -3,6 +3,7 @@ package io.shmipc.tools;
 import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.IpcGuest;
+import io.shmipc.core.WriteMode;
 import org.agrona.DirectBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -104,6 +105,7 @@ final class GuestCommand implements Callable<Integer>
             .readerAffinity(readerCpu)
             .writerAffinity(writerCpu)
             .openTimeout(timeout)
+            .writeMode(workers > 1 ? WriteMode.WRITER_THREAD : WriteMode.CALLER)
             .build();
 
         final ThreadPoolExecutor pool = workers > 1 ? workerPool() : null;

@@ -2,6 +2,8 @@ package io.shmipc.tools;
 
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.IpcHost;
+import io.shmipc.core.ReadMode;
+import io.shmipc.core.WriteMode;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
@@ -86,6 +88,11 @@ final class HostCommand implements Callable<Integer>
         description = "CPU placement of the writer, e.g. sibling-of=reader (default: ${DEFAULT-VALUE}).")
     String writerCpu;
 
+    @Option(names = "--caller",
+        description = "The calling thread writes requests and reads responses itself: no writer or reader thread, " +
+            "no hand-off (write and read modes CALLER). Needs --threads 1.")
+    boolean caller;
+
     @Option(names = "--call-timeout", defaultValue = "5s", converter = DurationConverter.class,
         description = "Longest wait for one response (default: ${DEFAULT-VALUE}).")
     Duration callTimeout;
@@ -103,6 +110,11 @@ final class HostCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be from 1 to 1024, was " + threads);
         }
+        if (caller && threads != 1)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--caller is for one calling thread, but --threads is " + threads);
+        }
         if (iterations < 1)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--iterations must be positive, was " + iterations);
@@ -114,6 +126,8 @@ final class HostCommand implements Callable<Integer>
             .readerAffinity(readerCpu)
             .writerAffinity(writerCpu)
             .callTimeout(callTimeout)
+            .writeMode(caller ? WriteMode.CALLER : WriteMode.WRITER_THREAD)
+            .readMode(caller ? ReadMode.CALLER : ReadMode.READER_THREAD)
             .build();
         final PrintWriter out = spec.commandLine().getOut();
         final IpcHost host = IpcHost.start(config);
@@ -194,7 +208,7 @@ final class HostCommand implements Callable<Integer>
             final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(5), 3);
             histograms.add(histogram);
             final int threadIndex = t;
-            final Thread caller = new Thread(() ->
+            final Thread callerThread = new Thread(() ->
             {
                 try
                 {
@@ -210,16 +224,24 @@ final class HostCommand implements Callable<Integer>
                     failure.compareAndSet(null, "thread " + threadIndex + " interrupted");
                 }
             }, "host-caller-" + t);
-            caller.setDaemon(true);
-            callers.add(caller);
-            caller.start();
+            callerThread.setDaemon(true);
+            callers.add(callerThread);
+            if (!caller)
+            {
+                callerThread.start();
+            }
         }
 
         final long startNs = System.nanoTime();
         start.countDown();
-        for (final Thread caller : callers)
+        if (caller)
         {
-            caller.join();
+            // --caller: the thread that waited for the guest owns the channel's writes and reads; it calls too.
+            callers.get(0).run();
+        }
+        for (final Thread callerThread : callers)
+        {
+            callerThread.join();
         }
         final long elapsedNs = System.nanoTime() - startNs;
 

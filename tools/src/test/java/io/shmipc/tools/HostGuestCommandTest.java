@@ -122,6 +122,22 @@ class HostGuestCommandTest
 
     @Test
     @Timeout(150)
+    void hostWithCallerModeDrivesTheCGuest() throws Exception
+    {
+        final Path program = compileCGuest();
+        final String name = channels.newName("hostcaller");
+        final Child guest = keep(Child.exec(program.toString(), name, "120"));
+        final Child host = keep(Child.cli("host", name, "--threads", "1", "--iterations", "2000", "--capacity", "64KiB",
+            "--idle", "wait", "--caller", "--wait-guest", "60s"));
+        assertEquals(0, host.waitFor(120), host.output());
+        checkHostOutput(host.output(), 2000);
+        assertEquals(0, guest.waitFor(30), guest.output());
+        assertTrue(guest.output().contains("answered 2001"), guest.output());
+        Channels.assertNoFiles(name);
+    }
+
+    @Test
+    @Timeout(150)
     void hostDrivesTheCGuest() throws Exception
     {
         final Path program = compileCGuest();
@@ -168,6 +184,7 @@ class HostGuestCommandTest
             {"host", name, "--capacity", "12"},
             {"host", name, "--capacity", "lots"},
             {"host", name, "--threads", "0"},
+            {"host", name, "--threads", "2", "--caller"},
             {"host", name, "--idle", "sleepy"},
             {"host", "bad/name-test"},
             {"guest", name, "--workers", "0"},
