@@ -55,6 +55,7 @@ public final class ChannelConfig
     private final String writerAffinity;
     private final WriteMode writeMode;
     private final ReadMode readMode;
+    private final boolean trustPeer;
     private final Duration openTimeout;
     private final Duration callTimeout;
     private final Duration peerTimeout;
@@ -72,6 +73,7 @@ public final class ChannelConfig
         this.writerAffinity = PlacementSpec.parse(b.writerAffinity).toString();
         this.writeMode = b.writeMode;
         this.readMode = b.readMode;
+        this.trustPeer = b.trustPeer;
         this.openTimeout = b.openTimeout;
         this.callTimeout = b.callTimeout;
         this.peerTimeout = b.peerTimeout;
@@ -158,6 +160,15 @@ public final class ChannelConfig
         return readMode;
     }
 
+    /**
+     * @return whether this side's reader polls block headers because its peer is shmipc (see
+     * {@link SimpleIpcRingBuffer#trustShmipcWriter(boolean)}).
+     */
+    public boolean trustPeer()
+    {
+        return trustPeer;
+    }
+
     /** @return how long a guest waits for the host's segment and semaphores. */
     public Duration openTimeout()
     {
@@ -188,7 +199,7 @@ public final class ChannelConfig
         return "ChannelConfig{name=" + name + ", capacity=" + capacity + ", mode=" +
             PosixFilePermissions.toString(permissions) + ", unlinkOnClose=" + unlinkOnClose + ", readerIdle=" +
             readerIdle + ", writerIdle=" + writerIdle + ", readerAffinity=" + readerAffinity + ", writerAffinity=" +
-            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + readMode + ", openTimeout=" + openTimeout + ", callTimeout=" +
+            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + readMode + ", trustPeer=" + trustPeer + ", openTimeout=" + openTimeout + ", callTimeout=" +
             callTimeout + ", peerTimeout=" + peerTimeout + '}';
     }
 
@@ -208,6 +219,7 @@ public final class ChannelConfig
         private String writerAffinity = System.getProperty(WRITER_AFFINITY_PROP, "none");
         private WriteMode writeMode = WriteMode.WRITER_THREAD;
         private ReadMode readMode = ReadMode.READER_THREAD;
+        private boolean trustPeer;
         private Duration openTimeout = Duration.ofSeconds(10);
         private Duration callTimeout = Duration.ofSeconds(5);
         private Duration peerTimeout = Duration.ofSeconds(3);
@@ -306,6 +318,19 @@ public final class ChannelConfig
         public Builder readMode(final ReadMode mode)
         {
             this.readMode = Objects.requireNonNull(mode, "readMode");
+            return this;
+        }
+
+        /**
+         * @param trust true when the peer is shmipc, so this side's reader may poll block headers instead of
+         *              writePos (one cache line per message instead of two). Never with a C++/Go peer, whose writer
+         *              does not keep the header slots clean: see {@link SimpleIpcRingBuffer#trustShmipcWriter}.
+         *              Default false.
+         * @return this.
+         */
+        public Builder trustPeer(final boolean trust)
+        {
+            this.trustPeer = trust;
             return this;
         }
 

@@ -53,7 +53,8 @@ final class ChannelSide implements AutoCloseable
         this.config = config;
         this.segment = segment;
         this.out = segment.simpleIpcRing(outQueue);
-        this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST);
+        this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST)
+            .trustShmipcWriter(config.trustPeer());
         this.outSignal = outSignal;
         this.plan = AffinityPlan.builder(config.name())
             .role(ChannelConfig.WRITER_ROLE, config.writerAffinity())

@@ -345,8 +345,9 @@ public final class SharedSegment implements AutoCloseable
     }
 
     /**
-     * Zero both queue headers (positions, extension fields) and set the capacity, for a new segment or one a dead
-     * run left behind. Data bytes are not cleared: with both positions at 0 none of them is pending. The capacity of
+     * Zero both queue headers (positions, extension fields) and the first block header slot of each data area, and
+     * set the capacity, for a new segment or one a dead run left behind. Other data bytes are not cleared: with both
+     * positions at 0 none of them is pending. The capacity of
      * queue 0 is written last with release semantics, so a peer that sees it non-zero sees the rest.
      * <p>
      * Only the segment's creator may call this, and only while no peer uses the segment.
@@ -360,6 +361,9 @@ public final class SharedSegment implements AutoCloseable
         {
             final int second = (int)SimpleIpcDescriptor.queueOffset(QueueId.FROM_GUEST, capacity);
             buffer.putLongVolatile(SimpleIpcDescriptor.CAPACITY_OFFSET, 0);
+            // The first block header slot of each data area too: a consumer that trusts a shmipc producer polls it.
+            buffer.putLong(SimpleIpcDescriptor.HEADER_LENGTH, 0L);
+            buffer.putLong(second + SimpleIpcDescriptor.HEADER_LENGTH, 0L);
             buffer.setMemory(second, SimpleIpcDescriptor.HEADER_LENGTH, (byte)0);
             buffer.putLongRelease(second + SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
             buffer.setMemory(0, SimpleIpcDescriptor.HEADER_LENGTH, (byte)0);

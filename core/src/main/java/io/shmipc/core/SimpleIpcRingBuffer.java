@@ -55,6 +55,8 @@ abstract class SimpleIpcRingConsumerFields extends SimpleIpcRingPadding2
     int consumerOffset;
     /** Sink of the speculative header load; written so the JIT keeps the load. */
     long peekedHeader;
+    /** Poll block headers instead of writePos: every writer of this queue is shmipc (see trustShmipcWriter). */
+    boolean trustWriter;
 }
 
 abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
@@ -101,6 +103,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
 {
     /** The one message type id this layout carries. */
     public static final int MSG_TYPE_ID = 1;
+
+    /** A header slot with nothing published in it. */
+    private static final long EMPTY_SLOT = 0L;
 
     private final AtomicBuffer buffer;
     private final String name;
@@ -218,9 +223,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             return false;
         }
-        final int index = HEADER_LENGTH + blockOffset;
-        buffer.putBytes(index + BLOCK_HEADER_LENGTH, srcBuffer, offset, length);
-        writeBlockHeader(index, length, MAGIC_DATA);
+        buffer.putBytes(HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH, srcBuffer, offset, length);
+        writeBlockHeader(blockOffset, blockLength(length), length, MAGIC_DATA);
         advanceLimit(blockLength(length));
         return true;
     }
@@ -277,7 +281,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         checkClaimIndex(index);
         final int length = claimLength;
-        writeBlockHeader(index - BLOCK_HEADER_LENGTH, length, MAGIC_DATA);
+        writeBlockHeader(index - BLOCK_HEADER_LENGTH - HEADER_LENGTH, blockLength(length), length, MAGIC_DATA);
         claimIndex = -1;
         advanceLimit(blockLength(length));
         publish();
@@ -320,18 +324,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         final int capacity = this.capacity;
         final long readPos = buffer.getLong(READ_POS_OFFSET);
         final int readOffset = readOffset(readPos);
-        if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
-        {
-            // Load the next block's header line together with writePos: when a block lands, both cache misses
-            // are in flight at once instead of one after the other. Only trusted after the acquire below.
-            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset);
-        }
-        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        final long writePos = writeBound(readPos, readOffset);
         if (readPos == writePos)
         {
             return 0;
         }
-        checkPositions(readPos, writePos);
 
         long position = readPos;
         int offset = readOffset;
@@ -347,7 +344,13 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                     offset = 0;
                     continue;
                 }
-                final int size = checkBlock(position, offset, spaceToEnd, writePos);
+                final long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+                if (trustWriter && EMPTY_SLOT == header)
+                {
+                    break;
+                }
+                final int size = checkBlock(header, position, offset, spaceToEnd, writePos);
+                buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
                 if (size < 0)
                 {
                     position += spaceToEnd;
@@ -401,12 +404,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         final int capacity = this.capacity;
         long readPos = buffer.getLong(READ_POS_OFFSET);
         final int readOffset = readOffset(readPos);
-        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        final long writePos = writeBound(readPos, readOffset);
         if (readPos == writePos)
         {
             return 0;
         }
-        checkPositions(readPos, writePos);
 
         long position = readPos;
         int offset = readOffset;
@@ -422,9 +424,15 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                     offset = 0;
                     continue;
                 }
-                final int size = checkBlock(position, offset, spaceToEnd, writePos);
+                final long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+                if (trustWriter && EMPTY_SLOT == header)
+                {
+                    break;
+                }
+                final int size = checkBlock(header, position, offset, spaceToEnd, writePos);
                 if (size < 0)
                 {
+                    buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
                     position += spaceToEnd;
                     offset = 0;
                     continue;
@@ -436,6 +444,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     break;
                 }
+                buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
                 position += length;
                 offset += length;
                 if (offset == capacity)
@@ -599,6 +608,55 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         return buffer.getIntVolatile(READER_STATE_OFFSET) != READER_STATE_AWAKE;
     }
 
+    /**
+     * How far this read may go. Normally writePos, read with acquire semantics (after loading the next block's header
+     * line, so that when a block lands both cache misses are in flight at once instead of one after the other; the
+     * header is only trusted after that acquire). When the writer is trusted, no bound: the loop stops at an empty
+     * header slot, and writePos, on the producer's busiest cache line, is never read.
+     *
+     * @return the bound, equal to {@code readPos} when there is nothing to read.
+     */
+    private long writeBound(final long readPos, final int readOffset)
+    {
+        if (trustWriter)
+        {
+            return EMPTY_SLOT == buffer.getLongAcquire(HEADER_LENGTH + readOffset) ? readPos : Long.MAX_VALUE;
+        }
+        if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
+        {
+            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset);
+        }
+        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        if (readPos != writePos)
+        {
+            checkPositions(readPos, writePos);
+        }
+        return writePos;
+    }
+
+    /**
+     * Consumer side: poll the block header at readPos instead of writePos. A block's header is then trusted as soon
+     * as it is non-zero, which is safe only because a shmipc producer writes each header last, with release
+     * semantics, and zeroes the header slot after each block while that slot is free, and a shmipc consumer zeroes
+     * the header of every block it consumes (see {@code docs/layout.md}, section 5). A C++/Go producer does
+     * neither: trust only a queue that every producer since the host initialised it is shmipc, as when both ends
+     * of a channel are shmipc. The reader then touches one cache line per message, as Agrona's does.
+     *
+     * @param trust true to poll headers; false (the default) for the SimpleIPC v1 rule of reading writePos.
+     * @return this.
+     * @throws IllegalStateException if the capacity is not a multiple of 8 (a header slot could be cut by the wrap).
+     */
+    public SimpleIpcRingBuffer trustShmipcWriter(final boolean trust)
+    {
+        if (trust && (capacity & (ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalStateException("header polling needs a capacity that is a multiple of " + ALIGNMENT +
+                ", " + name + " has " + capacity);
+        }
+        trustWriter = trust;
+        return this;
+    }
+
     private int readOffset(final long readPos)
     {
         if (readPos == consumerPosition)
@@ -648,7 +706,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         if (spaceToEnd >= BLOCK_HEADER_LENGTH)
         {
-            writeBlockHeader(HEADER_LENGTH + limitOffset, spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING);
+            writeBlockHeader(limitOffset, spaceToEnd, spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING);
         }
         limit += spaceToEnd;
         limitOffset = 0;
@@ -661,9 +719,25 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         limitOffset = offset == capacity ? 0 : offset;
     }
 
-    private void writeBlockHeader(final int index, final int size, final int magic)
+    /**
+     * Write the header of the block at the limit, last and with release semantics, after clearing the header slot
+     * that follows the block when that slot is free space (by the cached readPos; when it is not, it holds the header
+     * of the oldest unconsumed block, which its consumer clears). So the slot at the end of the published blocks is
+     * always zero or a complete header: what a consumer that trusts this writer relies on.
+     *
+     * @param blockOffset data-area offset of the block, which starts at the limit.
+     * @param blockLength position space the block takes.
+     */
+    private void writeBlockHeader(final int blockOffset, final int blockLength, final int size, final int magic)
     {
-        buffer.putLong(index, (size & 0xFFFF_FFFFL) | ((long)magic << 32));
+        final int end = blockOffset + blockLength;
+        final int next = end == capacity ? 0 : end;
+        if (capacity - next >= BLOCK_HEADER_LENGTH &&
+            limit + blockLength + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
+        {
+            buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);
+        }
+        buffer.putLongRelease(HEADER_LENGTH + blockOffset, (size & 0xFFFF_FFFFL) | ((long)magic << 32));
     }
 
     /**
@@ -671,11 +745,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      *
      * @return the payload size of a data block, or -1 for a padding block that ends the data area.
      */
-    private int checkBlock(final long position, final int offset, final int spaceToEnd, final long writePos)
+    private int checkBlock(
+        final long header, final long position, final int offset, final int spaceToEnd, final long writePos)
     {
-        final int index = HEADER_LENGTH + offset;
-        final int size = buffer.getInt(index + BLOCK_SIZE_OFFSET);
-        final int magic = buffer.getInt(index + BLOCK_MAGIC_OFFSET);
+        final int size = (int)header;
+        final int magic = (int)(header >>> 32);
         if (MAGIC_DATA == magic)
         {
             if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)

@@ -13,7 +13,7 @@ import java.time.Duration;
 /**
  * A guest JVM for tests, with the Go guest's behaviour: AddRequest{x,y} is answered with AddResponse{x+y},
  * MyRandRequest with MyRandResponse{0.12345}; a request whose x is negative is not answered (for timeout tests).
- * {@code AddGuestMain NAME READER_IDLE}: prints "ready" when serving, exits 0 when the host goes away.
+ * {@code AddGuestMain NAME READER_IDLE [trust]}: prints "ready" when serving, exits 0 when the host goes away.
  */
 final class AddGuestMain
 {
@@ -25,6 +25,7 @@ final class AddGuestMain
     {
         final ChannelConfig config = ChannelConfig.builder(args[0])
             .readerIdle(args.length > 1 ? args[1] : "wait")
+            .trustPeer(args.length > 2 && "trust".equals(args[2]))
             .writerIdle("wait")
             .openTimeout(Duration.ofSeconds(20))
             .peerTimeout(Duration.ofSeconds(2))

@@ -1,7 +1,8 @@
 package io.shmipc.core;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Path;
@@ -24,19 +25,20 @@ class CrossProcessRingTest
         TestSegments.delete(file);
     }
 
-    @Test
+    @ParameterizedTest(name = "readers poll block headers: {0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(120)
-    void everyMessageArrivesInOrderBothWays()
+    void everyMessageArrivesInOrderBothWays(final boolean trustWriter)
     {
         final long count = 100_000;
         final long seed = System.nanoTime();
         final int maxExtra = 500;
         try (SharedSegment segment = TestSegments.create(file, 4096);
             ChildProcess guest = ChildProcess.java(RingPeer.class, file.toString(), "guest",
-                Long.toString(count), Long.toString(seed), Integer.toString(maxExtra)))
+                Long.toString(count), Long.toString(seed), Integer.toString(maxExtra), trustWriter ? "trust" : "rule"))
         {
-            final String failure = new RingPeer(segment, true, count, RingPeer.writeSeed(seed, true), maxExtra)
-                .run(Duration.ofSeconds(90));
+            final String failure = new RingPeer(segment, true, count, RingPeer.writeSeed(seed, true), maxExtra,
+                trustWriter).run(Duration.ofSeconds(90));
             assertNull(failure, () -> "host side (seed " + seed + "): " + failure + "; guest said: " + guest.output());
             assertEquals(0, guest.waitFor(30, TimeUnit.SECONDS), () -> "guest (seed " + seed + "): " + guest.output());
             final long bytes = segment.ring(QueueId.TO_GUEST).producerPosition();

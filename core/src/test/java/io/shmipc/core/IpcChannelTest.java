@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
@@ -109,13 +110,13 @@ class IpcChannelTest
         assertEquals(0, host.pendingCalls());
     }
 
-    @ParameterizedTest(name = "{0} calling threads")
-    @ValueSource(ints = {1, 4})
+    @ParameterizedTest(name = "{0} calling threads, readers poll block headers: {1}")
+    @CsvSource({"1, false", "4, false", "4, true"})
     @Timeout(180)
-    void javaHostAndJavaGuestInTwoJvms(final int threads) throws Exception
+    void javaHostAndJavaGuestInTwoJvms(final int threads, final boolean trust) throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().build()));
-        final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, "wait"));
+        final IpcHost host = keep(IpcHost.start(config().trustPeer(trust).build()));
+        final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, "wait", trust ? "trust" : "rule"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         callFromThreads(host, threads, 2000);
         assertTrue(host.guestAlive(), "the guest's reader heartbeat is fresh");
@@ -404,14 +405,14 @@ class IpcChannelTest
         assertInstanceOf(IllegalStateException.class, ex.getCause());
     }
 
-    @ParameterizedTest(name = "reader idle {0}")
-    @ValueSource(strings = {"busy-spin", "wait"})
+    @ParameterizedTest(name = "reader idle {0}, readers poll block headers: {1}")
+    @CsvSource({"busy-spin, false", "wait, false", "busy-spin, true", "wait, true"})
     @Timeout(120)
-    void callerWritesAndReadsWithNoThreadHop(final String idle) throws Exception
+    void callerWritesAndReadsWithNoThreadHop(final String idle, final boolean trust) throws Exception
     {
         final IpcHost host = keep(IpcHost.start(config().readerIdle(idle).writeMode(WriteMode.CALLER)
-            .readMode(ReadMode.CALLER).build()));
-        final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle));
+            .readMode(ReadMode.CALLER).trustPeer(trust).build()));
+        final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle, trust ? "trust" : "rule"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         for (int i = 0; i < 3000; i++)
         {

@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * Random interleavings of writes, batch appends, claims, aborts, reads and controlled reads with random sizes over
  * random capacities (any length, not only powers of two or multiples of 8), checked against a FIFO model: every
  * accepted message comes out once, in order, intact; a refused write is refused only when the spec's space rule
- * says the block does not fit; the positions obey the layout's invariants after every step.
+ * says the block does not fit; the positions obey the layout's invariants after every step. Both reader modes: the
+ * SimpleIPC v1 rule (read writePos) and header polling of a trusted shmipc writer, over a data area full of stale
+ * bytes.
  */
 class RingModelPropertiesTest
 {
@@ -27,12 +29,19 @@ class RingModelPropertiesTest
 
     @Property(tries = 300)
     void ringBehavesLikeAFifo(
-        @ForAll @IntRange(min = 16, max = 2048) final int capacity,
+        @ForAll @IntRange(min = 16, max = 2048) final int anyCapacity,
+        @ForAll final boolean trustWriter,
+        @ForAll final byte garbage,
         @ForAll("operations") final List<int[]> operations)
     {
+        // Header polling needs a capacity that is a multiple of 8. The data area starts full of stale bytes, as a
+        // re-initialised segment's does, with only its first header slot cleared (SharedSegment.initialise).
+        final int capacity = trustWriter ? Math.max(16, anyCapacity & ~7) : anyCapacity;
         final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
+        memory.setMemory(HEADER_LENGTH, capacity, garbage);
+        memory.putLong(HEADER_LENGTH, 0L);
         memory.putLong(CAPACITY_OFFSET, capacity);
-        final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "model");
+        final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "model").trustShmipcWriter(trustWriter);
         final ArrayDeque<byte[]> model = new ArrayDeque<>();
         final int max = ring.maxMsgLength();
         int counter = 0;
@@ -64,7 +73,7 @@ class RingModelPropertiesTest
                         {
                             model.add(msg);
                         }
-                        assertEquals(before, ring.producerPosition(), "nothing published before publish()");
+                        assertEquals(before, ring.producerPosition(), "writePos does not move before publish()");
                     }
                     ring.publish();
                     break;

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One side of a duplex test run: writes {@code count} {@link PeerMessages} to its outgoing queue while it reads and
  * verifies {@code count} from its incoming queue, on one thread. Run in-process by a test, or as the main class of
- * a second JVM: {@code RingPeer FILE host|guest COUNT SEED MAX_EXTRA} exits 0 when every message arrived intact,
+ * a second JVM: {@code RingPeer FILE host|guest COUNT SEED MAX_EXTRA [trust]} exits 0 when every message arrived intact,
  * 1 on a wrong message, 2 on a timeout.
  */
 final class RingPeer implements MessageHandler
@@ -30,8 +30,17 @@ final class RingPeer implements MessageHandler
 
     RingPeer(final SharedSegment segment, final boolean host, final long count, final long seed, final int maxExtra)
     {
+        this(segment, host, count, seed, maxExtra, false);
+    }
+
+    /**
+     * @param trustWriter read by polling block headers (both peers are shmipc).
+     */
+    RingPeer(final SharedSegment segment, final boolean host, final long count, final long seed, final int maxExtra,
+        final boolean trustWriter)
+    {
         this.out = segment.ring(host ? QueueId.TO_GUEST : QueueId.FROM_GUEST);
-        this.in = segment.ring(host ? QueueId.FROM_GUEST : QueueId.TO_GUEST);
+        this.in = segment.simpleIpcRing(host ? QueueId.FROM_GUEST : QueueId.TO_GUEST).trustShmipcWriter(trustWriter);
         this.count = count;
         this.seed = seed;
         this.maxExtra = maxExtra;
@@ -110,10 +119,11 @@ final class RingPeer implements MessageHandler
         final long count = Long.parseLong(args[2]);
         final long seed = Long.parseLong(args[3]);
         final int maxExtra = Integer.parseInt(args[4]);
+        final boolean trustWriter = args.length > 5 && "trust".equals(args[5]);
         try (SharedSegment segment = SharedSegment.open(file, false, Duration.ofSeconds(20)))
         {
             final String failure =
-                new RingPeer(segment, host, count, writeSeed(seed, host), maxExtra).run(Duration.ofSeconds(60));
+                new RingPeer(segment, host, count, writeSeed(seed, host), maxExtra, trustWriter).run(Duration.ofSeconds(60));
             if (failure != null)
             {
                 System.err.println("RingPeer " + args[1] + ": " + failure);
