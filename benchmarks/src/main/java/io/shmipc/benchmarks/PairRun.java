@@ -40,6 +40,7 @@ final class PairRun
         String activeRole = PeerCommand.PINGER;
         String passiveRole = PeerCommand.PONGER;
         String idle = "busy-spin";
+        boolean trustWriter;
         boolean signals;
         int size = 32;
         RunLength run;
@@ -111,6 +112,10 @@ final class PairRun
             if (!"floor".equals(spec.variant))
             {
                 common.addAll(List.of("--segment", segmentPath.toString()));
+            }
+            if (spec.trustWriter)
+            {
+                common.add("--trust-writer");
             }
             final long boundNanos = TimeUnit.SECONDS.toNanos(60) + spec.run.boundNanos(spec.worstOperationNanos) +
                 ("wake".equals(spec.mode) ? spec.idleNanos + 2 * spec.wakeSamples * spec.wakeGapNanos : 0);

@@ -68,6 +68,9 @@ final class PeerCommand implements Callable<Integer>
     @Option(names = "--signal-out")
     String signalOut;
 
+    @Option(names = "--trust-writer", description = "the shmipc reader polls block headers (both sides shmipc)")
+    boolean trustWriter;
+
     @Option(names = "--cpu", defaultValue = "-1")
     int cpu;
 
@@ -152,6 +155,10 @@ final class PeerCommand implements Callable<Integer>
             final boolean host = PINGER.equals(role) || PRODUCER.equals(role);
             final RingBuffer toPeer = shared.ring(host ? QueueId.TO_GUEST : QueueId.FROM_GUEST);
             final RingBuffer fromPeer = shared.ring(host ? QueueId.FROM_GUEST : QueueId.TO_GUEST);
+            if (trustWriter && fromPeer instanceof SimpleIpcRingBuffer)
+            {
+                ((SimpleIpcRingBuffer)fromPeer).trustShmipcWriter(true);
+            }
             final SleepGuard guard = fromPeer instanceof SimpleIpcRingBuffer ? (SimpleIpcRingBuffer)fromPeer :
                 SleepGuard.NONE;
             final IdleSpec spec = IdleStrategies.parse(idle);

@@ -42,6 +42,11 @@ final class PingPongCommand implements Callable<Integer>
             "${DEFAULT-VALUE}). With wait, our writers post only to a sleeping reader; Agrona's post every time.")
     String idle;
 
+    @Option(names = "--trust-writer",
+        description = "Both shmipc readers poll block headers instead of writePos, as they may when both sides are " +
+            "shmipc (ChannelConfig.trustPeer); the bytes stay those of the C++/Go layout.")
+    boolean trustWriter;
+
     @Option(names = "--placement", defaultValue = "none",
         description = "none, separate (two physical cores) or smt (two siblings of one core) (default: ${DEFAULT-VALUE}).")
     String placement;
@@ -83,7 +88,7 @@ final class PingPongCommand implements Callable<Integer>
         final int width = 22;
         out.println();
         out.println("pingpong round trip, " + size + "-byte messages, " + run + ", idle " + idleSpec +
-            ", placement " + cpus);
+            ", placement " + cpus + (trustWriter ? ", shmipc readers poll block headers (--trust-writer)" : ""));
         out.println(Machine.line(machine));
         out.println(Latency.header("variant", width));
         int index = 0;
@@ -144,6 +149,7 @@ final class PingPongCommand implements Callable<Integer>
             settings.put("messageBytes", size);
             settings.put("idle", idleSpec);
             settings.put("placement", cpus.toString());
+            settings.put("trustWriter", trustWriter);
             settings.put("run", run.toString());
             settings.put("ringCapacity", PairRun.CAPACITY);
             json.put("settings", settings);
@@ -204,6 +210,7 @@ final class PingPongCommand implements Callable<Integer>
         spec.variant = variant;
         spec.idle = idleSpec;
         spec.signals = idleSpec.startsWith(IdleStrategies.WAIT);
+        spec.trustWriter = trustWriter && "shmipc".equals(variant);
         spec.size = size;
         spec.run = run;
         spec.activeCpu = cpus.activeCpu();
