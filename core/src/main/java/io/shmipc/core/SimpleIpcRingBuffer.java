@@ -92,6 +92,11 @@ abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
  * unknown magic, a block that runs past the data area or past {@code writePos}, or header positions that contradict
  * each other raise a {@link CorruptQueueException}; the blocks before it stay consumed and nothing after it is read.
  * <p>
+ * <b>Header slots.</b> Beyond the spec's bytes, the producer writes each block header last with release semantics and
+ * clears the header slot after the block while it is free, and the consumer clears the header of every block it
+ * consumes. A consumer whose producer is known to be shmipc may then poll block headers instead of writePos
+ * ({@link #trustShmipcWriter(boolean)}): one cache line per message instead of two.
+ * <p>
  * <b>Waking the consumer.</b> The ring is the consumer's {@link SleepGuard} for a {@code wait} idle strategy:
  * {@link #prepareToSleep()} and {@link #awake()} keep the reader-state extension field, and a producer asks
  * {@link #readerNeedsWakeUp()} after publishing to skip the signal syscall while a shmipc reader polls.

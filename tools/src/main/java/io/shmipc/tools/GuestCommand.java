@@ -69,6 +69,11 @@ final class GuestCommand implements Callable<Integer>
         "wait[:...] (default: ${DEFAULT-VALUE}).")
     String idle;
 
+    @Option(names = "--trust-peer",
+        description = "The peer is shmipc: the reader polls block headers instead of writePos (faster). Never with a " +
+            "C++/Go peer.")
+    boolean trustPeer;
+
     @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle).")
     String writerIdle;
 
@@ -104,6 +109,7 @@ final class GuestCommand implements Callable<Integer>
             .writerIdle(null == writerIdle ? idle : writerIdle)
             .readerAffinity(readerCpu)
             .writerAffinity(writerCpu)
+            .trustPeer(trustPeer)
             .openTimeout(timeout)
             .writeMode(workers > 1 ? WriteMode.WRITER_THREAD : WriteMode.CALLER)
             .build();

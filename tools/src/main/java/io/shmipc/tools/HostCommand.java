@@ -77,6 +77,11 @@ final class HostCommand implements Callable<Integer>
         "wait[:...] (default: ${DEFAULT-VALUE}).")
     String idle;
 
+    @Option(names = "--trust-peer",
+        description = "The peer is shmipc: the reader polls block headers instead of writePos (faster). Never with a " +
+            "C++/Go peer.")
+    boolean trustPeer;
+
     @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle).")
     String writerIdle;
 
@@ -125,6 +130,7 @@ final class HostCommand implements Callable<Integer>
             .writerIdle(null == writerIdle ? idle : writerIdle)
             .readerAffinity(readerCpu)
             .writerAffinity(writerCpu)
+            .trustPeer(trustPeer)
             .callTimeout(callTimeout)
             .writeMode(caller ? WriteMode.CALLER : WriteMode.WRITER_THREAD)
             .readMode(caller ? ReadMode.CALLER : ReadMode.READER_THREAD)

@@ -122,6 +122,21 @@ class HostGuestCommandTest
 
     @Test
     @Timeout(150)
+    void shmipcPeersThatPollBlockHeaders() throws Exception
+    {
+        final String name = channels.newName("hosttrust");
+        final Child guest = keep(Child.cli("guest", name, "--idle", "wait", "--trust-peer", "--timeout", "60s"));
+        final Child host = keep(Child.cli("host", name, "--threads", "1", "--iterations", "3000", "--capacity",
+            "64KiB", "--idle", "wait", "--caller", "--trust-peer", "--wait-guest", "60s"));
+        assertEquals(0, host.waitFor(120), host.output());
+        checkHostOutput(host.output(), 3000);
+        assertEquals(0, guest.waitFor(30), guest.output());
+        assertTrue(guest.output().contains("answered 3001 requests (0 invalid, 0 not sent)"), guest.output());
+        Channels.assertNoFiles(name);
+    }
+
+    @Test
+    @Timeout(150)
     void hostWithCallerModeDrivesTheCGuest() throws Exception
     {
         final Path program = compileCGuest();
