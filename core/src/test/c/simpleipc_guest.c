@@ -24,18 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEADER_LENGTH 128
-#define WRITE_POS 0
-#define READ_POS 64
-#define CAPACITY 72
-#define MAGIC_DATA 0xDA7A0001u
-#define MAGIC_PADDING 0xDA7A0002u
+#include "simpleipc.h"
 
 enum { PAYLOAD_NONE = 0, ADD_REQUEST = 1, ADD_RESPONSE = 2, MYRAND_REQUEST = 3, MYRAND_RESPONSE = 4 };
 
-static uint64_t load_acquire(uint8_t *p) { return __atomic_load_n((uint64_t *)p, __ATOMIC_ACQUIRE); }
-static void store_release(uint8_t *p, uint64_t v) { __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELEASE); }
-static uint64_t align8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
 
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
@@ -74,37 +66,6 @@ static uint32_t build_response(uint8_t *out, uint64_t req_id, uint8_t type, doub
     s32 = 48 - 36; memcpy(out + 48, &s32, 4);
     memcpy(out + 56, &value, 8);
     return 64;
-}
-
-typedef struct { uint8_t *base; uint8_t *data; uint64_t capacity; } queue_t;
-
-static int try_write(queue_t *q, const uint8_t *msg, uint32_t size)
-{
-    uint64_t total = align8(size) + 8;
-    for (;;)
-    {
-        uint64_t w = load_acquire(q->base + WRITE_POS);
-        uint64_t r = load_acquire(q->base + READ_POS);
-        if ((w - r) + total > q->capacity) return 0;
-        uint64_t offset = w % q->capacity, space = q->capacity - offset;
-        if (space < total)
-        {
-            if (space >= 8)
-            {
-                uint32_t pad = (uint32_t)(space - 8), magic = MAGIC_PADDING;
-                memcpy(q->data + offset, &pad, 4);
-                memcpy(q->data + offset + 4, &magic, 4);
-            }
-            store_release(q->base + WRITE_POS, w + space);
-            continue;
-        }
-        uint32_t magic = MAGIC_DATA;
-        memcpy(q->data + offset, &size, 4);
-        memcpy(q->data + offset + 4, &magic, 4);
-        memcpy(q->data + offset + 8, msg, size);
-        store_release(q->base + WRITE_POS, w + total);
-        return 1;
-    }
 }
 
 static double now_seconds(void)

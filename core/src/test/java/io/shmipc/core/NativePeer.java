@@ -26,7 +26,7 @@ final class NativePeer
         final Path exe = Paths.get("target", "native", source.replace(".c", "")).toAbsolutePath();
         try
         {
-            if (Files.exists(exe) && Files.getLastModifiedTime(exe).compareTo(Files.getLastModifiedTime(src)) > 0)
+            if (Files.exists(exe) && Files.getLastModifiedTime(exe).compareTo(newestSource(src.getParent())) > 0)
             {
                 return exe;
             }
@@ -56,6 +56,21 @@ final class NativePeer
         catch (final IOException ex)
         {
             throw new AssertionError("cannot build " + src, ex);
+        }
+    }
+
+    /** The peers share headers, so any change in the C source folder rebuilds them. */
+    private static java.nio.file.attribute.FileTime newestSource(final Path dir) throws IOException
+    {
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            java.nio.file.attribute.FileTime newest = java.nio.file.attribute.FileTime.fromMillis(0);
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                final java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(file);
+                newest = time.compareTo(newest) > 0 ? time : newest;
+            }
+            return newest;
         }
     }
 

@@ -64,30 +64,12 @@ final class GuestCommand implements Callable<Integer>
         description = "Threads answering requests; 1 answers on the reader thread (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
-        description = "Idle strategy of the reader: busy-spin (100% of a core), yield, no-op, backoff[:...], " +
-        "wait[:...] (default: ${DEFAULT-VALUE}).")
-    String idle;
-
-    @Option(names = "--trust-peer",
-        description = "The peer is shmipc: the reader polls block headers instead of writePos (faster). Never with a " +
-            "C++/Go peer.")
-    boolean trustPeer;
-
-    @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle).")
-    String writerIdle;
-
-    @Option(names = "--reader-cpu", defaultValue = "none",
-        description = "CPU placement of the reader: none, cpu=N, cpus=LIST, isolated, ... (default: ${DEFAULT-VALUE}).")
-    String readerCpu;
-
-    @Option(names = "--writer-cpu", defaultValue = "none",
-        description = "CPU placement of the writer, e.g. sibling-of=reader (default: ${DEFAULT-VALUE}).")
-    String writerCpu;
-
     @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
         description = "Longest wait for the host's channel to appear (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @CommandLine.Mixin
+    ChannelSideOptions side;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -104,12 +86,7 @@ final class GuestCommand implements Callable<Integer>
                 "--workers must be from 1 to 256, was " + workers);
         }
         final PrintWriter out = spec.commandLine().getOut();
-        final ChannelConfig config = ChannelConfig.builder(name)
-            .readerIdle(idle)
-            .writerIdle(null == writerIdle ? idle : writerIdle)
-            .readerAffinity(readerCpu)
-            .writerAffinity(writerCpu)
-            .trustPeer(trustPeer)
+        final ChannelConfig config = side.applyTo(ChannelConfig.builder(name))
             .openTimeout(timeout)
             .writeMode(workers > 1 ? WriteMode.WRITER_THREAD : WriteMode.CALLER)
             .build();

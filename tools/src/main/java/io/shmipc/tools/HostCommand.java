@@ -72,27 +72,6 @@ final class HostCommand implements Callable<Integer>
         description = "Bytes per queue, a multiple of 8, e.g. 1MiB (default: ${DEFAULT-VALUE}).")
     int capacity;
 
-    @Option(names = "--idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
-        description = "Idle strategy of the reader: busy-spin (100% of a core), yield, no-op, backoff[:...], " +
-        "wait[:...] (default: ${DEFAULT-VALUE}).")
-    String idle;
-
-    @Option(names = "--trust-peer",
-        description = "The peer is shmipc: the reader polls block headers instead of writePos (faster). Never with a " +
-            "C++/Go peer.")
-    boolean trustPeer;
-
-    @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle).")
-    String writerIdle;
-
-    @Option(names = "--reader-cpu", defaultValue = "none",
-        description = "CPU placement of the reader: none, cpu=N, cpus=LIST, isolated, ... (default: ${DEFAULT-VALUE}).")
-    String readerCpu;
-
-    @Option(names = "--writer-cpu", defaultValue = "none",
-        description = "CPU placement of the writer, e.g. sibling-of=reader (default: ${DEFAULT-VALUE}).")
-    String writerCpu;
-
     @Option(names = "--caller",
         description = "The calling thread writes requests and reads responses itself: no writer or reader thread, " +
             "no hand-off (write and read modes CALLER). Needs --threads 1.")
@@ -105,6 +84,9 @@ final class HostCommand implements Callable<Integer>
     @Option(names = "--wait-guest", defaultValue = "30s", converter = DurationConverter.class,
         description = "Longest wait for a guest to answer before the benchmark (default: ${DEFAULT-VALUE}).")
     Duration waitGuest;
+
+    @CommandLine.Mixin
+    ChannelSideOptions side;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -124,13 +106,8 @@ final class HostCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--iterations must be positive, was " + iterations);
         }
-        final ChannelConfig config = ChannelConfig.builder(name)
+        final ChannelConfig config = side.applyTo(ChannelConfig.builder(name))
             .capacity(capacity)
-            .readerIdle(idle)
-            .writerIdle(null == writerIdle ? idle : writerIdle)
-            .readerAffinity(readerCpu)
-            .writerAffinity(writerCpu)
-            .trustPeer(trustPeer)
             .callTimeout(callTimeout)
             .writeMode(caller ? WriteMode.CALLER : WriteMode.WRITER_THREAD)
             .readMode(caller ? ReadMode.CALLER : ReadMode.READER_THREAD)

@@ -102,7 +102,7 @@ class ListCleanCommandTest
     {
         final String name = channels.newName("cleanlive");
         final Child host = keep(Child.cli("host", name, "--capacity", "64KiB", "--idle", "backoff", "--wait-guest", "60s"));
-        host.awaitOutput("shmipc-reader-", 60);
+        host.awaitOutput(": reader=", 60);
 
         final CliRun refused = CliRun.of("clean", name);
         LiveChannelTest.checkError(refused, ExitCodes.IN_USE, "pid " + host.pid());
