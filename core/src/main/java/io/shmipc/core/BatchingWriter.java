@@ -105,6 +105,11 @@ final class BatchingWriter implements ControlledMessageHandler, AutoCloseable
         return thread;
     }
 
+    boolean isAlive()
+    {
+        return thread.isAlive();
+    }
+
     private void run()
     {
         try

@@ -121,6 +121,11 @@ final class ChannelReader implements AutoCloseable
         return thread;
     }
 
+    boolean isAlive()
+    {
+        return thread.isAlive();
+    }
+
     /**
      * Stop the thread; it leaves within one idle step (at most the strategy's block timeout).
      */

@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
  * thread or the caller), the reader thread and the affinity plan of both threads. Package-private: users see
  * {@link IpcHost} and {@link IpcGuest}.
  */
-final class ChannelSide implements AutoCloseable
+final class ChannelSide
 {
     private final ChannelConfig config;
     private final SharedSegment segment;
@@ -32,6 +32,10 @@ final class ChannelSide implements AutoCloseable
     private final ChannelReader reader;
     private final MessageHandler handler;
     private final IdleStrategy callerIdle;
+    private final NamedSignal inSignal;
+    /** Caller-mode operations (caller writes, caller polls) in progress: the mapping must outlive them. */
+    private final java.util.concurrent.atomic.AtomicInteger callersInside = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closing;
     private Thread pollingThread;
     private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
@@ -56,6 +60,7 @@ final class ChannelSide implements AutoCloseable
         this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST)
             .trustShmipcWriter(config.trustPeer());
         this.outSignal = outSignal;
+        this.inSignal = inSignal;
         this.plan = AffinityPlan.builder(config.name())
             .role(ChannelConfig.WRITER_ROLE, config.writerAffinity())
             .role(ChannelConfig.READER_ROLE, config.readerAffinity())
@@ -122,6 +127,19 @@ final class ChannelSide implements AutoCloseable
      */
     int poll()
     {
+        enterCaller();
+        try
+        {
+            return pollOnce();
+        }
+        finally
+        {
+            callersInside.decrementAndGet();
+        }
+    }
+
+    private int pollOnce()
+    {
         final Thread current = Thread.currentThread();
         if (pollingThread != current)
         {
@@ -146,20 +164,47 @@ final class ChannelSide implements AutoCloseable
     }
 
     /**
+     * Register a caller-mode operation, or refuse it once closing has begun. The increment is a full fence before
+     * the read of {@code closing}, and {@link #close()} sets {@code closing} before it reads the count, so either
+     * the caller sees the close or the close waits for the caller: the mapping is never unmapped under a caller.
+     */
+    private void enterCaller()
+    {
+        callersInside.incrementAndGet();
+        if (closing)
+        {
+            callersInside.decrementAndGet();
+            throw new IllegalStateException("channel " + config.name() + " is closed");
+        }
+    }
+
+    /**
      * {@link ReadMode#CALLER}: poll on the calling thread, idling with the reader's strategy, until {@code done} or
      * the deadline ({@link System#nanoTime()}). With {@code wait}, the deadline may be overrun by one block timeout.
      */
     void pollUntil(final java.util.concurrent.Future<?> done, final long deadline)
     {
-        callerIdle.reset();
-        while (!done.isDone())
+        enterCaller();
+        try
         {
-            final int read = poll();
-            if (read == 0 && System.nanoTime() - deadline >= 0)
+            callerIdle.reset();
+            while (!done.isDone())
             {
-                return;
+                if (closing)
+                {
+                    throw new IllegalStateException("channel " + config.name() + " closed while waiting for a response");
+                }
+                final int read = pollOnce();
+                if (read == 0 && System.nanoTime() - deadline >= 0)
+                {
+                    return;
+                }
+                callerIdle.idle(read);
             }
-            callerIdle.idle(read);
+        }
+        finally
+        {
+            callersInside.decrementAndGet();
         }
     }
 
@@ -205,7 +250,20 @@ final class ChannelSide implements AutoCloseable
         return send(view, 0, message.remaining(), timeoutNs);
     }
 
-    private synchronized boolean writeAsCaller(
+    private boolean writeAsCaller(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
+    {
+        enterCaller();
+        try
+        {
+            return writeOnce(buffer, offset, length, timeoutNs);
+        }
+        finally
+        {
+            callersInside.decrementAndGet();
+        }
+    }
+
+    private synchronized boolean writeOnce(
         final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
     {
         final Thread current = Thread.currentThread();
@@ -221,7 +279,7 @@ final class ChannelSide implements AutoCloseable
         final long deadline = System.nanoTime() + timeoutNs;
         while (!out.write(SimpleIpcRingBuffer.MSG_TYPE_ID, buffer, offset, length))
         {
-            if (System.nanoTime() - deadline >= 0)
+            if (closing || System.nanoTime() - deadline >= 0)
             {
                 return false;
             }
@@ -278,10 +336,14 @@ final class ChannelSide implements AutoCloseable
     }
 
     /**
-     * Stop the writer (after it has written what it can) and the reader, release the CPUs. Does not unmap.
+     * Stop the writer (after it has written what it can) and the reader, refuse new caller-mode operations and wait
+     * (up to 5 s) for those in progress, release the CPUs. Does not unmap.
+     *
+     * @return true if no thread of this side can touch the mapping any more, so the owner may unmap it.
      */
-    public void close()
+    public boolean close()
     {
+        closing = true;
         try
         {
             if (writer != null)
@@ -301,5 +363,13 @@ final class ChannelSide implements AutoCloseable
             }
             plan.close();
         }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (callersInside.get() > 0 && System.nanoTime() - deadline < 0)
+        {
+            inSignal.post(); // wakes a caller blocked on the semaphore, which then sees the close
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return callersInside.get() == 0 && (reader == null || !reader.isAlive()) &&
+            (writer == null || !writer.isAlive());
     }
 }

@@ -234,13 +234,17 @@ public final class IpcGuest implements AutoCloseable
             return;
         }
         closed = true;
+        boolean quiescent = false;
         try
         {
-            side.close();
+            quiescent = side.close();
         }
         finally
         {
-            segment.close();
+            if (quiescent)
+            {
+                segment.close(); // else a thread may still touch it: keep the mapping rather than crash that thread
+            }
             requestSignal.close();
             responseSignal.close();
         }

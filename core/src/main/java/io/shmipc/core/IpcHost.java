@@ -378,7 +378,10 @@ public final class IpcHost implements AutoCloseable
 
     /**
      * Stop the threads, fail pending calls, unmap, release the lock, close the semaphores, and (by default, see
-     * {@link ChannelConfig#unlinkOnClose()}) remove the segment and the semaphores. Idempotent.
+     * {@link ChannelConfig#unlinkOnClose()}) remove the segment and the semaphores. Idempotent. Safe to call from
+     * another thread (a shutdown hook) while a caller-mode thread writes or polls: that thread gets an
+     * {@link IllegalStateException} and the mapping is removed only after it has left (or kept, if it has not left
+     * within 5 s, since touching unmapped memory would crash the JVM).
      */
     public void close()
     {
@@ -387,15 +390,19 @@ public final class IpcHost implements AutoCloseable
             return;
         }
         closed = true;
+        boolean quiescent = false;
         try
         {
-            side.close();
+            quiescent = side.close();
         }
         finally
         {
             final IllegalStateException closedException = new IllegalStateException("host of " + config.name() + " closed");
             pending.values().forEach(future -> future.completeExceptionally(closedException));
-            segment.close();
+            if (quiescent)
+            {
+                segment.close(); // else a thread may still touch it: keep the mapping rather than crash that thread
+            }
             if (config.unlinkOnClose())
             {
                 unlink(file, requestSignal.name(), responseSignal.name());

@@ -444,6 +444,38 @@ class IpcChannelTest
             () -> keep(IpcGuest.start(config().readMode(ReadMode.CALLER).build(), (b, i, l, g) -> { })));
     }
 
+    @ParameterizedTest(name = "reader idle {0}")
+    @ValueSource(strings = {"busy-spin", "wait"})
+    @Timeout(60)
+    void closingFromAnotherThreadStopsACallerThatPollsWithoutCrashing(final String idle) throws Exception
+    {
+        final IpcHost host = IpcHost.start(config().readerIdle(idle).writeMode(WriteMode.CALLER)
+            .readMode(ReadMode.CALLER).build());
+        keep(IpcGuest.start(config().build(), (buffer, index, length, guest) -> { })); // never answers
+        final CompletableFuture<Throwable> caller = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 1, 1), Duration.ofSeconds(30));
+                return null;
+            }
+            catch (final Throwable t)
+            {
+                return t;
+            }
+        });
+        sleep(300);
+        assertFalse(caller.isDone(), "the caller polls for its response");
+        final long start = System.nanoTime();
+        host.close(); // as a shutdown hook would, while the caller is inside the mapped queue
+        final Throwable failure = caller.get(10, TimeUnit.SECONDS);
+        assertInstanceOf(IllegalStateException.class, failure, String.valueOf(failure));
+        assertTrue(failure.getMessage().contains("closed"), failure.getMessage());
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5000, "close waited for the caller");
+        assertFalse(Files.exists(SharedSegment.shmPath(name)), "the channel is removed");
+        assertThrows(IllegalStateException.class, () -> host.poll());
+    }
+
     @Test
     @Timeout(60)
     void requestsWaitingBeforeTheGuestStartsAreAnswered() throws Exception
