@@ -24,6 +24,11 @@ final class ThroughputCommand implements Callable<Integer>
     @Mixin
     CommonOptions common;
 
+    @Option(names = "--trust-writer",
+        description = "The shmipc consumer polls block headers instead of writePos, as it may when both sides are " +
+            "shmipc (ChannelConfig.trustPeer).")
+    boolean trustWriter;
+
     @Option(names = "--sizes", paramLabel = "BYTES", split = ",", defaultValue = "32,256,1024",
         description = "Message sizes in bytes, comma separated (default: ${DEFAULT-VALUE}).")
     List<Integer> sizes;
@@ -61,6 +66,7 @@ final class ThroughputCommand implements Callable<Integer>
                 spec.size = size;
                 spec.run = run;
                 spec.worstOperationNanos = 10_000;
+                spec.trustWriter = trustWriter && "shmipc".equals(ring);
                 final PairRun.Outcome outcome = PairRun.run(context, spec);
                 final long messages = outcome.active.getLong("messages");
                 final long bytes = outcome.active.getLong("bytes");
@@ -110,6 +116,7 @@ final class ThroughputCommand implements Callable<Integer>
             final Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("run", run.toString());
             settings.put("ringCapacity", PairRun.CAPACITY);
+            settings.put("trustWriter", trustWriter);
             json.put("settings", settings);
             json.put("results", results);
             json.put("ratios", ratios);
