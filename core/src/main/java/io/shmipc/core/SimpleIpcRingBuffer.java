@@ -112,6 +112,12 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /** A header slot with nothing published in it. */
     private static final long EMPTY_SLOT = 0L;
 
+    /** {@link #nextBlock}: the rest of the data area is a skip or a consumed padding block. */
+    private static final int TO_END = -1;
+
+    /** {@link #nextBlock}: a trusted writer has not published the next block yet. */
+    private static final int NO_BLOCK = -2;
+
     private final AtomicBuffer buffer;
     private final String name;
     private final int capacity;
@@ -342,26 +348,18 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             while (position < writePos && messagesRead < messageCountLimit)
             {
-                final int spaceToEnd = capacity - offset;
-                if (spaceToEnd < BLOCK_HEADER_LENGTH)
-                {
-                    position += spaceToEnd;
-                    offset = 0;
-                    continue;
-                }
-                final long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
-                if (trustWriter && EMPTY_SLOT == header)
+                final int size = nextBlock(position, offset, writePos);
+                if (NO_BLOCK == size)
                 {
                     break;
                 }
-                final int size = checkBlock(header, position, offset, spaceToEnd, writePos);
-                buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
-                if (size < 0)
+                if (TO_END == size)
                 {
-                    position += spaceToEnd;
+                    position += capacity - offset;
                     offset = 0;
                     continue;
                 }
+                buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
                 final int length = blockLength(size);
                 position += length;
                 final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
@@ -422,23 +420,14 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             while (position < writePos && messagesRead < messageCountLimit)
             {
-                final int spaceToEnd = capacity - offset;
-                if (spaceToEnd < BLOCK_HEADER_LENGTH)
-                {
-                    position += spaceToEnd;
-                    offset = 0;
-                    continue;
-                }
-                final long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
-                if (trustWriter && EMPTY_SLOT == header)
+                final int size = nextBlock(position, offset, writePos);
+                if (NO_BLOCK == size)
                 {
                     break;
                 }
-                final int size = checkBlock(header, position, offset, spaceToEnd, writePos);
-                if (size < 0)
+                if (TO_END == size)
                 {
-                    buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
-                    position += spaceToEnd;
+                    position += capacity - offset;
                     offset = 0;
                     continue;
                 }
@@ -743,6 +732,35 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);
         }
         buffer.putLongRelease(HEADER_LENGTH + blockOffset, (size & 0xFFFF_FFFFL) | ((long)magic << 32));
+    }
+
+    /**
+     * The step both read loops share: look at the block at {@code offset} (position {@code position}).
+     *
+     * @return the payload size of a data block (its header is still in place: the caller clears it once the block
+     * is consumed); {@link #TO_END} when fewer than 8 bytes remain or a padding block fills the rest (its header is
+     * cleared here); {@link #NO_BLOCK} when a trusted writer has published nothing there yet.
+     * @throws CorruptQueueException if the header breaks the layout rules.
+     */
+    private int nextBlock(final long position, final int offset, final long writePos)
+    {
+        final int spaceToEnd = capacity - offset;
+        if (spaceToEnd < BLOCK_HEADER_LENGTH)
+        {
+            return TO_END;
+        }
+        final long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+        if (trustWriter && EMPTY_SLOT == header)
+        {
+            return NO_BLOCK;
+        }
+        final int size = checkBlock(header, position, offset, spaceToEnd, writePos);
+        if (size < 0)
+        {
+            buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
+            return TO_END;
+        }
+        return size;
     }
 
     /**
