@@ -56,6 +56,7 @@ public final class IpcGuest implements AutoCloseable
     private final ChannelSide side;
     private final long sendTimeoutNs;
     private volatile String stopReason;
+    private volatile boolean hostRestarted;
     private volatile boolean closed;
 
     private IpcGuest(final ChannelConfig config, final RequestHandler handler)
@@ -198,6 +199,24 @@ public final class IpcGuest implements AutoCloseable
     {
         final Throwable failure = side.failure();
         return failure != null ? "the reader failed: " + failure : stopReason;
+    }
+
+    /**
+     * @return what stopped the reader (e.g. a {@link CorruptQueueException} or {@link SegmentTruncatedException}),
+     * or null if it has not failed.
+     */
+    public Throwable failure()
+    {
+        return side.failure();
+    }
+
+    /**
+     * @return true if the guest stopped because a new host re-initialised its segment (the host was restarted on
+     * the same name): open the channel again with a new guest to serve the new host.
+     */
+    public boolean hostRestarted()
+    {
+        return hostRestarted;
     }
 
     /** @return true while the reader (and writer) threads serve requests. */

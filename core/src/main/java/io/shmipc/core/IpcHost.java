@@ -358,6 +358,24 @@ public final class IpcHost implements AutoCloseable
         return side.peerAlive();
     }
 
+    /**
+     * @return what stopped the host's reader (e.g. a {@link CorruptQueueException}), or null if it has not failed.
+     * Once it has failed, calls fail at once with an {@link IllegalStateException} whose cause it is.
+     */
+    public Throwable failure()
+    {
+        return side.failure();
+    }
+
+    /**
+     * @return why the host stopped serving calls by itself (its reader failed), or null while it serves.
+     */
+    public String stopReason()
+    {
+        final Throwable failure = side.failure();
+        return failure != null ? "the reader failed: " + failure.getMessage() : null;
+    }
+
     /** @return the mapped segment, for inspection. */
     public SharedSegment segment()
     {
