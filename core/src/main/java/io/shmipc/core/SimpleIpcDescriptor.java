@@ -13,17 +13,22 @@ package io.shmipc.core;
  *   16  u32 readerState          extension, producer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep;
  *                                written by a shmipc consumer only when it starts, sleeps, wakes or stops, and read by
  *                                the producer after every publish, so it lives on the line the producer owns
- *   20  44 bytes                 zero
+ *   20  u32                      zero
+ *   24  u64 pendingLimit         extension, producer line: writePos the producer is about to store (crash recovery)
+ *   32  u64 pendingHeader        extension, producer line: the header of the first block that store publishes
+ *   40  24 bytes                 zero
  *   64  u64 readPos              consumer: total bytes ever consumed, only grows (release store)
  *   72  u64 capacity             initialiser: data area length; 0 means "not initialised yet"
  *   80  u64                      zero
  *   88  u64 consumerHeartbeat    extension, consumer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#consumerHeartbeatTime(long)}
- *   96  32 bytes                 zero
+ *   96  u64 hostEpoch            extension, queue 0 only: odd while a shmipc host initialises, even once it is ready
+ *   104 24 bytes                 zero
  *   128 data area, capacity bytes
  *
  * Block at data offset pos % capacity, occupying align8(size) + 8 bytes of position space:
  *   0   u32 size                 payload length (padding block: bytes after its header up to the end of the data area)
- *   4   u32 magic                0xDA7A0001 data, 0xDA7A0002 padding
+ *   4   u32 magic                0xDA7A0001 data, 0xDA7A0002 padding; a shmipc consumer sets bit 15 on each block it
+ *                                consumes (0xDA7A8001, 0xDA7A8002), keeping the size
  *   8   payload
  * </pre>
  * Every extension field is zero after the host initialises a queue, and zero means "the peer does not support
@@ -64,6 +69,29 @@ public final class SimpleIpcDescriptor
     /** Reader state of a shmipc reader that is about to block or blocked: the writer must signal after publishing. */
     public static final int READER_STATE_SLEEPING = 2;
 
+    /**
+     * Offset of the extension {@code pendingLimit} (u64) on the producer's line: the writePos a shmipc producer is
+     * about to store, written (after {@link #PENDING_HEADER_OFFSET}) before it writes the first header of the batch.
+     * Larger than writePos only when a producer died between the two stores of its publish; the next producer then
+     * completes that publish. Zero from a C++/Go producer.
+     */
+    public static final int PENDING_LIMIT_OFFSET = 24;
+
+    /**
+     * Offset of the extension {@code pendingHeader} (u64) on the producer's line: the 8 header bytes of the first block
+     * of the batch {@link #PENDING_LIMIT_OFFSET} publishes. That block starts at the old writePos (at data offset 0 when
+     * fewer than 8 bytes were left before the end).
+     */
+    public static final int PENDING_HEADER_OFFSET = 32;
+
+    /**
+     * Offset of the extension host epoch (u64) in queue 0's header only, on its consumer line. A shmipc host makes
+     * it odd (the old value plus one) before it re-initialises a segment, which tells a guest still attached to the
+     * old run to leave, and even (plus one again) once the queues are initialised. A guest remembers the even value
+     * it attached under. A C++ host leaves it at 0.
+     */
+    public static final int HOST_EPOCH_OFFSET = 96;
+
     /** Length of a block header. */
     public static final int BLOCK_HEADER_LENGTH = 8;
 
@@ -78,6 +106,17 @@ public final class SimpleIpcDescriptor
 
     /** Magic of a padding block that fills the data area up to its end. */
     public static final int MAGIC_PADDING = 0xDA7A0002;
+
+    /**
+     * Set in the magic of a block a shmipc consumer has consumed ({@code 0xDA7A8001}, {@code 0xDA7A8002}): the size
+     * stays, so a consumer that died before storing readPos leaves blocks its successor reads again (a consumed
+     * block at a position below writePos is delivered as if it were not marked), while a consumer that polls
+     * headers (section 7b of docs/layout.md) takes a marked slot for an empty one.
+     */
+    public static final int MAGIC_CONSUMED_FLAG = 0x0000_8000;
+
+    /** Largest position accepted in a queue header (2^62): positions, sizes and capacities never overflow a long. */
+    public static final long MAX_POSITION = 1L << 62;
 
     /** Blocks start and advance on 8-byte boundaries of position space. */
     public static final int ALIGNMENT = 8;

@@ -37,6 +37,12 @@ abstract class SimpleIpcRingProducerFields extends SimpleIpcRingPadding1
     int claimIndex = -1;
     /** Payload length of the pending claim. */
     int claimLength;
+    /** Data offset of the first block appended since the last publish, whose header publish() writes, or -1. */
+    int deferredOffset = -1;
+    /** The header publish() writes at deferredOffset. */
+    long deferredHeader;
+    /** The deferred header is that of a publish a dead producer left half done (see the constructor). */
+    boolean recovering;
 }
 
 abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
@@ -112,6 +118,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /** A header slot with nothing published in it. */
     private static final long EMPTY_SLOT = 0L;
 
+    /** Or-ed into a block header by the consumer that consumes it: {@link SimpleIpcDescriptor#MAGIC_CONSUMED_FLAG}. */
+    private static final long CONSUMED_MARK = (long)MAGIC_CONSUMED_FLAG << 32;
+
     /** {@link #nextBlock}: the rest of the data area is a skip or a consumed padding block. */
     private static final int TO_END = -1;
 
@@ -157,7 +166,38 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         limit = writePos;
         published = writePos;
         cachedReadPos = readPos;
-        limitOffset = (int)(writePos % capacity);
+        final long pendingLimit = queueBuffer.getLongVolatile(PENDING_LIMIT_OFFSET);
+        if (pendingLimit > writePos)
+        {
+            adoptInterruptedPublish(writePos, pendingLimit);
+        }
+        limitOffset = (int)(limit % capacity);
+    }
+
+    /**
+     * A producer died between the stores of its last publish: {@code pendingLimit} was stored, writePos was not.
+     * Every block of that batch is complete (publish runs after the last append), and a consumer that polls headers
+     * may already have read some of them, so this producer takes the batch over as appended and its first
+     * {@link #publish()} completes it: writes the batch's first header unless it is there already, then writePos.
+     * Nothing is written here: attaching never writes.
+     */
+    private void adoptInterruptedPublish(final long writePos, final long pendingLimit)
+    {
+        final long firstPosition = capacity - (int)(writePos % capacity) < BLOCK_HEADER_LENGTH ?
+            writePos + capacity - (int)(writePos % capacity) : writePos;
+        final int firstOffset = (int)(firstPosition % capacity);
+        final long header = buffer.getLongVolatile(PENDING_HEADER_OFFSET);
+        if (pendingLimit > MAX_POSITION || pendingLimit - writePos > capacity ||
+            pendingLimit - cachedReadPos > capacity || firstPosition >= pendingLimit)
+        {
+            throw new CorruptQueueException(name, writePos, "pendingLimit " + pendingLimit + " of an interrupted " +
+                "publish does not fit writePos " + writePos + ", readPos " + cachedReadPos + " and capacity " + capacity);
+        }
+        checkBlock(header, firstPosition, firstOffset, capacity - firstOffset, pendingLimit);
+        limit = pendingLimit;
+        deferredOffset = firstOffset;
+        deferredHeader = header;
+        recovering = true;
     }
 
     /**
@@ -254,9 +294,33 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             return false;
         }
+        final int deferred = deferredOffset;
+        if (deferred >= 0)
+        {
+            final long header = deferredHeader;
+            final AtomicBuffer buffer = this.buffer;
+            buffer.putLong(PENDING_HEADER_OFFSET, header);
+            buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
+            if (!recovering || !holdsHeader(deferred, header))
+            {
+                buffer.putLongRelease(HEADER_LENGTH + deferred, header);
+            }
+            recovering = false;
+            deferredOffset = -1;
+        }
         buffer.putLongRelease(WRITE_POS_OFFSET, limit);
         published = limit;
         return true;
+    }
+
+    /**
+     * Recovery: is the header a dead producer meant to publish at {@code offset} already there, as it wrote it or
+     * as a consumer marked it? Then it must not be written again: a consumer may have consumed that block.
+     */
+    private boolean holdsHeader(final int offset, final long header)
+    {
+        final long slot = buffer.getLongVolatile(HEADER_LENGTH + offset);
+        return slot == header || slot == (header | CONSUMED_MARK);
     }
 
     /**
@@ -359,7 +423,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                     offset = 0;
                     continue;
                 }
-                buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
+                buffer.putLong(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
                 final int length = blockLength(size);
                 position += length;
                 final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
@@ -438,7 +502,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     break;
                 }
-                buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
+                buffer.putLong(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
                 position += length;
                 offset += length;
                 if (offset == capacity)
@@ -624,6 +688,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         if (readPos != writePos)
         {
             checkPositions(readPos, writePos);
+            if (writePos < readPos)
+            {
+                return readPos; // a header-polling consumer ran ahead of an interrupted publish: wait for the producer
+            }
         }
         return writePos;
     }
@@ -656,6 +724,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         if (readPos == consumerPosition)
         {
             return consumerOffset;
+        }
+        if (readPos < 0 || readPos > MAX_POSITION)
+        {
+            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is outside 0.." + MAX_POSITION +
+                " (writePos " + buffer.getLongVolatile(WRITE_POS_OFFSET) + ")");
         }
         final int offset = (int)(readPos % capacity);
         consumerPosition = readPos;
@@ -691,6 +764,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         }
         if (wraps)
         {
+            if (limit > MAX_POSITION - capacity)
+            {
+                throw new IllegalStateException(name + ": positions are exhausted at writePos " + limit +
+                    " (the layout's limit is " + MAX_POSITION + "); the host must re-initialise the segment");
+            }
             padToEnd(spaceToEnd);
         }
         return limitOffset;
@@ -717,7 +795,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * Write the header of the block at the limit, last and with release semantics, after clearing the header slot
      * that follows the block when that slot is free space (by the cached readPos; when it is not, it holds the header
      * of the oldest unconsumed block, which its consumer clears). So the slot at the end of the published blocks is
-     * always zero or a complete header: what a consumer that trusts this writer relies on.
+     * always zero, a consumed block's marked header, or a complete header: what a consumer that trusts this writer
+     * relies on. The header of the first block since the last publish is not written here but by {@link #publish()},
+     * so a consumer that polls headers never sees a block before writePos covers it (or a dead producer's
+     * {@code pendingLimit} does).
      *
      * @param blockOffset data-area offset of the block, which starts at the limit.
      * @param blockLength position space the block takes.
@@ -731,7 +812,16 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);
         }
-        buffer.putLongRelease(HEADER_LENGTH + blockOffset, (size & 0xFFFF_FFFFL) | ((long)magic << 32));
+        final long header = (size & 0xFFFF_FFFFL) | ((long)magic << 32);
+        if (deferredOffset < 0)
+        {
+            deferredOffset = blockOffset;
+            deferredHeader = header;
+        }
+        else
+        {
+            buffer.putLongRelease(HEADER_LENGTH + blockOffset, header);
+        }
     }
 
     /**
@@ -749,22 +839,39 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             return TO_END;
         }
-        final long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
-        if (trustWriter && EMPTY_SLOT == header)
+        long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+        long bound = writePos;
+        if (trustWriter && (EMPTY_SLOT == header || (header & CONSUMED_MARK) != 0))
         {
-            return NO_BLOCK;
+            if (EMPTY_SLOT == header)
+            {
+                return NO_BLOCK;
+            }
+            // A marked slot is a block consumed a lap ago (empty now) unless writePos covers it: then a consumer died
+            // after marking it and before storing readPos, and it is delivered again. Re-read after the acquire.
+            bound = buffer.getLongAcquire(WRITE_POS_OFFSET);
+            if (bound - position <= 0)
+            {
+                return NO_BLOCK;
+            }
+            header = buffer.getLongAcquire(HEADER_LENGTH + offset);
         }
-        final int size = checkBlock(header, position, offset, spaceToEnd, writePos);
+        final int size = checkBlock(header, position, offset, spaceToEnd, bound);
         if (size < 0)
         {
-            buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
+            buffer.putLong(HEADER_LENGTH + offset, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
             return TO_END;
         }
         return size;
     }
 
+    private static long consumedHeader(final int size, final int magic)
+    {
+        return (size & 0xFFFF_FFFFL) | ((long)(magic | MAGIC_CONSUMED_FLAG) << 32);
+    }
+
     /**
-     * Validate the block at {@code offset}.
+     * Validate the block at {@code offset}; a consumed block's marked header counts as the block it marks.
      *
      * @return the payload size of a data block, or -1 for a padding block that ends the data area.
      */
@@ -772,7 +879,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         final long header, final long position, final int offset, final int spaceToEnd, final long writePos)
     {
         final int size = (int)header;
-        final int magic = (int)(header >>> 32);
+        final int magic = (int)(header >>> 32) & ~MAGIC_CONSUMED_FLAG;
         if (MAGIC_DATA == magic)
         {
             if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)
@@ -780,7 +887,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 throw corrupt(position, offset, "data block of " + Integer.toUnsignedString(size) +
                     " bytes runs past the end of the data area (" + spaceToEnd + " bytes left)");
             }
-            if (position + blockLength(size) > writePos)
+            if (blockLength(size) > writePos - position)
             {
                 throw corrupt(position, offset, "data block of " + size + " bytes runs past writePos " + writePos);
             }
@@ -788,7 +895,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         }
         if (MAGIC_PADDING == magic)
         {
-            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || position + spaceToEnd > writePos)
+            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || spaceToEnd > writePos - position)
             {
                 throw corrupt(position, offset, "padding block of " + Integer.toUnsignedString(size) +
                     " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
@@ -797,7 +904,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             return -1;
         }
         throw corrupt(position, offset, String.format("unknown magic 0x%08X (expected 0x%08X or 0x%08X)",
-            magic, MAGIC_DATA, MAGIC_PADDING));
+            (int)(header >>> 32), MAGIC_DATA, MAGIC_PADDING));
     }
 
     private CorruptQueueException corrupt(final long position, final int offset, final String what)
@@ -811,10 +918,30 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             what + " (data offset " + offset + ", block header bytes " + bytes + ")");
     }
 
+    /**
+     * The invariants of a pair of positions, in arithmetic that cannot overflow: both within 0..2^62,
+     * {@code readPos <= writePos} (or within the pendingLimit of an interrupted publish that a header-polling consumer
+     * ran into), and at most a capacity apart.
+     */
     private void checkPositions(final long readPos, final long writePos)
     {
-        if (readPos > writePos || readPos < 0)
+        if (writePos < 0 || writePos > MAX_POSITION)
         {
+            throw new CorruptQueueException(name, readPos, "writePos " + writePos + " is outside 0.." + MAX_POSITION +
+                " (readPos " + readPos + ")");
+        }
+        if (readPos < 0)
+        {
+            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is negative (writePos " +
+                writePos + ")");
+        }
+        if (readPos > writePos)
+        {
+            final long pendingLimit = buffer.getLongVolatile(PENDING_LIMIT_OFFSET);
+            if (readPos <= pendingLimit && pendingLimit <= MAX_POSITION && pendingLimit - writePos <= capacity)
+            {
+                return;
+            }
             throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is beyond writePos " + writePos);
         }
         if (writePos - readPos > capacity)
