@@ -69,9 +69,14 @@ record ChannelReport(
      */
     static ChannelReport inspect(final Path file, final String channelName, final int maxMessages)
     {
+        SegmentFiles.requireRegularFile(file);
         final List<ProcMaps.Mapper> mappers = Files.isRegularFile(file) ? ProcMaps.mappersOf(file) : List.of();
+        final long sizeBefore = SegmentFiles.sizeNow(file);
+        long mapped = sizeBefore;
         try (SharedSegment segment = SharedSegment.open(file, true))
         {
+            mapped = segment.length();
+            SegmentFiles.mappedForTests(file);
             final FileInfo info = fileInfo(file);
             final List<QueueSnapshot> queues = new ArrayList<>(2);
             for (final QueueId queue : QueueId.values())
@@ -87,6 +92,11 @@ record ChannelReport(
                 signals.add(SemaphoreFile.read(directory, channelName + NamedSignals.RESPONSE_SUFFIX));
             }
             return new ChannelReport(segment.layout(), info, queues, signals, mappers, System.currentTimeMillis());
+        }
+        catch (final InternalError ex)
+        {
+            // the JVM's fault on a mapped page past the file's end: it was truncated while mapped
+            throw SegmentFiles.faulted(file, mapped, ex);
         }
     }
 

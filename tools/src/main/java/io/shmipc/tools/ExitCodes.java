@@ -29,6 +29,15 @@ public final class ExitCodes
     /** {@code clean} refused: a live process maps the channel's segment or semaphores (use {@code --force}). */
     public static final int IN_USE = 6;
 
+    /**
+     * Stopped by SIGINT (Ctrl-C): 128 + 2. The JVM exits with it after the shutdown hooks ran (a host's hook closes
+     * the channel and removes its files); the commands return it when they notice the interruption themselves.
+     */
+    public static final int INTERRUPTED = 130;
+
+    /** Stopped by SIGTERM ({@code kill PID}): 128 + 15, after the shutdown hooks ran, as for {@link #INTERRUPTED}. */
+    public static final int TERMINATED = 143;
+
     /** Text for the {@code Exit codes:} section of {@code --help}. */
     static final String[] HELP = {
         "0:Success.",
@@ -38,6 +47,8 @@ public final class ExitCodes
         "4:Not a valid segment (truncated, not initialised, size mismatch, random bytes, directory, permission).",
         "5:A queue is corrupt (positions or block headers break the layout rules).",
         "6:clean refused: a live process maps the channel (use --force).",
+        "130:Stopped by SIGINT (Ctrl-C), after a host removed its channel.",
+        "143:Stopped by SIGTERM, after a host removed its channel.",
     };
 
     private ExitCodes()

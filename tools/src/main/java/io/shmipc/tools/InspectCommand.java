@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
         "1:Runtime failure (I/O error).",
         "2:Usage error (unknown option, invalid channel name).",
         "3:Segment not found.",
-        "4:Not a valid segment (truncated, not initialised, size mismatch, random bytes, directory, permission).",
+        "4:Not a valid segment (truncated, also while read; not initialised, size mismatch, random bytes, " +
+            "directory, FIFO, socket, device, permission).",
         "5:A queue is corrupt (the report is printed, then one line on stderr)."})
 final class InspectCommand implements Callable<Integer>
 {

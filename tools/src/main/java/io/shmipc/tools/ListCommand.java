@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code shmipc list}: the channels in {@code /dev/shm}, one line each. A file is listed when its header is a valid
  * segment of either layout (it is mapped read-only to check); semaphore files ({@code sem.*}), symbolic links,
- * directories, unreadable files and anything else are skipped silently. Live mappers come from one scan of
+ * directories, FIFOs, sockets, unreadable files, files truncated while they are read and anything else are skipped
+ * silently. Live mappers come from one scan of
  * {@code /proc/[pid]/maps} for all of them.
  */
 @Command(
@@ -141,6 +142,7 @@ final class ListCommand implements Callable<Integer>
         {
             try (SharedSegment segment = SharedSegment.open(file, true))
             {
+                SegmentFiles.mappedForTests(file);
                 final List<QueueSnapshot> queues = new ArrayList<>(2);
                 for (final QueueId queue : QueueId.values())
                 {
@@ -153,6 +155,10 @@ final class ListCommand implements Callable<Integer>
             catch (final RuntimeException ex)
             {
                 // not a segment, removed meanwhile, or not readable: not a channel to list
+            }
+            catch (final InternalError ex)
+            {
+                // the JVM's fault on a mapped page past the file's end: truncated while it was read, not a channel
             }
         }
         return channels;

@@ -30,7 +30,9 @@ import java.io.PrintWriter;
         "3:Segment not found.",
         "4:Not a valid segment (truncated, not initialised, size mismatch, random bytes, directory, permission).",
         "5:A queue is corrupt (positions or block headers break the layout rules).",
-        "6:clean refused: a live process maps the channel (use --force)."})
+        "6:clean refused: a live process maps the channel (use --force).",
+        "130:Stopped by SIGINT (Ctrl-C); a host removes its channel first.",
+        "143:Stopped by SIGTERM; a host removes its channel first."})
 public final class Main implements Runnable
 {
     /** Held so the level set in {@link #main} is not lost to garbage collection. */

@@ -88,10 +88,11 @@ record QueueSnapshot(
 
     static String magicName(final int magic)
     {
-        switch (magic)
+        final String consumed = 0 != (magic & SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG) ? ", consumed" : "";
+        switch (magic & ~SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG)
         {
-            case SimpleIpcDescriptor.MAGIC_DATA: return "data";
-            case SimpleIpcDescriptor.MAGIC_PADDING: return "padding";
+            case SimpleIpcDescriptor.MAGIC_DATA: return "data" + consumed;
+            case SimpleIpcDescriptor.MAGIC_PADDING: return "padding" + consumed;
             default: return "UNKNOWN";
         }
     }
@@ -158,7 +159,13 @@ record QueueSnapshot(
         long padding = 0;
         String corruption = null;
         final List<PendingMessage> copies = new ArrayList<>(Math.min(maxMessages, 64));
-        if (readPos < 0 || writePos < 0 || readPos > writePos)
+        if (readPos < 0 || writePos < 0 || readPos > SimpleIpcDescriptor.MAX_POSITION ||
+            writePos > SimpleIpcDescriptor.MAX_POSITION)
+        {
+            corruption = "position outside 0.." + SimpleIpcDescriptor.MAX_POSITION + ": readPos " + readPos +
+                ", writePos " + writePos;
+        }
+        else if (readPos > writePos)
         {
             corruption = "readPos " + readPos + " is beyond writePos " + writePos;
         }
@@ -169,46 +176,66 @@ record QueueSnapshot(
         }
         else
         {
-            long pos = readPos;
-            while (pos < writePos)
+            // Overflow-safe: the walk counts the bytes it has passed (walked, 0..used) and compares what remains
+            // (used - walked) with each block, never pos + length with writePos, which wraps near 2^63.
+            final long used = writePos - readPos;
+            long walked = 0;
+            while (walked < used)
             {
+                final long pos = readPos + walked; // < writePos: cannot overflow
+                final long remaining = used - walked;
                 final int offset = (int)(pos % capacity);
                 final int spaceToEnd = capacity - offset;
                 if (spaceToEnd < SimpleIpcDescriptor.BLOCK_HEADER_LENGTH)
                 {
+                    if (spaceToEnd > remaining)
+                    {
+                        corruption = "skip of " + spaceToEnd + " bytes at the end of the data area at position " +
+                            pos + " (data offset " + offset + ") runs past writePos " + writePos;
+                        break;
+                    }
                     padding++;
-                    pos += spaceToEnd;
+                    walked += spaceToEnd;
                     continue;
                 }
                 final long size = Integer.toUnsignedLong(buffer.getInt(base + offset));
-                final int magic = buffer.getInt(base + offset + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET);
-                if (pos == readPos)
+                final int rawMagic = buffer.getInt(base + offset + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET);
+                if (0 == walked)
                 {
                     headerSize = size;
-                    headerMagic = magic;
+                    headerMagic = rawMagic;
                 }
+                // A shmipc consumer marks the blocks it consumed; below writePos a marked block is still pending
+                // (its consumer died before storing readPos, or is storing it now) and is read again.
+                final int magic = rawMagic & ~SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG;
                 if (SimpleIpcDescriptor.MAGIC_PADDING == magic)
                 {
                     if (size + SimpleIpcDescriptor.BLOCK_HEADER_LENGTH != spaceToEnd)
                     {
-                        corruption = blockError(pos, offset, size, magic,
+                        corruption = blockError(pos, offset, size, rawMagic,
                             "padding block of size " + size + " does not end at the end of the data area");
                         break;
                     }
+                    if (spaceToEnd > remaining)
+                    {
+                        corruption = blockError(pos, offset, size, rawMagic, "padding block runs past writePos " +
+                            writePos);
+                        break;
+                    }
                     padding++;
-                    pos += spaceToEnd;
+                    walked += spaceToEnd;
                 }
                 else if (SimpleIpcDescriptor.MAGIC_DATA == magic)
                 {
                     final long block = ((size + 7) & ~7L) + SimpleIpcDescriptor.BLOCK_HEADER_LENGTH;
                     if (block > spaceToEnd)
                     {
-                        corruption = blockError(pos, offset, size, magic, "block runs past the end of the data area");
+                        corruption = blockError(pos, offset, size, rawMagic, "block runs past the end of the data area");
                         break;
                     }
-                    if (pos + block > writePos)
+                    if (block > remaining)
                     {
-                        corruption = blockError(pos, offset, size, magic, "block runs past writePos " + writePos);
+                        corruption = blockError(pos, offset, size, rawMagic, "block runs past writePos " + writePos);
                         break;
                     }
                     if (copies.size() < maxMessages)
@@ -219,11 +246,11 @@ record QueueSnapshot(
                     }
                     messages++;
                     payload += size;
-                    pos += block;
+                    walked += block;
                 }
                 else
                 {
-                    corruption = blockError(pos, offset, size, magic, "unknown magic");
+                    corruption = blockError(pos, offset, size, rawMagic, "unknown magic");
                     break;
                 }
             }
@@ -257,20 +284,24 @@ record QueueSnapshot(
         long padding = 0;
         String corruption = null;
         final List<PendingMessage> copies = new ArrayList<>(Math.min(maxMessages, 64));
-        if (readPos < 0 || readPos > writePos || writePos - readPos > capacity)
+        if (readPos < 0 || writePos < 0 || readPos > writePos || writePos - readPos > capacity)
         {
             corruption = "head " + readPos + " and tail " + writePos + " contradict each other (capacity " +
                 capacity + ")";
         }
         else
         {
-            long pos = readPos;
-            while (pos < writePos)
+            // Overflow-safe, as in walkSimpleIpc: compare each record with the bytes that remain before the tail.
+            final long used = writePos - readPos;
+            long walked = 0;
+            while (walked < used)
             {
-                final int index = (int)pos & mask;
+                final long pos = readPos + walked;
+                final long remaining = used - walked;
+                final int index = (int)(pos & mask);
                 final int length = buffer.getIntVolatile(RecordDescriptor.lengthOffset(index));
                 final int type = buffer.getInt(RecordDescriptor.typeOffset(index));
-                if (pos == readPos)
+                if (0 == walked)
                 {
                     headerSize = length;
                     headerMagic = type;
@@ -279,8 +310,14 @@ record QueueSnapshot(
                 {
                     break; // claimed, not yet committed
                 }
-                final int aligned = (length + RecordDescriptor.ALIGNMENT - 1) & ~(RecordDescriptor.ALIGNMENT - 1);
-                if (aligned > capacity - index || pos + aligned > writePos)
+                if (length < RecordDescriptor.HEADER_LENGTH)
+                {
+                    corruption = "record of length " + length + " at position " + pos + " is shorter than its " +
+                        RecordDescriptor.HEADER_LENGTH + "-byte header";
+                    break;
+                }
+                final long aligned = ((long)length + RecordDescriptor.ALIGNMENT - 1) & ~(RecordDescriptor.ALIGNMENT - 1L);
+                if (aligned > capacity - index || aligned > remaining)
                 {
                     corruption = "record of length " + length + " at position " + pos + " runs past " +
                         (aligned > capacity - index ? "the end of the ring" : "the tail " + writePos);
@@ -301,7 +338,7 @@ record QueueSnapshot(
                     messages++;
                     payload += length - RecordDescriptor.HEADER_LENGTH;
                 }
-                pos += aligned;
+                walked += aligned;
             }
         }
         final boolean stable = readPos == buffer.getLongVolatile(capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET);

@@ -9,6 +9,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -45,7 +46,7 @@ import java.util.concurrent.Callable;
         "1:Runtime failure (I/O error).",
         "2:Usage error (unknown option, bad duration, invalid channel name).",
         "3:Segment not found, or removed while watching.",
-        "4:Not a valid segment.",
+        "4:Not a valid segment (also: a FIFO, socket or device; truncated while watching).",
         "5:A queue was corrupt in the last refresh."})
 final class WatchCommand implements Callable<Integer>
 {
@@ -85,54 +86,82 @@ final class WatchCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final boolean clear = !json && Main.stdoutIsTerminal();
         final long self = ProcessHandle.current().pid();
-        try (SharedSegment segment = SharedSegment.open(segmentTarget.file(), true))
+        final Path file = segmentTarget.file();
+        SegmentFiles.requireRegularFile(file);
+        final SharedSegment segment = SegmentFiles.guardTruncation(file, SegmentFiles.sizeNow(file),
+            () -> SharedSegment.open(file, true));
+        try
         {
-            final Watcher watcher = new Watcher(segment, stall.toNanos());
-            String corruption = null;
-            for (long refresh = 1; 0 == count || refresh <= count; refresh++)
-            {
-                if (refresh > 1)
-                {
-                    Thread.sleep(interval.toMillis(), (int)(interval.toNanosPart() % 1_000_000));
-                }
-                if (!Files.exists(segmentTarget.file()))
-                {
-                    throw new CliException(ExitCodes.NOT_FOUND, segmentTarget.file() +
-                        ": removed while watching (the channel was closed or cleaned)");
-                }
-                final List<Long> mappers = new ArrayList<>();
-                ProcMaps.mappersOf(segmentTarget.file()).forEach(m ->
-                {
-                    if (m.pid() != self)
-                    {
-                        mappers.add(m.pid());
-                    }
-                });
-                final List<Watcher.QueueRates> queues = watcher.refresh(System.nanoTime());
-                if (json)
-                {
-                    out.println(json(segmentTarget, refresh, mappers, queues));
-                }
-                else
-                {
-                    out.print((clear ? CLEAR_HOME : "") + text(segmentTarget, refresh, mappers, queues));
-                }
-                out.flush();
-                corruption = null;
-                for (final Watcher.QueueRates q : queues)
-                {
-                    if (null != q.snapshot().corruption())
-                    {
-                        corruption = q.snapshot().name() + ": " + q.snapshot().corruption();
-                    }
-                }
-            }
-            if (null != corruption)
-            {
-                throw new CliException(ExitCodes.CORRUPT_QUEUE, segmentTarget.file() + ": corrupt queue " + corruption);
-            }
+            watch(segmentTarget, segment, out, clear, self);
+        }
+        catch (final InternalError ex)
+        {
+            // the JVM's fault on a mapped page past the file's end: it was truncated between the check and the read
+            throw SegmentFiles.faulted(file, segment.length(), ex);
+        }
+        finally
+        {
+            segment.close();
         }
         return ExitCodes.OK;
+    }
+
+    private void watch(
+        final SegmentTarget segmentTarget, final SharedSegment segment, final PrintWriter out, final boolean clear,
+        final long self) throws InterruptedException
+    {
+        final Watcher watcher = new Watcher(segment, stall.toNanos());
+        String corruption = null;
+        for (long refresh = 1; 0 == count || refresh <= count; refresh++)
+        {
+            if (refresh > 1)
+            {
+                Thread.sleep(interval.toMillis(), (int)(interval.toNanosPart() % 1_000_000));
+            }
+            if (!Files.exists(segmentTarget.file()))
+            {
+                throw new CliException(ExitCodes.NOT_FOUND, segmentTarget.file() +
+                    ": removed while watching (the channel was closed or cleaned)");
+            }
+            final long size = SegmentFiles.sizeNow(segmentTarget.file());
+            if (size >= 0 && size < segment.length())
+            {
+                // reading the mapping now would fault: say so before touching it
+                throw new CliException(ExitCodes.INVALID_SEGMENT, segmentTarget.file() + ": truncated to " +
+                    size + " bytes while watching (the segment is " + segment.length() + " bytes)");
+            }
+            SegmentFiles.mappedForTests(segmentTarget.file());
+            final List<Long> mappers = new ArrayList<>();
+            ProcMaps.mappersOf(segmentTarget.file()).forEach(m ->
+            {
+                if (m.pid() != self)
+                {
+                    mappers.add(m.pid());
+                }
+            });
+            final List<Watcher.QueueRates> queues = watcher.refresh(System.nanoTime());
+            if (json)
+            {
+                out.println(json(segmentTarget, refresh, mappers, queues));
+            }
+            else
+            {
+                out.print((clear ? CLEAR_HOME : "") + text(segmentTarget, refresh, mappers, queues));
+            }
+            out.flush();
+            corruption = null;
+            for (final Watcher.QueueRates q : queues)
+            {
+                if (null != q.snapshot().corruption())
+                {
+                    corruption = q.snapshot().name() + ": " + q.snapshot().corruption();
+                }
+            }
+        }
+        if (null != corruption)
+        {
+            throw new CliException(ExitCodes.CORRUPT_QUEUE, segmentTarget.file() + ": corrupt queue " + corruption);
+        }
     }
 
     private String text(

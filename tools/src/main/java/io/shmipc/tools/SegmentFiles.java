@@ -1,0 +1,244 @@
+package io.shmipc.tools;
+
+import io.shmipc.core.CorruptQueueException;
+import io.shmipc.core.SegmentTruncatedException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Checks the tools make on a segment file around core's {@code SharedSegment.open}: what kind of file it is (before
+ * opening it, since opening a FIFO for reading blocks until a writer comes) and whether a mapping that faulted did
+ * so because the file was cut shorter under it.
+ */
+final class SegmentFiles
+{
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFIFO = 0010000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
+    private static final int S_IFSOCK = 0140000;
+
+    /**
+     * Test seam: when set, called with the file once it is mapped and checked, right before its mapping is read
+     * (inspect, each watch refresh, list), e.g. to truncate it there. Always null outside tests.
+     */
+    static volatile Consumer<Path> mappedHookForTests;
+
+    private SegmentFiles()
+    {
+    }
+
+    static void mappedForTests(final Path file)
+    {
+        final Consumer<Path> hook = mappedHookForTests;
+        if (null != hook)
+        {
+            hook.accept(file);
+        }
+    }
+
+    /**
+     * Refuse, without opening it, a file that is neither a regular file nor a directory (a FIFO, a socket, a device):
+     * none can be a segment, and opening a FIFO would wait for a writer for ever. Follows symbolic links, as opening
+     * would. A missing file or a directory is left to {@code SharedSegment.open}, which names them.
+     *
+     * @param file the segment file.
+     * @throws CliException with {@link ExitCodes#INVALID_SEGMENT} naming the file and its type.
+     */
+    static void requireRegularFile(final Path file)
+    {
+        final BasicFileAttributes attributes;
+        try
+        {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return; // SharedSegment.open reports it (exit 3)
+        }
+        catch (final IOException ex)
+        {
+            return; // e.g. permission on a parent: SharedSegment.open reports it
+        }
+        if (attributes.isRegularFile() || attributes.isDirectory())
+        {
+            return;
+        }
+        throw new CliException(ExitCodes.INVALID_SEGMENT, file + ": is " + typeOf(file) + ", not a segment file");
+    }
+
+    /**
+     * @param file a file that is not regular.
+     * @return its kind, with an article: "a FIFO (named pipe)", "a socket", "a character device", ...
+     */
+    static String typeOf(final Path file)
+    {
+        try
+        {
+            final int mode = ((Number)Files.getAttribute(file, "unix:mode")).intValue() & S_IFMT;
+            switch (mode)
+            {
+                case S_IFIFO: return "a FIFO (named pipe)";
+                case S_IFSOCK: return "a socket";
+                case S_IFCHR: return "a character device";
+                case S_IFBLK: return "a block device";
+                default: return "not a regular file (mode 0" + Integer.toOctalString(mode) + ")";
+            }
+        }
+        catch (final IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException ex)
+        {
+            return "not a regular file";
+        }
+    }
+
+    /**
+     * @param file the file.
+     * @return its size now, or -1 if it is gone or cannot be read.
+     */
+    static long sizeNow(final Path file)
+    {
+        try
+        {
+            return Files.size(file);
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * @param file         a mapped segment file.
+     * @param expectedSize the length of its mapping.
+     * @return a one-line failure if the file is now missing (exit 3) or shorter than its mapping (exit 4), else null.
+     */
+    static CliException truncated(final Path file, final long expectedSize)
+    {
+        final long size = sizeNow(file);
+        if (size < 0 && !Files.exists(file))
+        {
+            return new CliException(ExitCodes.NOT_FOUND, file + ": removed while it was read (the channel was closed " +
+                "or cleaned)");
+        }
+        if (size >= 0 && size < expectedSize)
+        {
+            return new CliException(ExitCodes.INVALID_SEGMENT, file + ": truncated to " + size + " bytes while it " +
+                "was read (the segment is " + expectedSize + " bytes)");
+        }
+        return null;
+    }
+
+    /**
+     * Run a read of a mapped segment, turning the fault a truncation causes ({@link InternalError} "a fault
+     * occurred in an unsafe memory access", raised by the JVM when a mapped page past the file's new end is touched)
+     * into one line naming the file and its new size, with {@link ExitCodes#INVALID_SEGMENT}.
+     *
+     * @param file         the mapped file.
+     * @param expectedSize the length of the mapping.
+     * @param read         the read.
+     * @param <T>          its result.
+     * @return the read's result.
+     * @throws CliException if the read faulted (exit 4 if truncated, 3 if removed, 1 otherwise).
+     */
+    static <T> T guardTruncation(final Path file, final long expectedSize, final Supplier<T> read)
+    {
+        try
+        {
+            return read.get();
+        }
+        catch (final InternalError ex)
+        {
+            throw faulted(file, expectedSize, ex);
+        }
+    }
+
+    /**
+     * @param file         the mapped file.
+     * @param expectedSize the length of the mapping, or -1 if unknown (then any size is reported as truncated).
+     * @param fault        the fault.
+     * @return the one-line failure to report for a fault while reading the mapping of {@code file}.
+     */
+    static CliException faulted(final Path file, final long expectedSize, final Throwable fault)
+    {
+        final CliException truncated = truncated(file, expectedSize < 0 ? Long.MAX_VALUE : expectedSize);
+        if (null != truncated)
+        {
+            return truncated;
+        }
+        return new CliException(ExitCodes.FAILURE, file + ": a fault occurred reading its mapping (" +
+            oneLine(fault.getMessage()) + "; the file is " + sizeNow(file) + " bytes)");
+    }
+
+    /**
+     * The exit code of a channel whose reader (or writer) failed: 5 for a corrupt queue, 4 for a segment truncated
+     * under it (a {@link SegmentTruncatedException}, or the JVM's fault on a file now shorter than its mapping), 1
+     * otherwise. The cause chain is searched.
+     *
+     * @param failure      what stopped the channel's thread.
+     * @param file         the segment file.
+     * @param expectedSize the length of its mapping.
+     * @return the exit code.
+     */
+    static int exitCodeOf(final Throwable failure, final Path file, final long expectedSize)
+    {
+        for (Throwable t = failure; null != t; t = t.getCause() == t ? null : t.getCause())
+        {
+            if (t instanceof CorruptQueueException)
+            {
+                return ExitCodes.CORRUPT_QUEUE;
+            }
+            if (t instanceof SegmentTruncatedException)
+            {
+                return ExitCodes.INVALID_SEGMENT;
+            }
+            if (t instanceof InternalError)
+            {
+                final long size = sizeNow(file);
+                return size >= 0 && size < expectedSize ? ExitCodes.INVALID_SEGMENT : ExitCodes.FAILURE;
+            }
+        }
+        return ExitCodes.FAILURE;
+    }
+
+    /**
+     * @param failure      what stopped the channel's thread.
+     * @param file         the segment file.
+     * @param expectedSize the length of its mapping.
+     * @return one line describing it: the exception's message, and for a JVM fault the file's new size.
+     */
+    static String describe(final Throwable failure, final Path file, final long expectedSize)
+    {
+        for (Throwable t = failure; null != t; t = t.getCause() == t ? null : t.getCause())
+        {
+            if (t instanceof CorruptQueueException || t instanceof SegmentTruncatedException)
+            {
+                return oneLine(t.getMessage());
+            }
+            if (t instanceof InternalError)
+            {
+                final long size = sizeNow(file);
+                if (size >= 0 && size < expectedSize)
+                {
+                    return file + ": truncated to " + size + " bytes while mapped (the segment is " + expectedSize +
+                        " bytes)";
+                }
+            }
+        }
+        return oneLine(failure.getClass().getSimpleName() + ": " + failure.getMessage());
+    }
+
+    /**
+     * @param text a message, possibly null or with line breaks.
+     * @return it on one line.
+     */
+    static String oneLine(final String text)
+    {
+        return null == text ? "" : text.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    }
+}
