@@ -20,8 +20,8 @@ import java.util.EnumSet;
  */
 final class ControlFile implements AutoCloseable
 {
-    /** Length of the file. */
-    static final int LENGTH = 1024;
+    /** Length of the file: one page. */
+    static final int LENGTH = 4096;
 
     /** Run phase, written by the driving side (pinger, consumer), read by everyone. */
     static final int PHASE_OFFSET = 0;
@@ -33,6 +33,19 @@ final class ControlFile implements AutoCloseable
     static final int PING_OFFSET = 384;
     /** Floor: echo of the counter written by the ponger. */
     static final int PONG_OFFSET = 512;
+    /**
+     * Round method: incremented (release) by the driving side each time it switches variant or phase, after writing
+     * {@link #VARIANT_OFFSET} and {@link #PHASE_OFFSET}; the passive side serves one variant until this changes.
+     */
+    static final int SWITCH_OFFSET = 640;
+    /** Round method: index of the variant being measured, -1 for none. */
+    static final int VARIANT_OFFSET = 768;
+    /** Round method: the round being measured (0-based), -1 during the warm-up. */
+    static final int ROUND_OFFSET = 896;
+    /** Round method: floor variant i pings at {@code FLOOR_BASE + 256 * i} and is answered 128 bytes further. */
+    static final int FLOOR_BASE = 1024;
+    /** Round method: how many floor variants fit in the file. */
+    static final int MAX_FLOORS = (LENGTH - FLOOR_BASE) / 256;
 
     static final int INIT = 0;
     static final int WARMUP = 1;
@@ -108,6 +121,48 @@ final class ControlFile implements AutoCloseable
     void progress(final long operations)
     {
         buffer.putLongRelease(PROGRESS_OFFSET, operations);
+    }
+
+    int switchCount()
+    {
+        return buffer.getIntVolatile(SWITCH_OFFSET);
+    }
+
+    int variant()
+    {
+        return buffer.getIntVolatile(VARIANT_OFFSET);
+    }
+
+    int round()
+    {
+        return buffer.getIntVolatile(ROUND_OFFSET);
+    }
+
+    void round(final int round)
+    {
+        buffer.putIntRelease(ROUND_OFFSET, round);
+    }
+
+    /**
+     * Round method: make {@code variant} the one measured, in {@code phase}, and tell the passive side.
+     */
+    void switchTo(final int variant, final int phase)
+    {
+        buffer.putIntRelease(VARIANT_OFFSET, variant);
+        buffer.putIntRelease(PHASE_OFFSET, phase);
+        buffer.putIntRelease(SWITCH_OFFSET, buffer.getInt(SWITCH_OFFSET) + 1);
+    }
+
+    /**
+     * @return the offset floor variant {@code slot} pings at; its pong is 128 bytes further.
+     */
+    static int floorPingOffset(final int slot)
+    {
+        if (slot < 0 || slot >= MAX_FLOORS)
+        {
+            throw new IllegalArgumentException("floor slot " + slot + " outside 0.." + (MAX_FLOORS - 1));
+        }
+        return FLOOR_BASE + 256 * slot;
     }
 
     boolean isReady()

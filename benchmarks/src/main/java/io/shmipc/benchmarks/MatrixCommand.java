@@ -53,6 +53,11 @@ final class MatrixCommand implements Callable<Integer>
         description = "One-way messages sent after the idle spell, each --wake-gap apart (default: ${DEFAULT-VALUE}).")
     int wakeSamples;
 
+    @Option(names = "--wake-rounds", defaultValue = "5", paramLabel = "N",
+        description = "Rounds the wake-up measurement is split into; each gives every strategy an equal share of " +
+            "--idle-time and --wake-samples, in a rotating order (default: ${DEFAULT-VALUE}).")
+    int wakeRounds;
+
     @Option(names = "--wake-gap", defaultValue = "10ms", paramLabel = "TIME",
         description = "Quiet time before each wake-up message, long enough for wait to block (default: " +
             "${DEFAULT-VALUE}).")
@@ -71,6 +76,10 @@ final class MatrixCommand implements Callable<Integer>
         for (final int size : sizes)
         {
             PingPongCommand.checkSize(size);
+        }
+        if (wakeRounds < 1)
+        {
+            throw new IllegalArgumentException("--wake-rounds: must be at least 1, got " + wakeRounds);
         }
         if (wakeSamples < 1)
         {
@@ -139,25 +148,60 @@ final class MatrixCommand implements Callable<Integer>
 
         final List<Map<String, Object>> wakeUps = new ArrayList<>();
         final Map<String, Histogram> wakeHistograms = new LinkedHashMap<>();
+        final Map<String, Rounds.Spread[]> wakeSpreads = new LinkedHashMap<>();
+        final Map<String, Rounds.Spread[]> wakeRatios = new LinkedHashMap<>();
+        final int rounds = Math.max(1, Math.min(wakeRounds, wakeSamples));
         for (final CpuPlacement placement : usable)
         {
-            for (final String spec : specs)
+            // the round method: every strategy in the same two processes, in short rotating rounds
+            final RoundPlan plan = new RoundPlan();
+            plan.mode = "wake";
+            final int[] group = new int[specs.size()];
+            for (int i = 0; i < specs.size(); i++)
             {
+                final RoundPlan.Variant v = RoundPlan.Variant.ring(shortName(specs.get(i)), "shmipc", 32, specs.get(i));
+                v.signals = specs.get(i).startsWith(IdleStrategies.WAIT);
+                group[i] = plan.add(v);
+            }
+            plan.groups = new int[][]{group};
+            plan.rounds = rounds;
+            plan.warmupCount = run.warmupCount();
+            plan.warmupNanos = run.warmupNanos();
+            plan.quietNanos = idleNanos / rounds;
+            plan.wakeSamples = Math.max(1, wakeSamples / rounds);
+            plan.wakeGapNanos = gapNanos;
+            final PairRun.Spec runSpec = spec(specs.get(0), "wake-up " + placement.name(), run);
+            runSpec.variant = "rounds";
+            runSpec.plan = plan;
+            runSpec.signals = specs.stream().anyMatch(x -> x.startsWith(IdleStrategies.WAIT));
+            runSpec.activeCpu = placement.activeCpu();
+            runSpec.passiveCpu = placement.passiveCpu();
+            final PairRun.Outcome outcome = PairRun.run(context, runSpec);
+            final int reference = specs.indexOf(IdleStrategies.parse("busy-spin").toString());
+            final Histogram[] referenceRounds = reference < 0 ? null :
+                RoundReport.histograms(outcome.passive, reference, rounds);
+            for (int i = 0; i < specs.size(); i++)
+            {
+                final String spec = specs.get(i);
                 final String name = shortName(spec) + " " + placement.name();
-                final PairRun.Spec runSpec = spec(spec, "wake-up " + name, run);
-                runSpec.mode = "wake";
-                runSpec.idleNanos = idleNanos;
-                runSpec.wakeSamples = wakeSamples;
-                runSpec.wakeGapNanos = gapNanos;
-                runSpec.activeCpu = placement.activeCpu();
-                runSpec.passiveCpu = placement.passiveCpu();
-                final PairRun.Outcome outcome = PairRun.run(context, runSpec);
-                final Histogram histogram = outcome.passive.histogram("histogram");
+                final Histogram[] perRound = RoundReport.histograms(outcome.passive, i, rounds);
+                final Histogram histogram = Rounds.pool(perRound);
                 final Map<String, Object> entry = Latency.summary(name, histogram);
                 entry.put("strategy", spec);
                 entry.put("placement", placement.toString());
-                entry.put("idleCpuPercent", round1(outcome.passive.cpuPercent("idle")));
-                entry.put("idleSeconds", outcome.passive.getLong("idle.wallNanos") / 1e9);
+                entry.put("idleCpuPercent", round1(RoundReport.serverCpuPercent(outcome.passive, i, "idle")));
+                entry.put("idleSeconds", outcome.passive.has("serve." + i + ".idle.wallNanos") ?
+                    outcome.passive.getLong("serve." + i + ".idle.wallNanos") / 1e9 : 0.0);
+                entry.put("rounds", rounds);
+                final Rounds.Spread[] spreads = Rounds.valueSpreads(perRound);
+                entry.put("perRound", Rounds.json(spreads));
+                wakeSpreads.put(name, spreads);
+                if (null != referenceRounds && i != reference)
+                {
+                    final Rounds.Spread[] ratios = Rounds.ratioSpreads(perRound, referenceRounds);
+                    entry.put("toBusySpin", Rounds.json(ratios));
+                    wakeRatios.put(name, ratios);
+                }
                 final Path hgrm = outDir.resolve("matrix-wake-" + fileName(name) + ".hgrm");
                 Latency.writeHgrm(hgrm, histogram);
                 entry.put("hgrm", hgrm.toString());
@@ -184,13 +228,25 @@ final class MatrixCommand implements Callable<Integer>
         out.println(Latency.row("floor after (busy-spin)", width, floorAfter));
         out.println();
         out.println("wake-up after a quiet spell: one-way latency from the writer's publish to the reader handling " +
-            "the message, " + wakeSamples + " messages " + Durations.format(gapNanos) + " apart, " +
-            "32 bytes; idle CPU of the reader over " + Durations.format(idleNanos) + " without traffic");
+            "the message, 32 bytes, " + Durations.format(gapNanos) + " between messages; the strategies of one " +
+            "placement interleaved in " + rounds + " rounds between the same two processes, each round giving each " +
+            "strategy " + Durations.format(idleNanos / rounds) + " without traffic (its idle CPU) then " +
+            Math.max(1, wakeSamples / rounds) + " messages");
+        out.println("pooled over the rounds:");
         out.println(Latency.header("strategy placement", width) + "    idle CPU");
         for (final Map<String, Object> entry : wakeUps)
         {
             out.println(Latency.row((String)entry.get("name"), width, wakeHistograms.get(entry.get("name"))) +
                 String.format("  %9.1f%%", entry.get("idleCpuPercent")));
+        }
+        out.println("median over rounds of each round's value (IQR):");
+        out.println(RoundReport.spreadHeader("strategy placement", width));
+        wakeSpreads.forEach((name, spreads) -> out.println(RoundReport.valueRow(name, width, spreads)));
+        if (!wakeRatios.isEmpty())
+        {
+            out.println("median over rounds of each round's ratio to busy-spin's wake-up in the same round (IQR):");
+            out.println(RoundReport.spreadHeader("strategy placement", width));
+            wakeRatios.forEach((name, spreads) -> out.println(RoundReport.spreadRow(name, width, spreads)));
         }
 
         final int firstSize = sizes.get(0);
@@ -227,6 +283,7 @@ final class MatrixCommand implements Callable<Integer>
             settings.put("idleNanos", idleNanos);
             settings.put("wakeSamples", wakeSamples);
             settings.put("wakeGapNanos", gapNanos);
+            settings.put("wakeRounds", rounds);
             json.put("settings", settings);
             json.put("skippedPlacements", skipped);
             final List<Object> variants = new ArrayList<>(cells);

@@ -50,6 +50,8 @@ final class PairRun
         int wakeSamples = 200;
         long wakeGapNanos = TimeUnit.MILLISECONDS.toNanos(10);
         long worstOperationNanos = TimeUnit.MICROSECONDS.toNanos(200);
+        /** Round method: the plan (variant "rounds"); PairRun creates a segment per ring variant. */
+        RoundPlan plan;
     }
 
     /** The two result files. */
@@ -86,7 +88,25 @@ final class PairRun
             final ControlFile control = ControlFile.create(controlPath);
             cleanup.add(() -> delete(controlPath));
             cleanup.add(control::close);
-            if (!"floor".equals(spec.variant))
+            final Path planPath = dir.resolve("plan.properties");
+            if (null != spec.plan)
+            {
+                for (int i = 0; i < spec.plan.variants.size(); i++)
+                {
+                    final RoundPlan.Variant v = spec.plan.variants.get(i);
+                    if (v.isFloor())
+                    {
+                        continue;
+                    }
+                    final Path path = SharedSegment.SHM_DIRECTORY.resolve(name + "-v" + i);
+                    SharedSegment.create(path, CAPACITY, "agrona".equals(v.layout) ? SegmentLayout.AGRONA :
+                        SegmentLayout.SIMPLE_IPC, SharedSegment.DEFAULT_PERMISSIONS).close();
+                    cleanup.add(() -> delete(path));
+                    v.segment = path.toString();
+                }
+                spec.plan.write(planPath);
+            }
+            else if (!"floor".equals(spec.variant))
             {
                 final SegmentLayout layout = "agrona".equals(spec.variant) ? SegmentLayout.AGRONA : SegmentLayout.SIMPLE_IPC;
                 SharedSegment.create(segmentPath, CAPACITY, layout, SharedSegment.DEFAULT_PERMISSIONS).close();
@@ -109,7 +129,11 @@ final class PairRun
                 "--size", Integer.toString(spec.size), "--run", spec.run.toArgs(), "--idle", spec.idle,
                 "--idle-ns", Long.toString(spec.idleNanos), "--wake-samples", Integer.toString(spec.wakeSamples),
                 "--wake-gap-ns", Long.toString(spec.wakeGapNanos)));
-            if (!"floor".equals(spec.variant))
+            if (null != spec.plan)
+            {
+                common.addAll(List.of("--plan", planPath.toString()));
+            }
+            else if (!"floor".equals(spec.variant))
             {
                 common.addAll(List.of("--segment", segmentPath.toString()));
             }
@@ -117,8 +141,9 @@ final class PairRun
             {
                 common.add("--trust-writer");
             }
-            final long boundNanos = TimeUnit.SECONDS.toNanos(60) + spec.run.boundNanos(spec.worstOperationNanos) +
-                ("wake".equals(spec.mode) ? spec.idleNanos + 2 * spec.wakeSamples * spec.wakeGapNanos : 0);
+            final long boundNanos = TimeUnit.SECONDS.toNanos(60) + (null != spec.plan ?
+                spec.plan.boundNanos(spec.worstOperationNanos) : spec.run.boundNanos(spec.worstOperationNanos) +
+                ("wake".equals(spec.mode) ? spec.idleNanos + 2 * spec.wakeSamples * spec.wakeGapNanos : 0));
             common.addAll(List.of("--max-life-ns", Long.toString(boundNanos)));
 
             final Path passiveResult = dir.resolve(spec.passiveRole + ".result");

@@ -89,6 +89,9 @@ final class PeerCommand implements Callable<Integer>
     @Option(names = "--wake-gap-ns", defaultValue = "10000000")
     long wakeGapNanos;
 
+    @Option(names = "--plan", description = "round method: the plan file written by the parent (RoundPlan)")
+    Path plan;
+
     /**
      * {@inheritDoc}
      */
@@ -99,7 +102,12 @@ final class PeerCommand implements Callable<Integer>
         out.put("cpus", Affinity.currentThreadCpus().toString());
         try (ControlFile control = ControlFile.open(this.control))
         {
-            if ("floor".equals(variant))
+            if (null != plan)
+            {
+                RoundsPeer.run(RoundPlan.read(plan), role, control, this.control.toString(), signalIn, signalOut,
+                    timeoutNanos, maxLifeNanos, out);
+            }
+            else if ("floor".equals(variant))
             {
                 floor(control, out);
             }

@@ -13,22 +13,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code bench pingpong}: round trips between two processes through our ring, through Agrona's
- * {@code OneToOneRingBuffer} over a mapped file, and through a raw cache-line ping-pong (the hardware floor), with
- * the same settings in one run. The floor is probed right before and after each ring variant, since it drifts on
- * shared virtual machines.
+ * {@code bench pingpong}: round trips between two processes through the raw cache-line floor, our ring with the
+ * SimpleIPC v1 reader rule, our ring with readers that poll block headers, and Agrona's {@code OneToOneRingBuffer},
+ * all on the same two threads of the same two processes, interleaved in short rounds (the round method, see
+ * {@link Rounds}). Reports the median over rounds of each round's ratio to the floor and to Agrona, with the
+ * interquartile range, and the pooled histograms. {@code --self-check} runs two floors against each other instead.
  */
 @Command(name = "pingpong", mixinStandardHelpOptions = true,
-    description = {"Round-trip latency between two processes: shmipc ring, Agrona OneToOneRingBuffer and the raw " +
-        "cache-line floor, in one run with the same settings.",
-        "Runs: floor, shmipc, floor, agrona, floor; each in two fresh JVMs. Busy-spinning burns 100%% of a core " +
-            "on each side while it runs."})
+    description = {"Round-trip latency between two processes: the cache-line floor, the shmipc ring (spec reader " +
+        "rule and header polling) and Agrona's OneToOneRingBuffer, interleaved in short rounds on the same two " +
+        "threads; reports the median over rounds of each round's ratio, with its interquartile range.",
+        "Busy-spinning burns 100%% of a core on each side while it runs. Exit code 3: --self-check found the method " +
+            "not good enough on this machine."})
 final class PingPongCommand implements Callable<Integer>
 {
     static final int MIN_SIZE = 16;
     static final int MAX_SIZE = 64 * 1024;
+    /** Exit code of {@code --self-check} when floor / floor is not within 1 +- {@link #SELF_CHECK_TOLERANCE}. */
+    static final int EXIT_SELF_CHECK_FAILED = 3;
+    /** Tolerance of the self-check on the median ratio. */
+    static final double SELF_CHECK_TOLERANCE = 0.05;
+    /** Percentiles (indices into {@link Rounds#PERCENTILES}) the goals and the self-check judge: p50 and p99. */
+    static final int P50 = 0;
+    static final int P99 = 2;
 
     @Mixin
     CommonOptions common;
@@ -38,18 +48,32 @@ final class PingPongCommand implements Callable<Integer>
     int size;
 
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "busy-spin",
-        description = "Idle strategy of both readers, e.g. busy-spin, yield, backoff, wait (default: " +
-            "${DEFAULT-VALUE}). With wait, our writers post only to a sleeping reader; Agrona's post every time.")
+        description = "Idle strategy of the ring readers, e.g. busy-spin, yield, backoff, wait (default: " +
+            "${DEFAULT-VALUE}); the floor always busy-spins. With wait, our writers post only to a sleeping " +
+            "reader; Agrona's post every time.")
     String idle;
 
-    @Option(names = "--trust-writer",
-        description = "Both shmipc readers poll block headers instead of writePos, as they may when both sides are " +
-            "shmipc (ChannelConfig.trustPeer); the bytes stay those of the C++/Go layout.")
+    @Option(names = "--trust-writer", hidden = true,
+        description = "Kept for old scripts: header polling (shmipc-headers) is now always measured.")
     boolean trustWriter;
 
     @Option(names = "--placement", defaultValue = "none",
         description = "none, separate (two physical cores) or smt (two siblings of one core) (default: ${DEFAULT-VALUE}).")
     String placement;
+
+    @Option(names = "--rounds", paramLabel = "N",
+        description = "Rounds; each runs every variant once, in a rotating order (default: --duration / --round, " +
+            "or 20 with --iterations).")
+    Integer rounds;
+
+    @Option(names = "--round", paramLabel = "TIME", defaultValue = "1s",
+        description = "Length of one round, shared by the variants (default: ${DEFAULT-VALUE}).")
+    String round;
+
+    @Option(names = "--self-check",
+        description = "Run the floor against a second floor instead of the rings: the median ratio must come out " +
+            "within 1.00 +- 0.05 at p50 and p99, else the method is not good enough on this machine (exit code 3).")
+    boolean selfCheck;
 
     /**
      * {@inheritDoc}
@@ -58,170 +82,287 @@ final class PingPongCommand implements Callable<Integer>
     {
         checkSize(size);
         final String idleSpec = IdleStrategies.parse(idle).toString();
-        final RunLength run = common.runLength("200000", "1000000");
+        final RunLength run = common.runLength("1s", "20s");
         final CpuPlacement cpus = CpuPlacement.resolve(placement);
         if (!cpus.isAvailable())
         {
             throw new IllegalArgumentException("--placement " + placement + " is not possible here: " +
                 cpus.unavailableReason());
         }
+        final RoundPlan plan = plan(run, idleSpec);
+        final int n = plan.variants.size();
         final BenchContext context = common.context();
         final Path outDir = common.outDirectory();
         final Map<String, Object> machine = Machine.describe(context.jvmOptions());
         final PrintStream out = System.out;
-        context.progress().line("pingpong: " + size + "-byte messages, " + run + ", idle " + idleSpec +
-            ", placement " + cpus);
+        context.progress().line("pingpong" + (selfCheck ? " --self-check" : "") + ": " + size +
+            "-byte messages, " + plan.describe() + ", idle " + idleSpec + ", placement " + cpus);
 
-        final List<Histogram> floors = new ArrayList<>();
-        final Map<String, Histogram> variants = new LinkedHashMap<>();
-        final Map<String, double[]> cpuPercent = new LinkedHashMap<>();
-        floors.add(measure(context, "floor", "busy-spin", run, cpus, "floor probe 1", cpuPercent));
-        for (final String ring : new String[]{"shmipc", "agrona"})
+        final PairRun.Spec spec = new PairRun.Spec();
+        spec.label = selfCheck ? "self-check" : "pingpong";
+        spec.variant = "rounds";
+        spec.run = run;
+        spec.plan = plan;
+        spec.signals = idleSpec.startsWith(IdleStrategies.WAIT);
+        spec.size = size;
+        spec.activeCpu = cpus.activeCpu();
+        spec.passiveCpu = cpus.passiveCpu();
+        final PairRun.Outcome outcome = PairRun.run(context, spec);
+
+        final Histogram[][] perRound = new Histogram[n][];
+        final Histogram[] pooled = new Histogram[n];
+        for (int v = 0; v < n; v++)
         {
-            variants.put(ring, measure(context, ring, idleSpec, run, cpus, ring, cpuPercent));
-            floors.add(measure(context, "floor", "busy-spin", run, cpus, "floor probe " + (floors.size() + 1),
-                cpuPercent));
+            perRound[v] = RoundReport.histograms(outcome.active, v, plan.rounds);
+            pooled[v] = Rounds.pool(perRound[v]);
         }
-        final Histogram floor = merge(floors);
-        variants.put("floor", floor);
+        final List<String> names = new ArrayList<>();
+        plan.variants.forEach(v -> names.add(v.name));
 
-        final int width = 22;
+        final int width = 24;
         out.println();
-        out.println("pingpong round trip, " + size + "-byte messages, " + run + ", idle " + idleSpec +
-            ", placement " + cpus + (trustWriter ? ", shmipc readers poll block headers (--trust-writer)" : ""));
+        out.println("pingpong round trip" + (selfCheck ? " self-check (floor against floor)" : "") + ", " + size +
+            "-byte messages, idle " + idleSpec + ", placement " + cpus + "; " + plan.describe() +
+            ", order rotating; all variants on the same two threads");
         out.println(Machine.line(machine));
+        out.println("pooled over all rounds:");
         out.println(Latency.header("variant", width));
-        int index = 0;
-        for (final Map.Entry<String, Histogram> e : variants.entrySet())
+        for (int v = 0; v < n; v++)
         {
-            if ("floor".equals(e.getKey()))
+            out.println(Latency.row(names.get(v), width, pooled[v]));
+        }
+        out.println("median over rounds of each round's value (IQR):");
+        out.println(RoundReport.spreadHeader("variant", width));
+        final Map<String, Rounds.Spread[]> values = new LinkedHashMap<>();
+        for (int v = 0; v < n; v++)
+        {
+            values.put(names.get(v), Rounds.valueSpreads(perRound[v]));
+            out.println(RoundReport.valueRow(names.get(v), width, values.get(names.get(v))));
+        }
+
+        // ratios of each round, paired within the round
+        final Map<String, Rounds.Spread[]> ratios = new LinkedHashMap<>();
+        final Map<String, String> ratioKeys = new LinkedHashMap<>();
+        final int floor = plan.indexOf("floor");
+        for (int v = 0; v < n; v++)
+        {
+            if (v != floor)
             {
-                out.println(Latency.row("floor (all probes)", width, e.getValue()));
-                continue;
+                final String name = names.get(v) + " / floor";
+                ratios.put(name, Rounds.ratioSpreads(perRound[v], perRound[floor]));
+                ratioKeys.put(name, camel(names.get(v)) + "ToFloor");
             }
-            out.println(Latency.row(e.getKey(), width, e.getValue()));
-            out.println(Latency.row("  floor before", width, floors.get(index)));
-            out.println(Latency.row("  floor after", width, floors.get(index + 1)));
-            index++;
         }
-        final Histogram shmipc = variants.get("shmipc");
-        final Histogram agrona = variants.get("agrona");
-        final Histogram shmipcFloor = merge(floors.subList(0, 2));
-        final Histogram agronaFloor = merge(floors.subList(1, 3));
-        out.println(Latency.ratioRow("shmipc / agrona", width, shmipc, agrona));
-        out.println(Latency.ratioRow("shmipc / its floor", width, shmipc, shmipcFloor));
-        out.println(Latency.ratioRow("agrona / its floor", width, agrona, agronaFloor));
-        out.println(Latency.ratioRow("shmipc / all floors", width, shmipc, floor));
-        final long[] s = Latency.points(shmipc);
-        final long[] a = Latency.points(agrona);
-        final long[] f = Latency.points(shmipcFloor);
-        final boolean p50Ok = s[0] <= a[0];
-        final boolean p99Ok = s[2] <= a[2];
-        final boolean floorOk = s[0] <= 1.5 * f[0];
-        out.println("goal (busy-spin): shmipc p50 <= agrona p50: " + verdict(p50Ok) + "; shmipc p99 <= agrona p99: " +
-            verdict(p99Ok) + "; shmipc p50 <= 1.5 x floor p50 (probes around it): " + verdict(floorOk));
-        for (final Map.Entry<String, double[]> e : cpuPercent.entrySet())
+        if (!selfCheck)
         {
-            out.printf("CPU over the measurement, %s: pinger %.0f%%, ponger %.0f%% of a core%n",
-                e.getKey(), e.getValue()[0], e.getValue()[1]);
+            final int agrona = plan.indexOf("agrona");
+            for (final String ring : new String[]{"shmipc", "shmipc-headers"})
+            {
+                final int v = plan.indexOf(ring);
+                ratios.put(ring + " / agrona", Rounds.ratioSpreads(perRound[v], perRound[agrona]));
+                ratioKeys.put(ring + " / agrona", camel(ring) + "ToAgrona");
+            }
         }
+        out.println("median over rounds of each round's ratio (IQR):");
+        out.println(RoundReport.spreadHeader("ratio", width));
+        ratios.forEach((name, spreads) -> out.println(RoundReport.spreadRow(name, width, spreads)));
+
+        final Map<String, Object> goals = new LinkedHashMap<>();
+        boolean selfCheckPassed = true;
+        if (selfCheck)
+        {
+            final Rounds.Spread[] check = ratios.get("floor-b / floor");
+            selfCheckPassed = Rounds.withinOfOne(check[P50], SELF_CHECK_TOLERANCE) &&
+                Rounds.withinOfOne(check[P99], SELF_CHECK_TOLERANCE);
+            out.println("self-check: floor-b / floor p50 " + check[P50].format() + ", p99 " + check[P99].format() +
+                "; both medians must be within 1.00 +- " + SELF_CHECK_TOLERANCE + ": " + (selfCheckPassed ?
+                "passed, the method resolves differences of about 5% on this machine" :
+                "FAILED, the method is not good enough on this machine now (exit code " + EXIT_SELF_CHECK_FAILED +
+                    ")"));
+            goals.put("selfCheckPassed", selfCheckPassed);
+            goals.put("tolerance", SELF_CHECK_TOLERANCE);
+        }
+        else
+        {
+            final List<String> lines = new ArrayList<>();
+            goal(lines, goals, "shmipcP50AtMostAgrona", "shmipc p50 <= 1.00 x agrona",
+                ratios.get("shmipc / agrona")[P50], 1.0);
+            goal(lines, goals, "shmipcP99AtMostAgrona", "shmipc p99 <= 1.00 x agrona",
+                ratios.get("shmipc / agrona")[P99], 1.0);
+            goal(lines, goals, "shmipcP50AtMost1_25xFloor", "shmipc p50 <= 1.25 x floor",
+                ratios.get("shmipc / floor")[P50], 1.25);
+            goal(lines, goals, "shmipcHeadersP50AtMost1_15xFloor", "shmipc-headers p50 <= 1.15 x floor",
+                ratios.get("shmipc-headers / floor")[P50], 1.15);
+            out.println("goals (issue 14, stated for busy-spin and 32 B; median per-round ratios):");
+            lines.forEach(line -> out.println("  " + line));
+        }
+        final Map<String, double[]> cpu = new LinkedHashMap<>();
+        for (int v = 0; v < n; v++)
+        {
+            cpu.put(names.get(v), new double[]{RoundReport.driverCpuPercent(outcome.active, v, plan.rounds),
+                RoundReport.serverCpuPercent(outcome.passive, v, "measure")});
+        }
+        final StringBuilder cpuLine = new StringBuilder("CPU while measuring (pinger / ponger, % of a core):");
+        cpu.forEach((name, c) -> cpuLine.append(String.format(" %s %.0f/%.0f", name, c[0], c[1])));
+        out.println(cpuLine);
 
         final Map<String, String> files = new LinkedHashMap<>();
-        for (final Map.Entry<String, Histogram> e : variants.entrySet())
+        for (int v = 0; v < n; v++)
         {
-            final Path hgrm = outDir.resolve("pingpong-" + e.getKey() + ".hgrm");
-            Latency.writeHgrm(hgrm, e.getValue());
-            files.put(e.getKey(), hgrm.toString());
+            final Path hgrm = outDir.resolve("pingpong-" + names.get(v) + ".hgrm");
+            Latency.writeHgrm(hgrm, pooled[v]);
+            files.put(names.get(v), hgrm.toString());
         }
-        final Path png = outDir.resolve("pingpong.png");
-        new PercentilePlot("pingpong round trip, " + size + " B, idle " + idle + ", placement " + cpus.name(),
+        final Path png = outDir.resolve(selfCheck ? "pingpong-self-check.png" : "pingpong.png");
+        final PercentilePlot plot = new PercentilePlot("pingpong round trip, " + size + " B, idle " + idle +
+            ", placement " + cpus.name() + ", pooled over " + plan.rounds + " rounds",
             machine.get("cpuModel") + ", " + machine.get("cpusOnline") + " CPUs, " + machine.get("kernel") + ", " +
-            machine.get("jdk") + "; " + run, "round-trip latency")
-            .line("shmipc", shmipc).line("agrona", agrona).line("floor", floor).write(png);
+            machine.get("jdk"), "round-trip latency");
+        for (int v = 0; v < n; v++)
+        {
+            plot.line(names.get(v), pooled[v]);
+        }
+        plot.write(png);
         out.println("wrote " + String.join(", ", files.values()) + ", " + png);
 
         if (null != common.json)
         {
             final Map<String, Object> json = new LinkedHashMap<>();
             json.put("command", "pingpong");
+            json.put("method", "rounds");
             json.put("machine", machine);
             final Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("messageBytes", size);
             settings.put("idle", idleSpec);
             settings.put("placement", cpus.toString());
-            settings.put("trustWriter", trustWriter);
-            settings.put("run", run.toString());
+            settings.put("selfCheck", selfCheck);
+            settings.put("rounds", plan.rounds);
+            settings.put("plan", plan.describe());
             settings.put("ringCapacity", PairRun.CAPACITY);
             json.put("settings", settings);
             final List<Object> list = new ArrayList<>();
-            index = 0;
-            for (final Map.Entry<String, Histogram> e : variants.entrySet())
+            for (int v = 0; v < n; v++)
             {
-                final Map<String, Object> v = Latency.summary(e.getKey(), e.getValue());
-                v.put("hgrm", files.get(e.getKey()));
-                if (!"floor".equals(e.getKey()))
-                {
-                    v.put("floorBefore", Latency.summary("floor", floors.get(index)));
-                    v.put("floorAfter", Latency.summary("floor", floors.get(index + 1)));
-                    v.put("pingerCpuPercent", cpuPercent.get(e.getKey())[0]);
-                    v.put("pongerCpuPercent", cpuPercent.get(e.getKey())[1]);
-                    index++;
-                }
-                else
-                {
-                    final List<Object> probes = new ArrayList<>();
-                    for (final Histogram probe : floors)
-                    {
-                        probes.add(Latency.summary("floor", probe));
-                    }
-                    v.put("probes", probes);
-                }
-                list.add(v);
+                final Map<String, Object> entry = Latency.summary(names.get(v), pooled[v]);
+                entry.put("hgrm", files.get(names.get(v)));
+                entry.put("perRound", Rounds.json(values.get(names.get(v))));
+                entry.put("pingerCpuPercent", Math.round(cpu.get(names.get(v))[0] * 10) / 10.0);
+                entry.put("pongerCpuPercent", Math.round(cpu.get(names.get(v))[1] * 10) / 10.0);
+                list.add(entry);
             }
             json.put("variants", list);
-            final Map<String, Object> ratios = new LinkedHashMap<>();
-            ratios.put("shmipcToAgrona", Latency.ratios(shmipc, agrona));
-            ratios.put("shmipcToFloor", Latency.ratios(shmipc, shmipcFloor));
-            ratios.put("agronaToFloor", Latency.ratios(agrona, agronaFloor));
-            json.put("ratios", ratios);
-            final Map<String, Object> goal = new LinkedHashMap<>();
-            goal.put("p50NoWorseThanAgrona", p50Ok);
-            goal.put("p99NoWorseThanAgrona", p99Ok);
-            goal.put("p50Within1_5xFloor", floorOk);
-            json.put("goal", goal);
+            final Map<String, Object> ratioJson = new LinkedHashMap<>();
+            ratios.forEach((name, spreads) ->
+            {
+                final Map<String, Object> r = Rounds.json(spreads);
+                r.put("of", name);
+                ratioJson.put(ratioKeys.get(name), r);
+            });
+            json.put("ratios", ratioJson);
+            json.put("goal", goals);
             json.put("plot", png.toString());
             Json.write(common.json, json);
             out.println("wrote " + common.json);
         }
-        return 0;
+        return selfCheckPassed ? 0 : EXIT_SELF_CHECK_FAILED;
     }
 
-    private Histogram measure(
-        final BenchContext context,
-        final String variant,
-        final String idleSpec,
-        final RunLength run,
-        final CpuPlacement cpus,
-        final String label,
-        final Map<String, double[]> cpuPercent)
+    private RoundPlan plan(final RunLength run, final String idleSpec)
     {
-        final PairRun.Spec spec = new PairRun.Spec();
-        spec.label = label;
-        spec.variant = variant;
-        spec.idle = idleSpec;
-        spec.signals = idleSpec.startsWith(IdleStrategies.WAIT);
-        spec.trustWriter = trustWriter && "shmipc".equals(variant);
-        spec.size = size;
-        spec.run = run;
-        spec.activeCpu = cpus.activeCpu();
-        spec.passiveCpu = cpus.passiveCpu();
-        final PairRun.Outcome outcome = PairRun.run(context, spec);
-        if (!"floor".equals(variant))
+        final RoundPlan plan = new RoundPlan();
+        plan.mode = "pingpong";
+        final boolean signals = idleSpec.startsWith(IdleStrategies.WAIT);
+        if (selfCheck)
         {
-            cpuPercent.put(variant, new double[]{
-                outcome.active.cpuPercent("measure"), outcome.passive.cpuPercent("measure")});
+            plan.add(RoundPlan.Variant.floor("floor", 0));
+            plan.add(RoundPlan.Variant.floor("floor-b", 1));
+            plan.groups = new int[][]{{0, 1}};
         }
-        return outcome.active.histogram("histogram");
+        else
+        {
+            plan.add(RoundPlan.Variant.floor("floor", 0));
+            final RoundPlan.Variant shmipc = RoundPlan.Variant.ring("shmipc", "shmipc", size, idleSpec);
+            final RoundPlan.Variant headers = RoundPlan.Variant.ring("shmipc-headers", "shmipc", size, idleSpec);
+            headers.trustWriter = true;
+            final RoundPlan.Variant agrona = RoundPlan.Variant.ring("agrona", "agrona", size, idleSpec);
+            for (final RoundPlan.Variant v : new RoundPlan.Variant[]{shmipc, headers, agrona})
+            {
+                v.signals = signals;
+                plan.add(v);
+            }
+            plan.groups = new int[][]{{0, 1, 2, 3}};
+        }
+        sliceAndRounds(plan, run, rounds, round, plan.variants.size(), "--round");
+        return plan;
+    }
+
+    /**
+     * Fill in the plan's rounds, slices, settle time and warm-up from the command line: with {@code --iterations}
+     * each variant's slice is that many operations, for {@code rounds} rounds (default 20); with a duration, the
+     * rounds share it ({@code --round} each unless {@code rounds} is given), and each variant gets an equal slice of
+     * a round. Each slice is preceded by a tenth of its length (at most 20 ms), run but not recorded, so the lines
+     * of the variant just switched to are back in the caches. The warm-up is per variant, in two passes.
+     */
+    static void sliceAndRounds(final RoundPlan plan, final RunLength run, final Integer rounds, final String round,
+        final int variants, final String roundOption)
+    {
+        if (null != rounds && rounds < 1)
+        {
+            throw new IllegalArgumentException("--rounds: must be at least 1, got " + rounds);
+        }
+        if (run.plannedMeasureCount() > 0)
+        {
+            plan.rounds = null == rounds ? 20 : rounds;
+            plan.sliceCount = run.plannedMeasureCount();
+            plan.settleCount = Math.max(1, plan.sliceCount / 10);
+        }
+        else
+        {
+            final long total = run.plannedMeasureNanos();
+            final long roundNanos;
+            if (null != rounds)
+            {
+                plan.rounds = rounds;
+                roundNanos = total / rounds;
+            }
+            else
+            {
+                roundNanos = Durations.parseNanos(round, roundOption);
+                plan.rounds = (int)Math.max(3, Math.round((double)total / roundNanos));
+            }
+            plan.sliceNanos = Math.max(1, roundNanos / variants);
+            plan.settleNanos = Math.max(1, Math.min(plan.sliceNanos / 10, TimeUnit.MILLISECONDS.toNanos(20)));
+        }
+        plan.warmupCount = run.warmupCount();
+        plan.warmupNanos = run.warmupNanos();
+    }
+
+    private static void goal(final List<String> lines, final Map<String, Object> goals, final String key,
+        final String text, final Rounds.Spread ratio, final double limit)
+    {
+        final Rounds.Verdict verdict = Rounds.atMost(ratio, limit);
+        lines.add(text + ": " + RoundReport.verdict(verdict, ratio));
+        goals.put(key, RoundReport.json(verdict, ratio, limit));
+    }
+
+    /**
+     * @return e.g. shmipcHeaders for shmipc-headers.
+     */
+    static String camel(final String name)
+    {
+        final StringBuilder sb = new StringBuilder();
+        boolean upper = false;
+        for (final char c : name.toCharArray())
+        {
+            if ('-' == c)
+            {
+                upper = true;
+                continue;
+            }
+            sb.append(upper ? Character.toUpperCase(c) : c);
+            upper = false;
+        }
+        return sb.toString();
     }
 
     static void checkSize(final int size)

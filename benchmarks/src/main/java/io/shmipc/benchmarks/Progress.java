@@ -35,7 +35,12 @@ final class Progress
         }
         lastShown = now;
         String text = "  " + label + ": " + ControlFile.phaseName(phase) + " " + String.format("%,d", operations);
-        if (ControlFile.MEASURE == phase && spec.run.plannedMeasureCount() > 0)
+        if (null != spec.plan)
+        {
+            text = "  " + label + ": " + ControlFile.phaseName(phase) +
+                (operations > 0 ? String.format(", round %d / %d", operations, spec.plan.rounds) : "");
+        }
+        else if (ControlFile.MEASURE == phase && spec.run.plannedMeasureCount() > 0)
         {
             text += String.format(" / %,d", spec.run.plannedMeasureCount());
         }

@@ -27,6 +27,8 @@ abstract class RingPingerHotFields extends RingPingerPad1
     long replySequence;
     /** Replies whose sequence number was not the one expected. */
     long mismatches;
+    /** Round method: the last sequence number sent, kept between slices. */
+    long lastSequence;
 }
 
 abstract class RingPingerPad2 extends RingPingerHotFields
@@ -119,6 +121,56 @@ final class RingPinger extends RingPingerPad2 implements MessageHandler
             throw new IllegalStateException(mismatches + " echoes carried the wrong sequence number");
         }
         return sequence - before;
+    }
+
+    /**
+     * Round method: round trips for {@code count} operations, or for {@code nanos} when count is 0, each recorded
+     * into {@code histogram} when it is not null.
+     *
+     * @return round trips done.
+     * @throws IllegalStateException if an echo does not come within the timeout or carries the wrong sequence.
+     */
+    long slice(final long count, final long nanos, final Histogram histogram)
+    {
+        final long maxValue = null == histogram ? 0 : histogram.getHighestTrackableValue();
+        final long start = System.nanoTime();
+        long sequence = lastSequence;
+        long operations = 0;
+        long now = start;
+        while (count > 0 ? operations < count : now - start < nanos)
+        {
+            final long sent = System.nanoTime();
+            roundTrip(++sequence, sent);
+            now = System.nanoTime();
+            if (null != histogram)
+            {
+                histogram.recordValue(Math.min(now - sent, maxValue));
+            }
+            ++operations;
+        }
+        lastSequence = sequence;
+        if (mismatches > 0)
+        {
+            throw new IllegalStateException(mismatches + " echoes carried the wrong sequence number");
+        }
+        return operations;
+    }
+
+    /**
+     * Round method, wake-up mode: wait {@code gapNanos}, then send {@code count} one-way messages, each followed by
+     * {@code gapNanos} of sleep.
+     *
+     * @return messages sent.
+     */
+    long oneWay(final long count, final long gapNanos)
+    {
+        sleep(gapNanos);
+        for (long i = 0; i < count; i++)
+        {
+            send(++lastSequence, System.nanoTime());
+            sleep(gapNanos);
+        }
+        return count;
     }
 
     private long loop(final RunLength run, final Histogram histogram, final boolean warmup, final long firstSequence)

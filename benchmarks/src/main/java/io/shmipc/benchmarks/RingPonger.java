@@ -23,6 +23,8 @@ abstract class RingPongerHotFields extends RingPongerPad1
     long handled;
     /** Echo messages (ping-pong, warm-up); false in the wake-up phase, where their latency is recorded. */
     boolean echo = true;
+    /** Where wake-up latencies go. */
+    Histogram record;
 }
 
 abstract class RingPongerPad2 extends RingPongerHotFields
@@ -77,6 +79,7 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
         this.outWakeCheck = out instanceof SimpleIpcRingBuffer ? (SimpleIpcRingBuffer)out : null;
         this.control = control;
         this.wakeUps = wakeUps;
+        this.record = wakeUps;
     }
 
     /**
@@ -87,8 +90,9 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
         ++handled;
         if (!echo)
         {
-            wakeUps.recordValue(Math.min(Math.max(0, System.nanoTime() - buffer.getLong(index + 8)),
-                wakeUps.getHighestTrackableValue()));
+            final Histogram record = this.record;
+            record.recordValue(Math.min(Math.max(0, System.nanoTime() - buffer.getLong(index + 8)),
+                record.getHighestTrackableValue()));
             return;
         }
         while (!out.write(MSG_TYPE_ID, buffer, index, length))
@@ -138,6 +142,42 @@ final class RingPonger extends RingPongerPad2 implements MessageHandler
                 {
                     throw new IllegalStateException("run not done within " + Durations.format(maxLifeNanos) +
                         ", still in phase " + ControlFile.phaseName(phase));
+                }
+            }
+            idle.idle(read);
+        }
+    }
+
+    /**
+     * Round method: echo every message, or with {@code record} not null record its one-way latency instead, until
+     * the control file's switch counter moves on from {@code switchCount}.
+     *
+     * @param deadline System.nanoTime by which the whole run must be done.
+     * @return messages handled.
+     * @throws IllegalStateException if the deadline passes first.
+     */
+    long serve(final int switchCount, final Histogram record, final long deadline)
+    {
+        this.record = null == record ? wakeUps : record;
+        this.echo = null == record;
+        final RingBuffer in = this.in;
+        final IdleStrategy idle = this.idle;
+        final ControlFile control = this.control;
+        final long before = handled;
+        long emptyPolls = 0;
+        idle.reset();
+        while (true)
+        {
+            final int read = in.read(this, 64);
+            if (0 == read)
+            {
+                if (control.switchCount() != switchCount)
+                {
+                    return handled - before;
+                }
+                if ((++emptyPolls & 4095) == 0 && System.nanoTime() - deadline > 0)
+                {
+                    throw new IllegalStateException("ponger: run not done by its deadline");
                 }
             }
             idle.idle(read);

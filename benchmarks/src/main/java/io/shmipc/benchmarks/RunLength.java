@@ -165,4 +165,20 @@ final class RunLength
         return "warm-up " + (warmupCount > 0 ? warmupCount + " ops" : Durations.format(warmupNanos)) +
             ", measure " + (measureCount > 0 ? measureCount + " ops" : Durations.format(measureNanos));
     }
+
+    /**
+     * @return the warm-up count, or 0 when the warm-up is bounded by time.
+     */
+    long warmupCount()
+    {
+        return warmupCount;
+    }
+
+    /**
+     * @return the warm-up duration, or 0 when the warm-up is bounded by a count.
+     */
+    long warmupNanos()
+    {
+        return warmupNanos;
+    }
 }

@@ -81,6 +81,40 @@ final class ThroughputConsumer extends ThroughputConsumerPad2 implements Message
         return new long[]{messages - messagesBefore, bytes - bytesBefore};
     }
 
+    /**
+     * Round method: read for {@code count} messages, or for {@code nanos} when count is 0.
+     *
+     * @return messages read.
+     * @throws IllegalStateException if nothing arrives for the timeout.
+     */
+    long slice(final long count, final long nanos)
+    {
+        final RingBuffer ring = this.ring;
+        final long start = System.nanoTime();
+        final long first = messages;
+        long lastProgress = start;
+        long now = start;
+        while (count > 0 ? messages - first < count : now - start < nanos)
+        {
+            final int read = ring.read(this, 256);
+            now = System.nanoTime();
+            if (read > 0)
+            {
+                lastProgress = now;
+            }
+            else
+            {
+                Thread.onSpinWait();
+                if (now - lastProgress > timeoutNanos)
+                {
+                    throw new IllegalStateException("throughput consumer: nothing arrived for " +
+                        Durations.format(timeoutNanos) + " (is the producer alive?)");
+                }
+            }
+        }
+        return messages - first;
+    }
+
     private void phase(final RunLength run, final boolean warmup)
     {
         final RingBuffer ring = this.ring;

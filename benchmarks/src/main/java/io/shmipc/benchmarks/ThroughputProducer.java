@@ -76,4 +76,51 @@ final class ThroughputProducer
             }
         }
     }
+
+    /**
+     * Round method: write {@code message} as fast as the ring takes it until the control file's switch counter
+     * moves on from {@code switchCount} (checked every 256 writes or full polls).
+     *
+     * @param deadline System.nanoTime by which the whole run must be done.
+     * @return messages written.
+     * @throws IllegalStateException if the deadline passes first.
+     */
+    static long serve(
+        final RingBuffer ring,
+        final UnsafeBuffer message,
+        final int size,
+        final ControlFile control,
+        final int switchCount,
+        final long deadline)
+    {
+        long written = 0;
+        long spins = 0;
+        while (true)
+        {
+            if (ring.write(MSG_TYPE_ID, message, 0, size))
+            {
+                message.putLong(0, ++written);
+                if ((written & 255) != 0)
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                Thread.onSpinWait();
+                if ((++spins & 255) != 0)
+                {
+                    continue;
+                }
+            }
+            if (control.switchCount() != switchCount)
+            {
+                return written;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("throughput producer: run not done by its deadline");
+            }
+        }
+    }
 }

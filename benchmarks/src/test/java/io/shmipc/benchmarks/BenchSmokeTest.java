@@ -33,39 +33,60 @@ class BenchSmokeTest
     Path dir;
 
     @Test
-    void pingPongReportsEveryVariantWithOrderedPercentiles() throws IOException
+    void pingPongReportsEveryVariantWithPerRoundRatiosAndOrderedPercentiles() throws IOException
     {
         final Path json = dir.resolve("pingpong.json");
         final Path out = dir.resolve("results");
-        final int code = BenchMain.execute("pingpong", "--iterations", "2000", "--warmup", "500",
+        final int code = BenchMain.execute("pingpong", "--iterations", "2000", "--warmup", "500", "--rounds", "3",
             "--out", out.toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
         assertEquals(0, code, "exit code");
 
         final Map<String, Object> root = readJson(json);
         assertEquals("pingpong", root.get("command"));
+        assertEquals("rounds", root.get("method"));
         final List<Map<String, Object>> variants = list(root, "variants");
-        assertEquals(List.of("shmipc", "agrona", "floor"),
+        assertEquals(List.of("floor", "shmipc", "shmipc-headers", "agrona"),
             variants.stream().map(v -> v.get("name")).collect(Collectors.toList()));
         for (final Map<String, Object> variant : variants)
         {
             assertLatencyEntry(variant);
-            assertEquals(2000.0 * ("floor".equals(variant.get("name")) ? 3 : 1), variant.get("count"),
-                "round trips measured by " + variant.get("name"));
+            assertEquals(3 * 2000.0, variant.get("count"), "round trips measured by " + variant.get("name"));
+            assertSpreads(map(variant, "perRound"), variant.get("name") + " per round");
+            assertHgrm(out.resolve("pingpong-" + variant.get("name") + ".hgrm"));
         }
-        for (final String ratio : new String[]{"shmipcToAgrona", "shmipcToFloor"})
+        final Map<String, Object> ratios = map(root, "ratios");
+        assertEquals(List.of("shmipcToFloor", "shmipcHeadersToFloor", "agronaToFloor", "shmipcToAgrona",
+            "shmipcHeadersToAgrona"), new ArrayList<>(ratios.keySet()));
+        for (final String ratio : ratios.keySet())
         {
-            final Map<String, Object> ratios = map(map(root, "ratios"), ratio);
-            for (final String label : Latency.LABELS)
-            {
-                assertTrue(((Double)ratios.get(label)) > 0, ratio + " " + label + " positive");
-            }
+            assertSpreads(map(ratios, ratio), ratio);
+        }
+        final Map<String, Object> goal = map(root, "goal");
+        for (final String key : new String[]{"shmipcP50AtMostAgrona", "shmipcP99AtMostAgrona",
+            "shmipcP50AtMost1_25xFloor", "shmipcHeadersP50AtMost1_15xFloor"})
+        {
+            assertTrue(List.of("met", "not_met", "too_wide").contains(map(goal, key).get("verdict")), key);
         }
         assertNotNull(map(root, "machine").get("cpuModel"));
-        for (final String name : new String[]{"shmipc", "agrona", "floor"})
-        {
-            assertHgrm(out.resolve("pingpong-" + name + ".hgrm"));
-        }
         assertPng(out.resolve("pingpong.png"));
+        assertNothingLeftInShm();
+    }
+
+    @Test
+    void selfCheckRunsTwoFloorsAndSaysWhetherTheMethodResolvesFivePercent() throws IOException
+    {
+        final Path json = dir.resolve("self-check.json");
+        final int code = BenchMain.execute("pingpong", "--self-check", "--iterations", "2000", "--warmup", "500",
+            "--rounds", "3", "--out", dir.resolve("results").toString(), "--json", json.toString(),
+            "--shm-prefix", PREFIX, "--quiet");
+        final Map<String, Object> root = readJson(json);
+        final boolean passed = (Boolean)map(root, "goal").get("selfCheckPassed");
+        // never a speed assertion: only that the exit code agrees with the verdict
+        assertEquals(passed ? 0 : PingPongCommand.EXIT_SELF_CHECK_FAILED, code, "exit code");
+        assertEquals(List.of("floor", "floor-b"),
+            list(root, "variants").stream().map(v -> v.get("name")).collect(Collectors.toList()));
+        assertEquals(List.of("floorBToFloor"), new ArrayList<>(map(root, "ratios").keySet()));
+        assertSpreads(map(map(root, "ratios"), "floorBToFloor"), "floor-b / floor");
         assertNothingLeftInShm();
     }
 
@@ -73,7 +94,7 @@ class BenchSmokeTest
     void throughputReportsBothRingsForEverySize() throws IOException
     {
         final Path json = dir.resolve("throughput.json");
-        final int code = BenchMain.execute("throughput", "--iterations", "20000", "--warmup", "2000",
+        final int code = BenchMain.execute("throughput", "--iterations", "20000", "--warmup", "2000", "--rounds", "3",
             "--out", dir.resolve("results").toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
         assertEquals(0, code, "exit code");
 
@@ -85,15 +106,21 @@ class BenchSmokeTest
         {
             seen.add(result.get("name") + "/" + ((Double)result.get("messageBytes")).intValue());
             assertTrue((Double)result.get("messagesPerSecond") > 0, "messagesPerSecond of " + result);
+            assertTrue((Double)result.get("messagesPerSecondQ1") <= (Double)result.get("messagesPerSecond") &&
+                (Double)result.get("messagesPerSecond") <= (Double)result.get("messagesPerSecondQ3"), "IQR " + result);
             assertTrue((Double)result.get("megabytesPerSecond") > 0, "megabytesPerSecond of " + result);
-            assertTrue((Double)result.get("messages") >= 20000, "measured at least --iterations: " + result);
+            assertTrue((Double)result.get("messages") >= 3 * 20000, "3 rounds of at least --iterations: " + result);
+            assertEquals(3, ((List<?>)result.get("perRoundMessagesPerSecond")).size());
         }
         assertEquals(List.of("shmipc/32", "agrona/32", "shmipc/256", "agrona/256", "shmipc/1024", "agrona/1024"), seen);
         final List<Map<String, Object>> ratios = list(root, "ratios");
         assertEquals(3, ratios.size());
         for (final Map<String, Object> ratio : ratios)
         {
-            assertTrue((Double)ratio.get("shmipcToAgrona") > 0, "ratio " + ratio);
+            final double median = (Double)ratio.get("shmipcToAgrona");
+            assertTrue(median > 0 && (Double)ratio.get("q1") <= median && median <= (Double)ratio.get("q3"),
+                "ratio " + ratio);
+            assertEquals(3, ((List<?>)ratio.get("perRound")).size());
         }
         assertNothingLeftInShm();
     }
@@ -105,7 +132,7 @@ class BenchSmokeTest
         final Path out = dir.resolve("results");
         final int code = BenchMain.execute("matrix", "--strategy", "wait:timeout=50ms",
             "--placements", "none,separate", "--sizes", "32", "--iterations", "2000", "--warmup", "500",
-            "--idle-time", "300ms", "--wake-samples", "10", "--wake-gap", "5ms",
+            "--idle-time", "300ms", "--wake-samples", "10", "--wake-gap", "5ms", "--wake-rounds", "2",
             "--out", out.toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
         assertEquals(0, code, "exit code");
 
@@ -132,6 +159,8 @@ class BenchSmokeTest
         {
             assertLatencyEntry(wake);
             assertEquals(10.0, wake.get("count"), "wake-up samples of " + wake.get("name"));
+            assertEquals(2.0, wake.get("rounds"));
+            assertSpreads(map(wake, "perRound"), "wake-up of " + wake.get("name"));
             final double idleCpu = (Double)wake.get("idleCpuPercent");
             assertTrue(idleCpu >= 0 && idleCpu <= 110, "idle CPU of " + wake.get("name") + ": " + idleCpu);
         }
@@ -230,7 +259,7 @@ class BenchSmokeTest
         }
         assertEquals(BenchMain.EXIT_FAILED, code, "exit code");
         final String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.contains("floor probe 1") && message.contains("NoSuchOptionForTest"),
+        assertTrue(message.contains("pingpong") && message.contains("NoSuchOptionForTest"),
             "names the run and shows the child's output: " + message);
         assertNothingLeftInShm();
     }
@@ -247,6 +276,22 @@ class BenchSmokeTest
             assertTrue(nanos >= previous, entry.get("name") + " " + field + " (" + nanos + ") >= the one before (" +
                 previous + ")");
             previous = nanos;
+        }
+    }
+
+    /**
+     * Each percentile's entry has a median within its quartiles, all positive, over at least one round.
+     */
+    static void assertSpreads(final Map<String, Object> spreads, final String what)
+    {
+        for (final String label : Rounds.LABELS)
+        {
+            final Map<String, Object> s = map(spreads, label);
+            final double median = (Double)s.get("median");
+            final double q1 = (Double)s.get("q1");
+            final double q3 = (Double)s.get("q3");
+            assertTrue(q1 > 0 && q1 <= median && median <= q3, what + " " + label + ": " + s);
+            assertTrue((Double)s.get("rounds") >= 1, what + " " + label + " rounds: " + s);
         }
     }
 

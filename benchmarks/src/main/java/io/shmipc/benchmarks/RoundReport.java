@@ -1,0 +1,135 @@
+package io.shmipc.benchmarks;
+
+import org.HdrHistogram.Histogram;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reading a round-method run's result files and printing its tables: per-round histograms and counters by round
+ * and variant, medians with their interquartile range.
+ */
+final class RoundReport
+{
+    private RoundReport()
+    {
+    }
+
+    /**
+     * @return the histogram of variant {@code v} in each round.
+     */
+    static Histogram[] histograms(final ResultFile result, final int v, final int rounds)
+    {
+        final Histogram[] histograms = new Histogram[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            final String key = "round." + r + "." + v;
+            histograms[r] = result.has(key) ? result.histogram(key) : PeerCommand.newHistogram();
+        }
+        return histograms;
+    }
+
+    /**
+     * @return the counter {@code round.R.V.<suffix>} of each round.
+     */
+    static double[] counters(final ResultFile result, final int v, final int rounds, final String suffix)
+    {
+        final double[] values = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            values[r] = result.getLong("round." + r + "." + v + "." + suffix);
+        }
+        return values;
+    }
+
+    /**
+     * @return the driving side's CPU over variant v's measured slices, percent of a core.
+     */
+    static double driverCpuPercent(final ResultFile result, final int v, final int rounds)
+    {
+        double cpu = 0;
+        double wall = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            cpu += result.getLong("round." + r + "." + v + ".cpuNanos");
+            wall += result.getLong("round." + r + "." + v + ".wallNanos");
+        }
+        return wall > 0 ? 100 * cpu / wall : 0;
+    }
+
+    /**
+     * @return the serving side's CPU while it served variant v in a phase (measure, idle, ...), percent of a core,
+     * or 0 if it never did.
+     */
+    static double serverCpuPercent(final ResultFile result, final int v, final String phase)
+    {
+        final String key = "serve." + v + "." + phase;
+        if (!result.has(key + ".wallNanos"))
+        {
+            return 0;
+        }
+        final long wall = result.getLong(key + ".wallNanos");
+        return wall > 0 ? 100.0 * result.getLong(key + ".cpuNanos") / wall : 0;
+    }
+
+    /**
+     * @return a header for {@link #spreadRow}: the name column, then one column per round percentile.
+     */
+    static String spreadHeader(final String first, final int width)
+    {
+        final StringBuilder sb = new StringBuilder(String.format("%-" + width + "s", first));
+        for (final String label : Rounds.LABELS)
+        {
+            sb.append(String.format(" %-20s", label));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * @return one row of medians over rounds with their IQR, as ratios ({@code 1.07 (1.03-1.12)}).
+     */
+    static String spreadRow(final String name, final int width, final Rounds.Spread[] spreads)
+    {
+        final StringBuilder sb = new StringBuilder(String.format("%-" + width + "s", name));
+        for (final Rounds.Spread s : spreads)
+        {
+            sb.append(String.format(" %-20s", String.format(java.util.Locale.ROOT, "%.2f (%.2f-%.2f)", s.median,
+                s.q1, s.q3)));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * @return one row of medians over rounds with their IQR, as latencies ({@code 151ns (141ns-160ns)}).
+     */
+    static String valueRow(final String name, final int width, final Rounds.Spread[] spreads)
+    {
+        final StringBuilder sb = new StringBuilder(String.format("%-" + width + "s", name));
+        for (final Rounds.Spread s : spreads)
+        {
+            sb.append(String.format(" %-20s", Latency.compact(Math.round(s.median)) + " (" +
+                Latency.compact(Math.round(s.q1)) + "-" + Latency.compact(Math.round(s.q3)) + ")"));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * @return "met (median 0.97, IQR 0.95-1.01)" and the like.
+     */
+    static String verdict(final Rounds.Verdict verdict, final Rounds.Spread spread)
+    {
+        return verdict.text + " (median " + spread.format().replace(" (", ", ").replace(")", "") + ")";
+    }
+
+    /**
+     * @return the verdict and its numbers for the JSON.
+     */
+    static Map<String, Object> json(final Rounds.Verdict verdict, final Rounds.Spread spread, final double limit)
+    {
+        final Map<String, Object> map = new LinkedHashMap<>();
+        map.put("verdict", verdict.name().toLowerCase(java.util.Locale.ROOT));
+        map.put("limit", limit);
+        map.put("ratio", Rounds.json(spread));
+        return map;
+    }
+}
