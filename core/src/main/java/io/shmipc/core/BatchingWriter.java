@@ -3,6 +3,7 @@ package io.shmipc.core;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.NamedSignal;
 import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.IdleStrategy;
@@ -29,6 +30,7 @@ final class BatchingWriter implements ControlledMessageHandler, AutoCloseable
 
     private final String channel;
     private final SimpleIpcRingBuffer ring;
+    private final ErrorHandler onFailure;
     private final NamedSignal peerSignal;
     private final ManyToOneRingBuffer handoff;
     private final HandoffWakeup wakeup;
@@ -45,9 +47,11 @@ final class BatchingWriter implements ControlledMessageHandler, AutoCloseable
         final NamedSignal peerSignal,
         final int handoffCapacity,
         final String idleSpec,
-        final ThreadFactory threadFactory)
+        final ThreadFactory threadFactory,
+        final ErrorHandler onFailure)
     {
         this.channel = channel;
+        this.onFailure = onFailure;
         this.ring = ring;
         this.peerSignal = peerSignal;
         this.handoff = new ManyToOneRingBuffer(new UnsafeBuffer(
@@ -141,6 +145,7 @@ final class BatchingWriter implements ControlledMessageHandler, AutoCloseable
         {
             failure = t;
             running = false;
+            onFailure.onError(t);
         }
     }
 
@@ -150,14 +155,24 @@ final class BatchingWriter implements ControlledMessageHandler, AutoCloseable
     }
 
     /**
-     * Stop the thread after it has written what it can within a second (a stalled peer may never make room).
+     * Stop the thread after it has written what it can: it is given up to a second while the messages handed to it
+     * keep going out, and 50 ms once they stop (the peer makes no room: it may never).
      */
     public void close()
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (handoff.size() > 0 && thread.isAlive() && System.nanoTime() < deadline)
+        long stalledSince = System.nanoTime();
+        int lastSize = handoff.size();
+        while (lastSize > 0 && thread.isAlive() && System.nanoTime() - deadline < 0 &&
+            System.nanoTime() - stalledSince < TimeUnit.MILLISECONDS.toNanos(50))
         {
             Thread.yield();
+            final int size = handoff.size();
+            if (size < lastSize)
+            {
+                stalledSince = System.nanoTime();
+            }
+            lastSize = size;
         }
         running = false;
         wakeup.post();

@@ -2,6 +2,7 @@ package io.shmipc.core;
 
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.NamedSignal;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 
@@ -21,26 +22,34 @@ final class ChannelReader implements AutoCloseable
     private static final long HEARTBEAT_INTERVAL_MS = 100;
 
     private final SimpleIpcRingBuffer ring;
+    private final SharedSegment segment;
     private final MessageHandler handler;
     private final IdleStrategy idle;
     private final Thread thread;
     private final BooleanSupplier keepRunning;
+    private final ErrorHandler onFailure;
+    private final NamedSignal signal;
     private volatile boolean running = true;
-    private volatile Throwable failure;
 
     /**
      * @param keepRunning asked about every 100 ms on the reader thread (peer liveness checks); the reader stops
      *                    when it answers false. May be null.
+     * @param onFailure   told of the exception that stops the reader, on the reader thread.
      */
     ChannelReader(
         final SimpleIpcRingBuffer ring,
+        final SharedSegment segment,
         final MessageHandler handler,
         final NamedSignal signal,
         final String idleSpec,
         final ThreadFactory threadFactory,
-        final BooleanSupplier keepRunning)
+        final BooleanSupplier keepRunning,
+        final ErrorHandler onFailure)
     {
         this.ring = ring;
+        this.segment = segment;
+        this.onFailure = onFailure;
+        this.signal = signal;
         this.handler = handler;
         this.keepRunning = keepRunning;
         this.idle = IdleStrategies.parse(idleSpec).newStrategy(signal, ring);
@@ -86,18 +95,16 @@ final class ChannelReader implements AutoCloseable
         }
         catch (final Throwable t)
         {
-            failure = t;
             running = false;
+            onFailure.onError(t);
         }
         finally
         {
-            ring.resetReaderState();
+            if (!segment.isTruncated())
+            {
+                ring.resetReaderState();
+            }
         }
-    }
-
-    Throwable failure()
-    {
-        return failure;
     }
 
     boolean isRunning()
@@ -127,11 +134,15 @@ final class ChannelReader implements AutoCloseable
     }
 
     /**
-     * Stop the thread; it leaves within one idle step (at most the strategy's block timeout).
+     * Stop the thread: a reader blocked on its signal is woken by a post, so it leaves at once.
      */
     public void close()
     {
         running = false;
+        if (thread.isAlive())
+        {
+            signal.post();
+        }
         if (Thread.currentThread() != thread)
         {
             try

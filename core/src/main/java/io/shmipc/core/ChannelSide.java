@@ -5,6 +5,7 @@ import io.shmipc.affinity.Placement;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.NamedSignal;
 import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -40,10 +41,15 @@ final class ChannelSide
     private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
     private Thread callerThread;
+    private final ErrorHandler failureListener;
+    private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Throwable failure;
 
     /**
-     * @param outSignal posted after publishing to {@code out}.
-     * @param inSignal  the signal the reader blocks on.
+     * @param outSignal       posted after publishing to {@code out}.
+     * @param inSignal        the signal the reader blocks on.
+     * @param failureListener told, once, of the failure that stops this side's reader or writer (on that thread);
+     *                        may be null.
      */
     ChannelSide(
         final ChannelConfig config,
@@ -52,9 +58,11 @@ final class ChannelSide
         final NamedSignal outSignal,
         final NamedSignal inSignal,
         final MessageHandler handler,
-        final BooleanSupplier keepRunning)
+        final BooleanSupplier keepRunning,
+        final ErrorHandler failureListener)
     {
         this.config = config;
+        this.failureListener = failureListener;
         this.segment = segment;
         this.out = segment.simpleIpcRing(outQueue);
         this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST)
@@ -71,14 +79,19 @@ final class ChannelSide
             if (config.writeMode() == WriteMode.WRITER_THREAD)
             {
                 writer = new BatchingWriter(config.name(), out, outSignal, config.handoffCapacity(),
-                    config.writerIdle(), plan.threadFactory(ChannelConfig.WRITER_ROLE));
+                    config.writerIdle(), plan.threadFactory(ChannelConfig.WRITER_ROLE), this::fail);
             }
             this.writer = writer;
             this.handler = handler;
             if (config.readMode() == ReadMode.READER_THREAD)
             {
-                this.reader = new ChannelReader(in, handler, inSignal, config.readerIdle(),
-                    plan.threadFactory(ChannelConfig.READER_ROLE), keepRunning);
+                this.reader = new ChannelReader(in, segment, handler, inSignal, config.readerIdle(),
+                    plan.threadFactory(ChannelConfig.READER_ROLE), () ->
+                    {
+                        segment.checkNotTruncated();
+                        return keepRunning == null || keepRunning.getAsBoolean();
+                    },
+                    this::fail);
                 this.callerIdle = null;
             }
             else
@@ -127,15 +140,45 @@ final class ChannelSide
      */
     int poll()
     {
-        enterCaller();
+        enter();
         try
         {
             return pollOnce();
         }
         finally
         {
-            callersInside.decrementAndGet();
+            exit();
         }
+    }
+
+    /**
+     * Record the failure that stops this side (the first one wins): a fault on a truncated mapping becomes a
+     * {@link SegmentTruncatedException}. Counted, and passed to the failure listener.
+     *
+     * @return the failure as recorded.
+     */
+    private RuntimeException fail(final Throwable t)
+    {
+        final Throwable explained = segment.explainFault(t);
+        errors.incrementAndGet();
+        if (failure == null)
+        {
+            failure = explained;
+            if (failureListener != null)
+            {
+                failureListener.onError(explained);
+            }
+        }
+        return explained instanceof RuntimeException ? (RuntimeException)explained :
+            new IllegalStateException("channel " + config.name() + " failed: " + explained, explained);
+    }
+
+    /**
+     * @return errors that stopped this side's reader or writer, or a caller-mode read or write.
+     */
+    long errorCount()
+    {
+        return errors.get();
     }
 
     private int pollOnce()
@@ -155,7 +198,15 @@ final class ChannelSide
             }
             pollingThread = current;
         }
-        final int read = in.read(handler, ChannelReader.BATCH_LIMIT);
+        final int read;
+        try
+        {
+            read = in.read(handler, ChannelReader.BATCH_LIMIT);
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            throw fail(ex);
+        }
         if ((++polls & 0x3F) == 0)
         {
             in.consumerHeartbeatTime(System.currentTimeMillis());
@@ -168,7 +219,7 @@ final class ChannelSide
      * the read of {@code closing}, and {@link #close()} sets {@code closing} before it reads the count, so either
      * the caller sees the close or the close waits for the caller: the mapping is never unmapped under a caller.
      */
-    private void enterCaller()
+    private void enter()
     {
         callersInside.incrementAndGet();
         if (closing)
@@ -178,13 +229,18 @@ final class ChannelSide
         }
     }
 
+    private void exit()
+    {
+        callersInside.decrementAndGet();
+    }
+
     /**
      * {@link ReadMode#CALLER}: poll on the calling thread, idling with the reader's strategy, until {@code done} or
      * the deadline ({@link System#nanoTime()}). With {@code wait}, the deadline may be overrun by one block timeout.
      */
     void pollUntil(final java.util.concurrent.Future<?> done, final long deadline)
     {
-        enterCaller();
+        enter();
         try
         {
             callerIdle.reset();
@@ -204,7 +260,7 @@ final class ChannelSide
         }
         finally
         {
-            callersInside.decrementAndGet();
+            exit();
         }
     }
 
@@ -252,14 +308,22 @@ final class ChannelSide
 
     private boolean writeAsCaller(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
     {
-        enterCaller();
+        enter();
         try
         {
             return writeOnce(buffer, offset, length, timeoutNs);
         }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            throw ex; // the caller's mistake (oversize, second thread), not the channel's
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            throw fail(ex);
+        }
         finally
         {
-            callersInside.decrementAndGet();
+            exit();
         }
     }
 
@@ -298,20 +362,41 @@ final class ChannelSide
     }
 
     /**
+     * For this side's own reader thread, which {@link #close()} stops before anything is unmapped.
+     *
      * @return the consumer heartbeat the peer keeps on the queue this side writes (epoch ms), 0 if it keeps none.
      */
-    long peerHeartbeat()
+    long peerHeartbeatFromReader()
     {
         return out.consumerHeartbeatTime();
     }
 
     /**
+     * For this side's own reader thread: a header word of queue 0 (the host epoch).
+     */
+    long toGuestHeaderWordFromReader(final int offset)
+    {
+        return segment.queueBuffer(QueueId.TO_GUEST).getLongVolatile(offset);
+    }
+
+    /**
+     * Any thread.
+     *
      * @return true if the peer's heartbeat is fresh; false if it is stale or the peer keeps none (C++/Go).
+     * @throws IllegalStateException once the side is closing: the mapping may be gone.
      */
     boolean peerAlive()
     {
-        final long heartbeat = peerHeartbeat();
-        return heartbeat != 0 && System.currentTimeMillis() - heartbeat <= config.peerTimeout().toMillis();
+        enter();
+        try
+        {
+            final long heartbeat = out.consumerHeartbeatTime();
+            return heartbeat != 0 && System.currentTimeMillis() - heartbeat <= config.peerTimeout().toMillis();
+        }
+        finally
+        {
+            exit();
+        }
     }
 
     List<Placement> placements()
@@ -324,10 +409,12 @@ final class ChannelSide
         return (reader == null || reader.isRunning()) && (writer == null || writer.isRunning());
     }
 
+    /**
+     * @return the failure that stopped this side's reader or writer (or a caller-mode read or write), or null.
+     */
     Throwable failure()
     {
-        final Throwable readerFailure = reader != null ? reader.failure() : null;
-        return readerFailure != null ? readerFailure : writer != null ? writer.failure() : null;
+        return failure;
     }
 
     boolean awaitReaderTermination(final long timeout, final TimeUnit unit) throws InterruptedException
@@ -359,7 +446,10 @@ final class ChannelSide
             }
             else
             {
-                in.resetReaderState();
+                if (!segment.isTruncated())
+                {
+                    in.resetReaderState();
+                }
             }
             plan.close();
         }
@@ -369,7 +459,15 @@ final class ChannelSide
             inSignal.post(); // wakes a caller blocked on the semaphore, which then sees the close
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-        return callersInside.get() == 0 && (reader == null || !reader.isAlive()) &&
+        final boolean quiescent = callersInside.get() == 0 && (reader == null || !reader.isAlive()) &&
             (writer == null || !writer.isAlive());
+        if (quiescent)
+        {
+            if (!segment.isTruncated())
+            {
+                in.consumerHeartbeatTime(0); // this side has left: its peer need not wait out the heartbeat timeout
+            }
+        }
+        return quiescent;
     }
 }

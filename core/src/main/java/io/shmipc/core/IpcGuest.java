@@ -55,6 +55,7 @@ public final class IpcGuest implements AutoCloseable
     private final SharedSegment segment;
     private final ChannelSide side;
     private final long sendTimeoutNs;
+    private final long attachedEpoch;
     private volatile String stopReason;
     private volatile boolean hostRestarted;
     private volatile boolean closed;
@@ -77,16 +78,12 @@ public final class IpcGuest implements AutoCloseable
         SharedSegment segment = null;
         try
         {
-            segment = SharedSegment.open(file, false, config.openTimeout());
-            if (segment.layout() != SegmentLayout.SIMPLE_IPC)
-            {
-                throw new SegmentException(file.toString(), "holds the " + segment.layout().label() +
-                    " layout; channels speak " + SegmentLayout.SIMPLE_IPC.label());
-            }
+            segment = openReady(file, deadline);
+            this.attachedEpoch = hostEpoch(segment);
             request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
             response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
             this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request, this::onRequest,
-                this::hostAlive);
+                this::hostAlive, null);
         }
         catch (final RuntimeException ex)
         {
@@ -124,6 +121,42 @@ public final class IpcGuest implements AutoCloseable
         return new IpcGuest(config, handler);
     }
 
+    /**
+     * Open the segment once its host has finished initialising it: a shmipc host makes the host epoch odd while it
+     * re-initialises a segment (its size may change), so an odd epoch means "open again shortly".
+     */
+    private static SharedSegment openReady(final Path file, final long deadline)
+    {
+        while (true)
+        {
+            final SharedSegment segment = SharedSegment.open(file, false, remaining(deadline));
+            if (segment.layout() != SegmentLayout.SIMPLE_IPC)
+            {
+                segment.close();
+                throw new SegmentException(file.toString(), "holds the " + segment.layout().label() +
+                    " layout; channels speak " + SegmentLayout.SIMPLE_IPC.label());
+            }
+            final long epoch = hostEpoch(segment);
+            if ((epoch & 1) == 0)
+            {
+                return segment;
+            }
+            segment.close();
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new SegmentNotInitialisedException(file.toString(), "its host has been re-initialising it " +
+                    "(host epoch " + epoch + " at offset " + SimpleIpcDescriptor.HOST_EPOCH_OFFSET + " is odd) for " +
+                    "longer than the open timeout");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    private static long hostEpoch(final SharedSegment segment)
+    {
+        return segment.queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
+    }
+
     private static Duration remaining(final long deadline)
     {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
@@ -143,6 +176,7 @@ public final class IpcGuest implements AutoCloseable
      */
     public boolean respond(final DirectBuffer buffer, final int offset, final int length)
     {
+        checkOpen();
         return side.send(buffer, offset, length, sendTimeoutNs);
     }
 
@@ -154,7 +188,16 @@ public final class IpcGuest implements AutoCloseable
      */
     public boolean respond(final ByteBuffer message)
     {
+        checkOpen();
         return side.send(message, sendTimeoutNs);
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("guest of " + config.name() + " is closed");
+        }
     }
 
     private boolean hostAlive()
@@ -168,11 +211,19 @@ public final class IpcGuest implements AutoCloseable
             stopReason = "the host removed the segment " + file;
             return false;
         }
+        final long epoch = side.toGuestHeaderWordFromReader(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
+        if (epoch != attachedEpoch)
+        {
+            stopReason = "a new host re-initialised the segment " + file + " (host epoch " + attachedEpoch + " -> " +
+                epoch + "): open the channel again to serve it";
+            hostRestarted = true;
+            return false;
+        }
         if (SegmentLock.isHeld(file))
         {
             return true;
         }
-        final long heartbeat = side.peerHeartbeat();
+        final long heartbeat = side.peerHeartbeatFromReader();
         if (heartbeat != 0 && System.currentTimeMillis() - heartbeat > config.peerTimeout().toMillis())
         {
             stopReason = "no host holds the segment's lock and the host's heartbeat stopped " +
@@ -198,7 +249,15 @@ public final class IpcGuest implements AutoCloseable
     public String stopReason()
     {
         final Throwable failure = side.failure();
-        return failure != null ? "the reader failed: " + failure : stopReason;
+        return failure != null ? "the reader failed: " + failure.getMessage() : stopReason;
+    }
+
+    /**
+     * @return errors that stopped the reader or writer (0 or 1 today; a failure stops the guest).
+     */
+    public long errorCount()
+    {
+        return side.errorCount();
     }
 
     /**
@@ -225,9 +284,13 @@ public final class IpcGuest implements AutoCloseable
         return !closed && side.isRunning();
     }
 
-    /** @return true if the host's reader heartbeat is fresh (a C++ host keeps none: false). */
+    /**
+     * @return true if the host's reader heartbeat is fresh (a C++ host keeps none: false).
+     * @throws IllegalStateException once the guest is closing or closed.
+     */
     public boolean hostHeartbeatFresh()
     {
+        checkOpen();
         return side.peerAlive();
     }
 

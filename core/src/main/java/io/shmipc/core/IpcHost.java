@@ -105,10 +105,12 @@ public final class IpcHost implements AutoCloseable
                     (holders.isEmpty() ? "" : " (pid " + holders + ")") + "; close it first, or pick another name");
             }
             ours = true;
+            announceRestart(file, request, config);
             request.drain();
             response.drain();
             segment = SharedSegment.initialiseFile(file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
-            this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, this::onResponse, null);
+            this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, this::onResponse, null,
+                this::onReaderFailure);
         }
         catch (final RuntimeException ex)
         {
@@ -133,6 +135,72 @@ public final class IpcHost implements AutoCloseable
         this.lock = lock;
         this.segment = segment;
         side.start();
+    }
+
+    /**
+     * A dead host's segment may still be mapped by its shmipc guest, which would take this host's lock for its old
+     * host's and write responses at its stale positions. If that guest's heartbeat is fresh, tell it to leave (an odd
+     * host epoch, and posts to wake its reader) and wait, up to the peer timeout, until its heartbeat is withdrawn or
+     * stale; only then is the segment re-initialised. A C++/Go guest keeps no heartbeat and reads no epoch.
+     */
+    private static void announceRestart(final Path file, final NamedSignal request, final ChannelConfig config)
+    {
+        final SharedSegment old;
+        try
+        {
+            old = SharedSegment.open(file, false);
+        }
+        catch (final SegmentException ex)
+        {
+            return; // a new (empty) or unusable file: no guest can be attached to it
+        }
+        try
+        {
+            if (old.layout() != SegmentLayout.SIMPLE_IPC)
+            {
+                return;
+            }
+            final org.agrona.concurrent.AtomicBuffer queue = old.queueBuffer(QueueId.TO_GUEST);
+            final long peerTimeoutMs = config.peerTimeout().toMillis();
+            if (!heartbeatFresh(queue.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET), peerTimeoutMs))
+            {
+                return;
+            }
+            queue.putLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET,
+                SharedSegment.announcedEpoch(queue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET)));
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(peerTimeoutMs + 200);
+            while (heartbeatFresh(queue.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET), peerTimeoutMs) &&
+                System.nanoTime() - deadline < 0)
+            {
+                request.post(); // a reader blocked on the semaphore wakes and checks the epoch
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+        finally
+        {
+            old.close();
+        }
+    }
+
+    private static boolean heartbeatFresh(final long heartbeat, final long timeoutMs)
+    {
+        return heartbeat != 0 && System.currentTimeMillis() - heartbeat <= timeoutMs;
+    }
+
+    /**
+     * The reader thread (or a caller-mode read) failed: no response can arrive any more, so every pending call
+     * fails now with the reason, and later calls fail at once.
+     */
+    private void onReaderFailure(final Throwable failure)
+    {
+        final IllegalStateException ex = readerFailed(failure);
+        pending.values().forEach(future -> future.completeExceptionally(ex));
+    }
+
+    private IllegalStateException readerFailed(final Throwable failure)
+    {
+        return new IllegalStateException("host of " + config.name() + " cannot serve calls: " +
+            failure.getMessage(), failure);
     }
 
     /**
@@ -205,6 +273,12 @@ public final class IpcHost implements AutoCloseable
         final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
         pending.put(reqId, future);
         future.whenComplete((response, error) -> pending.remove(reqId));
+        final Throwable failure = side.failure();
+        if (failure != null)
+        {
+            future.completeExceptionally(readerFailed(failure)); // failed while this call registered
+            return future;
+        }
         if (!side.send(request, timeout.toNanos()))
         {
             future.completeExceptionally(new IllegalStateException("request " + reqId + " of channel " +
@@ -352,10 +426,20 @@ public final class IpcHost implements AutoCloseable
 
     /**
      * @return true if a shmipc guest's reader heartbeat is fresh (a C++/Go guest keeps none: false).
+     * @throws IllegalStateException once the host is closing or closed (the mapping may be gone).
      */
     public boolean guestAlive()
     {
+        checkOpen();
         return side.peerAlive();
+    }
+
+    /**
+     * @return errors that stopped the reader or writer (0 or 1 today; a failure stops serving calls).
+     */
+    public long errorCount()
+    {
+        return side.errorCount();
     }
 
     /**
@@ -464,6 +548,11 @@ public final class IpcHost implements AutoCloseable
     private void checkCalls()
     {
         checkOpen();
+        final Throwable failure = side.failure();
+        if (failure != null)
+        {
+            throw readerFailed(failure);
+        }
         if (rawHandler != null)
         {
             throw new IllegalStateException("channel " + config.name() + " carries raw bytes: use send()");

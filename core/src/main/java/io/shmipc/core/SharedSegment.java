@@ -345,7 +345,31 @@ public final class SharedSegment implements AutoCloseable
     }
 
     /**
-     * Zero both queue headers (positions, extension fields) and the first block header slot of each data area, and
+     * The host epoch a segment gets when it is initialised: the next even value after the one found, so it changes
+     * on every initialisation (see {@link SimpleIpcDescriptor#HOST_EPOCH_OFFSET}).
+     *
+     * @param found the epoch in the header before initialisation (odd if a host announced it is re-initialising).
+     * @return an even epoch larger than {@code found}.
+     */
+    static long readyEpoch(final long found)
+    {
+        return (found | 1) + 1;
+    }
+
+    /**
+     * The odd epoch a host stores before it re-initialises a segment, telling a guest still attached to leave.
+     *
+     * @param found the epoch in the header.
+     * @return an odd epoch larger than {@code found}.
+     */
+    static long announcedEpoch(final long found)
+    {
+        return (found & 1) == 0 ? found + 1 : found + 2;
+    }
+
+    /**
+     * Zero both queue headers (positions, extension fields, except queue 0's host epoch, which moves on to the next
+     * even value) and the first block header slot of each data area, and
      * set the capacity, for a new segment or one a dead run left behind. Other data bytes are not cleared: with both
      * positions at 0 none of them is pending. The capacity of
      * queue 0 is written last with release semantics, so a peer that sees it non-zero sees the rest.
@@ -366,7 +390,9 @@ public final class SharedSegment implements AutoCloseable
             buffer.putLong(second + SimpleIpcDescriptor.HEADER_LENGTH, 0L);
             buffer.setMemory(second, SimpleIpcDescriptor.HEADER_LENGTH, (byte)0);
             buffer.putLongRelease(second + SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
+            final long epoch = buffer.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
             buffer.setMemory(0, SimpleIpcDescriptor.HEADER_LENGTH, (byte)0);
+            buffer.putLong(SimpleIpcDescriptor.HOST_EPOCH_OFFSET, readyEpoch(epoch));
             buffer.putLongRelease(SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
         }
         else
@@ -477,6 +503,81 @@ public final class SharedSegment implements AutoCloseable
     public boolean isReadOnly()
     {
         return readOnly;
+    }
+
+    /**
+     * Explain a fault met while touching this segment's memory. When the file was cut shorter while mapped
+     * ({@code truncate -s 100 /dev/shm/NAME}), the next access to a lost page raises {@link InternalError} (the
+     * kernel's SIGBUS, turned into an exception by the JVM): that becomes a {@link SegmentTruncatedException} naming
+     * the file and both sizes. Anything else is returned as it is.
+     *
+     * @param fault what an access to the mapping threw.
+     * @return the exception to report.
+     */
+    public Throwable explainFault(final Throwable fault)
+    {
+        if (fault instanceof InternalError && description.startsWith("/"))
+        {
+            long size;
+            try
+            {
+                size = Files.size(Paths.get(description));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                size = 0; // removed as well as truncated
+            }
+            if (size < length())
+            {
+                return new SegmentTruncatedException(description, size, length(), fault);
+            }
+        }
+        return fault;
+    }
+
+    /**
+     * Check that the segment's file is still as long as the mapping, before a truncation makes an access fault.
+     * Segments that are not files (Windows named mappings) and files that were removed (their mapping stays valid)
+     * pass.
+     *
+     * @throws SegmentTruncatedException naming the file and both sizes.
+     */
+    public void checkNotTruncated()
+    {
+        if (description.startsWith("/"))
+        {
+            final long size;
+            try
+            {
+                size = Files.size(Paths.get(description));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                return;
+            }
+            if (size < length())
+            {
+                throw new SegmentTruncatedException(description, size, length(), null);
+            }
+        }
+    }
+
+    /**
+     * @return true if the segment's file is now shorter than the mapping, so touching its last pages would fault.
+     * (The fault of an access in compiled code surfaces as an {@link InternalError} some instructions later, which
+     * no {@code catch} around the access can be sure to catch: check first.)
+     */
+    public boolean isTruncated()
+    {
+        try
+        {
+            checkNotTruncated();
+            return false;
+        }
+        catch (final SegmentTruncatedException ex)
+        {
+            return true;
+        }
     }
 
     /**

@@ -13,7 +13,9 @@ import java.time.Duration;
 /**
  * A guest JVM for tests, with the Go guest's behaviour: AddRequest{x,y} is answered with AddResponse{x+y},
  * MyRandRequest with MyRandResponse{0.12345}; a request whose x is negative is not answered (for timeout tests).
- * {@code AddGuestMain NAME READER_IDLE [trust]}: prints "ready" when serving, exits 0 when the host goes away.
+ * {@code AddGuestMain NAME READER_IDLE [trust] [reattach] [work=MICROS]}: prints "ready" when serving, exits 0 when
+ * the host goes away. With {@code reattach} it opens the channel again when a new host re-initialised it (printing
+ * "re-attached"), as {@code ./shmipc guest} does; {@code work=MICROS} spins that long on each request.
  */
 final class AddGuestMain
 {
@@ -23,17 +25,40 @@ final class AddGuestMain
 
     public static void main(final String[] args) throws Exception
     {
+        final java.util.List<String> flags = java.util.Arrays.asList(args).subList(Math.min(2, args.length), args.length);
+        final boolean reattach = flags.contains("reattach");
+        final long workNs = flags.stream().filter(f -> f.startsWith("work=")).mapToLong(f -> 1000L *
+            Long.parseLong(f.substring(5))).findFirst().orElse(0);
         final ChannelConfig config = ChannelConfig.builder(args[0])
             .readerIdle(args.length > 1 ? args[1] : "wait")
-            .trustPeer(args.length > 2 && "trust".equals(args[2]))
+            .trustPeer(flags.contains("trust"))
             .writerIdle("wait")
             .openTimeout(Duration.ofSeconds(20))
             .peerTimeout(Duration.ofSeconds(2))
             .build();
+        boolean again = true;
+        boolean first = true;
+        while (again)
+        {
+            again = serve(config, workNs, first) && reattach;
+            first = false;
+        }
+    }
+
+    /**
+     * @return true if the guest stopped because a new host re-initialised the channel.
+     */
+    private static boolean serve(final ChannelConfig config, final long workNs, final boolean first) throws Exception
+    {
         final FlatBufferBuilder builder = new FlatBufferBuilder(128);
         final byte[] copy = new byte[4096];
         try (IpcGuest guest = IpcGuest.start(config, (buffer, index, length, self) ->
         {
+            final long until = System.nanoTime() + workNs;
+            while (workNs > 0 && System.nanoTime() - until < 0)
+            {
+                Thread.onSpinWait();
+            }
             buffer.getBytes(index, copy, 0, length);
             final ByteBuffer request = ByteBuffer.wrap(copy, 0, length).order(ByteOrder.LITTLE_ENDIAN);
             final Message message = Message.getRootAsMessage(request);
@@ -52,10 +77,11 @@ final class AddGuestMain
             }
         }))
         {
-            System.out.println("ready");
+            System.out.println(first ? "ready" : "re-attached");
             System.out.flush();
             guest.awaitStop(Duration.ofMinutes(2));
             System.out.println("stopped: " + guest.stopReason());
+            return guest.hostRestarted();
         }
     }
 }
