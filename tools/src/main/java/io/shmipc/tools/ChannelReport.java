@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Everything {@code inspect} reports about one channel, gathered without writing to the segment or the semaphores:
@@ -72,32 +73,51 @@ record ChannelReport(
         SegmentFiles.requireRegularFile(file);
         final List<ProcMaps.Mapper> mappers = Files.isRegularFile(file) ? ProcMaps.mappersOf(file) : List.of();
         final long sizeBefore = SegmentFiles.sizeNow(file);
-        long mapped = sizeBefore;
-        try (SharedSegment segment = SharedSegment.open(file, true))
+        final AtomicReference<SharedSegment> opened = new AtomicReference<>();
+        try
         {
-            mapped = segment.length();
-            SegmentFiles.mappedForTests(file);
-            final FileInfo info = fileInfo(file);
-            final List<QueueSnapshot> queues = new ArrayList<>(2);
-            for (final QueueId queue : QueueId.values())
-            {
-                queues.add(QueueSnapshot.take(
-                    segment.layout(), queue, segment.queueBuffer(queue), segment.capacity(), maxMessages));
-            }
-            final List<SemaphoreFile> signals = new ArrayList<>(2);
-            if (null != channelName)
-            {
-                final Path directory = file.toAbsolutePath().getParent();
-                signals.add(SemaphoreFile.read(directory, channelName + NamedSignals.REQUEST_SUFFIX));
-                signals.add(SemaphoreFile.read(directory, channelName + NamedSignals.RESPONSE_SUFFIX));
-            }
-            return new ChannelReport(segment.layout(), info, queues, signals, mappers, System.currentTimeMillis());
+            // opened and read on a thread of its own: a truncation's fault cannot reach this one (SegmentFiles)
+            return SegmentFiles.readConfined(file,
+                () -> null != opened.get() ? opened.get().length() : sizeBefore,
+                () ->
+                {
+                    final SharedSegment segment = SharedSegment.open(file, true);
+                    opened.set(segment);
+                    SegmentFiles.mappedForTests(file);
+                    final List<QueueSnapshot> queues = new ArrayList<>(2);
+                    for (final QueueId queue : QueueId.values())
+                    {
+                        queues.add(QueueSnapshot.take(
+                            segment.layout(), queue, segment.queueBuffer(queue), segment.capacity(), maxMessages));
+                    }
+                    return new ChannelReport(segment.layout(), null, queues, List.of(), mappers, 0);
+                })
+                .completed(file, channelName);
         }
-        catch (final InternalError ex)
+        finally
         {
-            // the JVM's fault on a mapped page past the file's end: it was truncated while mapped
-            throw SegmentFiles.faulted(file, mapped, ex);
+            final SharedSegment segment = opened.get();
+            if (null != segment)
+            {
+                segment.close();
+            }
         }
+    }
+
+    /**
+     * @return this report of the mapping's contents, with the file's attributes, the semaphores and the time added
+     * (read on the caller's thread: they do not touch the mapping).
+     */
+    private ChannelReport completed(final Path path, final String channelName)
+    {
+        final List<SemaphoreFile> semaphores = new ArrayList<>(2);
+        if (null != channelName)
+        {
+            final Path directory = path.toAbsolutePath().getParent();
+            semaphores.add(SemaphoreFile.read(directory, channelName + NamedSignals.REQUEST_SUFFIX));
+            semaphores.add(SemaphoreFile.read(directory, channelName + NamedSignals.RESPONSE_SUFFIX));
+        }
+        return new ChannelReport(layout, fileInfo(path), queues, semaphores, mappedBy, System.currentTimeMillis());
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code shmipc clean NAME}: removes {@code /dev/shm/NAME}, {@code /dev/shm/sem.NAME_REQ} and
@@ -81,14 +82,27 @@ final class CleanCommand implements Callable<Integer>
         }
         if (files.contains(segmentFile) && !force)
         {
-            try (SharedSegment ignored = SharedSegment.open(segmentFile, true))
+            final AtomicReference<SharedSegment> opened = new AtomicReference<>();
+            try
             {
-                // a valid segment: a channel's file
+                // opened on a thread of its own (SegmentFiles.readConfined): a truncation's fault stays there
+                SegmentFiles.readConfined(segmentFile, () -> -1, () ->
+                {
+                    opened.set(SharedSegment.open(segmentFile, true)); // a valid segment: a channel's file
+                    return Boolean.TRUE;
+                });
             }
             catch (final SegmentException ex)
             {
                 throw new CliException(ExitCodes.INVALID_SEGMENT, ex.getMessage() +
                     "; not a channel's segment, nothing removed (--force removes it anyway)");
+            }
+            finally
+            {
+                if (null != opened.get())
+                {
+                    opened.get().close();
+                }
             }
         }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code shmipc list}: the channels in {@code /dev/shm}, one line each. A file is listed when its header is a valid
@@ -140,25 +141,37 @@ final class ListCommand implements Callable<Integer>
         final List<Channel> channels = new ArrayList<>();
         for (final Path file : candidates)
         {
-            try (SharedSegment segment = SharedSegment.open(file, true))
+            final AtomicReference<SharedSegment> opened = new AtomicReference<>();
+            try
             {
-                SegmentFiles.mappedForTests(file);
-                final List<QueueSnapshot> queues = new ArrayList<>(2);
-                for (final QueueId queue : QueueId.values())
-                {
-                    queues.add(QueueSnapshot.take(segment.layout(), queue, segment.queueBuffer(queue),
-                        segment.capacity()));
-                }
-                channels.add(new Channel(file.getFileName().toString(), file, segment.layout(), segment.capacity(),
-                    queues));
+                // opened and read on a thread of its own: a truncation's fault cannot reach this one (SegmentFiles)
+                channels.add(SegmentFiles.readConfined(file,
+                    () -> null != opened.get() ? opened.get().length() : -1, () ->
+                    {
+                        final SharedSegment segment = SharedSegment.open(file, true);
+                        opened.set(segment);
+                        SegmentFiles.mappedForTests(file);
+                        final List<QueueSnapshot> queues = new ArrayList<>(2);
+                        for (final QueueId queue : QueueId.values())
+                        {
+                            queues.add(QueueSnapshot.take(segment.layout(), queue, segment.queueBuffer(queue),
+                                segment.capacity()));
+                        }
+                        return new Channel(file.getFileName().toString(), file, segment.layout(), segment.capacity(),
+                            queues);
+                    }));
             }
             catch (final RuntimeException ex)
             {
-                // not a segment, removed meanwhile, or not readable: not a channel to list
+                // not a segment, removed meanwhile, truncated while read, or not readable: not a channel to list
             }
-            catch (final InternalError ex)
+            finally
             {
-                // the JVM's fault on a mapped page past the file's end: truncated while it was read, not a channel
+                final SharedSegment segment = opened.get();
+                if (null != segment)
+                {
+                    segment.close();
+                }
             }
         }
         return channels;

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -135,27 +137,88 @@ final class SegmentFiles
     }
 
     /**
-     * Run a read of a mapped segment, turning the fault a truncation causes ({@link InternalError} "a fault
-     * occurred in an unsafe memory access", raised by the JVM when a mapped page past the file's new end is touched)
-     * into one line naming the file and its new size, with {@link ExitCodes#INVALID_SEGMENT}.
+     * Run {@code read} (which opens or reads a mapped segment) on a short-lived thread of its own, wait for it, and
+     * report a truncation of the file as one line.
+     * <p>
+     * Why a thread: a mapped page past the file's new end faults (SIGBUS), and the JVM turns that into a
+     * {@link InternalError} "a fault occurred in a recent unsafe memory access operation", delivered
+     * <b>asynchronously</b> in compiled code: at some later point of the same thread, possibly inside the cleaner
+     * that unmaps the segment, which then calls {@code System.exit(1)}. Confined to a thread that does nothing else
+     * and ends, the fault never reaches the caller, which closes the segment afterwards on its own thread.
+     * <p>
+     * After the read the file's size is checked against {@code mappedLength}: when it is shorter, what was read may
+     * be garbage (a faulting load returns no value) and the truncation is reported, whatever the read returned.
      *
-     * @param file         the mapped file.
-     * @param expectedSize the length of the mapping.
-     * @param read         the read.
+     * @param file         the segment file.
+     * @param mappedLength the mapping's length, asked after the read (when the read opened the segment).
+     * @param read         the read; it must not close the segment (the caller does, after this returns).
      * @param <T>          its result.
      * @return the read's result.
-     * @throws CliException if the read faulted (exit 4 if truncated, 3 if removed, 1 otherwise).
+     * @throws CliException if the file was truncated (exit 4) or removed (exit 3) under the read, or it faulted (1).
      */
-    static <T> T guardTruncation(final Path file, final long expectedSize, final Supplier<T> read)
+    static <T> T readConfined(final Path file, final LongSupplier mappedLength, final Supplier<T> read)
     {
-        try
+        final AtomicReference<T> result = new AtomicReference<>();
+        final AtomicReference<Throwable> thrown = new AtomicReference<>();
+        final Thread reader = new Thread(() ->
         {
-            return read.get();
-        }
-        catch (final InternalError ex)
+            try
+            {
+                result.set(read.get());
+            }
+            catch (final Throwable t)
+            {
+                thrown.compareAndSet(null, t);
+            }
+        }, "shmipc-segment-read");
+        reader.setDaemon(true);
+        // an asynchronous fault delivered after the try block, as the thread ends
+        reader.setUncaughtExceptionHandler((thread, ex) -> thrown.compareAndSet(null, ex));
+        reader.start();
+        boolean interrupted = false;
+        while (true)
         {
-            throw faulted(file, expectedSize, ex);
+            try
+            {
+                reader.join();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true; // the read is short: finish it, then pass the interrupt on
+            }
         }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        final Throwable failure = thrown.get();
+        final long expected = mappedLength.getAsLong();
+        if (expected > 0)
+        {
+            final CliException truncated = truncated(file, expected);
+            if (null != truncated && (null == failure || failure instanceof InternalError || null != result.get()))
+            {
+                throw truncated;
+            }
+        }
+        if (failure instanceof InternalError)
+        {
+            throw faulted(file, expected, failure);
+        }
+        if (failure instanceof RuntimeException)
+        {
+            throw (RuntimeException)failure;
+        }
+        if (failure instanceof Error)
+        {
+            throw (Error)failure;
+        }
+        if (null != failure)
+        {
+            throw new IllegalStateException(failure);
+        }
+        return result.get();
     }
 
     /**
@@ -166,7 +229,14 @@ final class SegmentFiles
      */
     static CliException faulted(final Path file, final long expectedSize, final Throwable fault)
     {
-        final CliException truncated = truncated(file, expectedSize < 0 ? Long.MAX_VALUE : expectedSize);
+        if (expectedSize <= 0)
+        {
+            final long size = sizeNow(file);
+            return size < 0 ? new CliException(ExitCodes.NOT_FOUND, file + ": removed while it was read") :
+                new CliException(ExitCodes.INVALID_SEGMENT, file + ": truncated while it was read (the file is " +
+                size + " bytes now)");
+        }
+        final CliException truncated = truncated(file, expectedSize);
         if (null != truncated)
         {
             return truncated;

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code shmipc watch NAME|PATH}: refreshes the state of a channel every {@code --interval}, with per-queue rates,
@@ -88,20 +89,27 @@ final class WatchCommand implements Callable<Integer>
         final long self = ProcessHandle.current().pid();
         final Path file = segmentTarget.file();
         SegmentFiles.requireRegularFile(file);
-        final SharedSegment segment = SegmentFiles.guardTruncation(file, SegmentFiles.sizeNow(file),
-            () -> SharedSegment.open(file, true));
+        final long sizeBefore = SegmentFiles.sizeNow(file);
+        final AtomicReference<SharedSegment> opened = new AtomicReference<>();
         try
         {
+            // the mapping is only ever read on threads of its own: a truncation's fault cannot reach this one
+            final SharedSegment segment = SegmentFiles.readConfined(file,
+                () -> null != opened.get() ? opened.get().length() : sizeBefore, () ->
+                {
+                    final SharedSegment mapped = SharedSegment.open(file, true);
+                    opened.set(mapped);
+                    return mapped;
+                });
             watch(segmentTarget, segment, out, clear, self);
-        }
-        catch (final InternalError ex)
-        {
-            // the JVM's fault on a mapped page past the file's end: it was truncated between the check and the read
-            throw SegmentFiles.faulted(file, segment.length(), ex);
         }
         finally
         {
-            segment.close();
+            final SharedSegment segment = opened.get();
+            if (null != segment)
+            {
+                segment.close();
+            }
         }
         return ExitCodes.OK;
     }
@@ -130,7 +138,6 @@ final class WatchCommand implements Callable<Integer>
                 throw new CliException(ExitCodes.INVALID_SEGMENT, segmentTarget.file() + ": truncated to " +
                     size + " bytes while watching (the segment is " + segment.length() + " bytes)");
             }
-            SegmentFiles.mappedForTests(segmentTarget.file());
             final List<Long> mappers = new ArrayList<>();
             ProcMaps.mappersOf(segmentTarget.file()).forEach(m ->
             {
@@ -139,7 +146,12 @@ final class WatchCommand implements Callable<Integer>
                     mappers.add(m.pid());
                 }
             });
-            final List<Watcher.QueueRates> queues = watcher.refresh(System.nanoTime());
+            final long now = System.nanoTime();
+            final List<Watcher.QueueRates> queues = SegmentFiles.readConfined(segmentTarget.file(), segment::length, () ->
+            {
+                SegmentFiles.mappedForTests(segmentTarget.file());
+                return watcher.refresh(now);
+            });
             if (json)
             {
                 out.println(json(segmentTarget, refresh, mappers, queues));

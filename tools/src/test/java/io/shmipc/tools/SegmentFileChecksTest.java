@@ -101,6 +101,25 @@ class SegmentFileChecksTest
 
         // and when it is already short: the open says so
         checkUserError(CliRun.of("inspect", "--json", file.toString()), ExitCodes.INVALID_SEGMENT, "100 bytes");
+
+        // again with the walk compiled: there the JVM delivers the fault late, anywhere in the thread (once it was
+        // inside the cleaner that unmaps, which exits the JVM); it must still be one line, and this JVM must live
+        final Path warm = newSegment("inspect-warm.seg");
+        try (SharedSegment segment = SharedSegment.open(warm, true))
+        {
+            for (int i = 0; i < 30_000; i++)
+            {
+                QueueSnapshot.take(segment.layout(), QueueId.TO_GUEST, segment.queueBuffer(QueueId.TO_GUEST),
+                    segment.capacity());
+            }
+        }
+        SegmentFiles.mappedHookForTests = SegmentFileChecksTest::truncateTo100;
+        for (int i = 0; i < 30; i++)
+        {
+            final Path again = newSegment("inspect-truncated-" + i + ".seg");
+            checkUserError(CliRun.of("inspect", again.toString()), ExitCodes.INVALID_SEGMENT,
+                again + ": truncated to 100 bytes while it was read");
+        }
     }
 
     @Test
