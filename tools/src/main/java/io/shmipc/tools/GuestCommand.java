@@ -13,14 +13,17 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * {@code shmipc guest NAME}: the Go benchmark guest's behaviour on an {@link IpcGuest}, so it serves the C++ host
@@ -33,8 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link IpcGuest#respond} is thread safe); when their queue of 4096 requests is full the reader answers itself.
  * <p>
  * It waits up to {@code --timeout} for the host's channel, then runs until the host goes away (its segment is
- * removed or its heartbeat stops) or the process is interrupted (a shutdown hook closes the guest), and prints how
- * many requests it answered.
+ * removed or its heartbeat stops), its reader fails (exit 5 for a corrupt queue, 4 for a truncated segment, 1
+ * otherwise) or the process is interrupted (a shutdown hook closes the guest), and prints how many requests it
+ * answered. When a new host re-initialises the segment (a host restarted on the same name), it attaches again,
+ * waiting up to {@code --timeout}, and keeps serving.
  */
 @Command(
     name = "guest",
@@ -48,14 +53,20 @@ import java.util.concurrent.atomic.AtomicLong;
         "0:Served until the host went away or Ctrl-C, every request answered.",
         "1:Some requests were not valid ipc messages or could not be answered; or a runtime failure.",
         "2:Usage error (bad option, idle strategy, CPU spec or channel name).",
-        "3:The channel did not appear within --timeout.",
-        "4:The segment is not a valid SimpleIPC v1 segment."})
+        "3:The channel did not appear within --timeout (also after the host restarted).",
+        "4:The segment is not a valid SimpleIPC v1 segment, or it was truncated under the reader.",
+        "5:The reader found the host's queue (toGuest) corrupt.",
+        "130:Ctrl-C (SIGINT).",
+        "143:SIGTERM."})
 final class GuestCommand implements Callable<Integer>
 {
     /** First line printed once attached; tests and scripts wait for it. */
     static final String ATTACHED = "attached";
 
     private static final int WORKER_QUEUE = 4096;
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** How long the shutdown hook lets the main thread close the guest and print its summary. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
 
     @Parameters(paramLabel = "NAME", description = "Channel name: /dev/shm/NAME, semaphores /NAME_REQ and /NAME_RESP.")
     String name;
@@ -78,7 +89,7 @@ final class GuestCommand implements Callable<Integer>
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong unsent = new AtomicLong();
 
-    public Integer call() throws InterruptedException
+    public Integer call() throws Exception
     {
         if (workers < 1 || workers > 256)
         {
@@ -108,36 +119,13 @@ final class GuestCommand implements Callable<Integer>
             }
         };
 
-        final IpcGuest guest = IpcGuest.start(config, handler);
-        final AtomicInteger interrupted = new AtomicInteger();
-        final CountDownLatch finished = new CountDownLatch(1);
-        final Thread hook = new Thread(() ->
-        {
-            interrupted.set(1);
-            guest.close();
-            try
-            {
-                finished.await(2, TimeUnit.SECONDS); // let the summary be printed before the JVM halts
-            }
-            catch (final InterruptedException ignore)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "shmipc-guest-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        String reason;
+        final String settings = String.format(Locale.ROOT, "reader idle %s, writer idle %s, %d worker%s",
+            config.readerIdle(), config.writerIdle(), workers, 1 == workers ? " (the reader answers)" : "s");
+        final ShutdownGuard<Session> guard = new ShutdownGuard<Session>("shmipc-guest-shutdown", SHUTDOWN_GRACE, null)
+            .install();
         try
         {
-            out.printf("guest %s: %s to %s (capacity %d per queue), reader idle %s, writer idle %s, %d worker%s%n",
-                name, ATTACHED, io.shmipc.core.SharedSegment.shmPath(name), guest.segment().capacity(), config.readerIdle(),
-                config.writerIdle(), workers, 1 == workers ? " (the reader answers)" : "s");
-            guest.placements().forEach(placement -> out.println("guest " + name + ": " + placement));
-            out.flush();
-            while (!guest.awaitStop(Duration.ofMillis(200)) && 0 == interrupted.get())
-            {
-                // wait for the host to go away, or for Ctrl-C
-            }
-            reason = 0 != interrupted.get() ? "interrupted" : guest.stopReason();
+            return serve(() -> new GuestSession(IpcGuest.start(config, handler)), guard, settings, out);
         }
         finally
         {
@@ -146,26 +134,191 @@ final class GuestCommand implements Callable<Integer>
                 pool.shutdown();
                 pool.awaitTermination(5, TimeUnit.SECONDS);
             }
+            guard.uninstall();
+        }
+    }
+
+    /**
+     * What the serving loop needs of an attached guest: an {@link IpcGuest} ({@link GuestSession}), or a stand-in in
+     * unit tests.
+     */
+    interface Session extends AutoCloseable
+    {
+        /** @see IpcGuest#awaitStop */
+        boolean awaitStop(Duration timeout) throws InterruptedException;
+
+        /** @see IpcGuest#stopReason */
+        String stopReason();
+
+        /** @see IpcGuest#failure */
+        Throwable failure();
+
+        /** @see IpcGuest#hostRestarted */
+        boolean hostRestarted();
+
+        /** @return bytes per queue. */
+        int capacity();
+
+        /** @return the length of the segment's mapping. */
+        long mappedLength();
+
+        /** @return the reader's and writer's placements, one line each. */
+        List<String> placements();
+
+        /** Stop serving and unmap. Idempotent. */
+        void close();
+    }
+
+    /**
+     * @param guest the running guest.
+     */
+    record GuestSession(IpcGuest guest) implements Session
+    {
+        public boolean awaitStop(final Duration timeout) throws InterruptedException
+        {
+            return guest.awaitStop(timeout);
+        }
+
+        public String stopReason()
+        {
+            return guest.stopReason();
+        }
+
+        public Throwable failure()
+        {
+            return guest.failure();
+        }
+
+        public boolean hostRestarted()
+        {
+            return guest.hostRestarted();
+        }
+
+        public int capacity()
+        {
+            return guest.segment().capacity();
+        }
+
+        public long mappedLength()
+        {
+            return guest.segment().length();
+        }
+
+        public List<String> placements()
+        {
+            return guest.placements().stream().map(String::valueOf).toList();
+        }
+
+        public void close()
+        {
             guest.close();
-            try
+        }
+    }
+
+    /**
+     * Attach, serve until the host goes away, the reader fails or the shutdown hook runs; when the host was
+     * restarted on the same name (it re-initialised the segment under this guest), attach again (waiting up to
+     * {@code --timeout}, like the first time) and keep serving.
+     *
+     * @param attach   opens the channel and starts serving (waits up to {@code --timeout}); throws a
+     *                 {@code SegmentException} (exit 3 or 4) if it cannot.
+     * @param guard    the shutdown hook's guard.
+     * @param settings the idle strategies and workers, for the attached line.
+     * @param out      standard output.
+     * @return {@link ExitCodes#OK}, or {@link ExitCodes#INTERRUPTED} if the hook ran.
+     * @throws CliException if the reader failed (exit 5 corrupt queue, 4 truncated segment, 1 otherwise) or some
+     *                      requests could not be answered (1).
+     */
+    int serve(final Supplier<Session> attach, final ShutdownGuard<Session> guard, final String settings,
+        final PrintWriter out) throws Exception
+    {
+        final Path file = io.shmipc.core.SharedSegment.shmPath(name);
+        Session session = guard.startUnlocked(attach);
+        if (null == session)
+        {
+            return summary(out, "interrupted", 0, guard);
+        }
+        out.printf("guest %s: %s to %s (capacity %d per queue), %s%n", name, ATTACHED, file, session.capacity(),
+            settings);
+        session.placements().forEach(placement -> out.println("guest " + name + ": " + placement));
+        out.flush();
+        int restarts = 0;
+        String reason;
+        Throwable failure = null;
+        long mapped = session.mappedLength();
+        try
+        {
+            while (true)
             {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
-            catch (final IllegalStateException ignore)
-            {
-                // the JVM is shutting down: the hook is running
+                while (!session.awaitStop(POLL) && !guard.requested())
+                {
+                    // wait for the host to go away, for the reader to fail, or for Ctrl-C
+                }
+                if (guard.requested())
+                {
+                    reason = "interrupted";
+                    break;
+                }
+                if (session.hostRestarted())
+                {
+                    guard.close();
+                    final Session next;
+                    try
+                    {
+                        next = guard.startUnlocked(attach);
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        summary(out, "the host restarted, and attaching to its channel failed: " +
+                            SegmentFiles.oneLine(ex.getMessage()), restarts, guard);
+                        throw ex;
+                    }
+                    if (null == next)
+                    {
+                        reason = "interrupted";
+                        break;
+                    }
+                    session = next;
+                    mapped = session.mappedLength();
+                    restarts++;
+                    out.printf("guest %s: host restarted: re-attached to %s (capacity %d per queue)%n", name, file,
+                        session.capacity());
+                    out.flush();
+                    continue;
+                }
+                failure = session.failure();
+                reason = null != failure ? "the reader failed: " + SegmentFiles.describe(failure, file, mapped) :
+                    session.stopReason();
+                break;
             }
         }
-        out.printf("guest %s: answered %d requests (%d invalid, %d not sent), stopped: %s%n",
-            name, answered.get(), invalid.get(), unsent.get(), reason);
-        out.flush();
-        finished.countDown();
+        finally
+        {
+            guard.close();
+        }
+        final int code = summary(out, reason, restarts, guard);
+        if (null != failure)
+        {
+            throw new CliException(SegmentFiles.exitCodeOf(failure, file, mapped), "channel " + name +
+                ": the guest's reader failed: " + SegmentFiles.describe(failure, file, mapped));
+        }
         if (invalid.get() > 0 || unsent.get() > 0)
         {
             throw new CliException(ExitCodes.FAILURE, invalid.get() + " requests were not valid AddRequest or " +
                 "MyRandRequest messages and " + unsent.get() + " responses could not be written");
         }
-        return ExitCodes.OK;
+        return code;
+    }
+
+    private int summary(final PrintWriter out, final String reason, final int restarts, final ShutdownGuard<Session> guard)
+    {
+        out.printf("guest %s: answered %d requests (%d invalid, %d not sent), stopped: %s%s%n",
+            name, answered.get(), invalid.get(), unsent.get(), reason,
+            0 == restarts ? "" : " (re-attached " + restarts + (1 == restarts ? " time" : " times") +
+            " after the host restarted)");
+        out.flush();
+        guard.mainDone();
+        return guard.requested() ? ExitCodes.INTERRUPTED : ExitCodes.OK;
     }
 
     private ThreadPoolExecutor workerPool()
@@ -195,13 +348,25 @@ final class GuestCommand implements Callable<Integer>
         {
             invalid.incrementAndGet();
         }
-        else if (guest.respond(response))
+        else if (respond(guest, response))
         {
             answered.incrementAndGet();
         }
         else
         {
             unsent.incrementAndGet();
+        }
+    }
+
+    private static boolean respond(final IpcGuest guest, final ByteBuffer response)
+    {
+        try
+        {
+            return guest.respond(response);
+        }
+        catch (final IllegalStateException ex)
+        {
+            return false; // closed meanwhile (the host restarted, or Ctrl-C): a worker's late answer is not sent
         }
     }
 }

@@ -3,7 +3,9 @@ package io.shmipc.tools;
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.IpcHost;
 import io.shmipc.core.ReadMode;
+import io.shmipc.core.SharedSegment;
 import io.shmipc.core.WriteMode;
+import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
@@ -14,8 +16,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,13 +56,20 @@ import java.util.concurrent.atomic.AtomicReference;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:Every call answered with the right result.",
-        "1:No guest answered within --wait-guest, a call timed out, or a result was wrong.",
+        "1:No guest answered within --wait-guest, a call timed out, a result was wrong, or the reader failed " +
+            "otherwise.",
         "2:Usage error (bad option, capacity, idle strategy, CPU spec or channel name).",
-        "4:The channel could not be created (a live host holds it, or the file is unusable)."})
+        "4:The channel could not be created (a live host holds it, or the file is unusable), or the segment was " +
+            "truncated under the host's reader.",
+        "5:The host's reader found the guest's queue (fromGuest) corrupt.",
+        "130:Ctrl-C (SIGINT): the channel was closed and removed.",
+        "143:SIGTERM: the channel was closed and removed."})
 final class HostCommand implements Callable<Integer>
 {
     private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(1);
     private static final int MAX_REPORTED_ERRORS = 3;
+    /** How long the shutdown hook lets the main thread stop calling and close the host itself. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
 
     @Parameters(paramLabel = "NAME", description = "Channel name: /dev/shm/NAME, semaphores /NAME_REQ and /NAME_RESP.")
     String name;
@@ -113,45 +126,117 @@ final class HostCommand implements Callable<Integer>
             .readMode(caller ? ReadMode.CALLER : ReadMode.READER_THREAD)
             .build();
         final PrintWriter out = spec.commandLine().getOut();
-        final IpcHost host = IpcHost.start(config);
-        final Thread hook = new Thread(host::close, "shmipc-host-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // The hook exists before the first file does: a signal during the start waits for it, then removes them.
+        final ShutdownGuard<IpcHost> guard = new ShutdownGuard<IpcHost>("shmipc-host-shutdown", SHUTDOWN_GRACE,
+            createdFilesRemover()).install();
         try
         {
-            out.printf(Locale.ROOT, "host %s: %d thread%s x %d calls, capacity %d per queue, reader idle %s, " +
-                "writer idle %s%n", name, threads, 1 == threads ? "" : "s", iterations, capacity, config.readerIdle(),
-                config.writerIdle());
-            host.placements().forEach(placement -> out.println("host " + name + ": " + placement));
-            out.flush();
-            out.println("host " + name + ": " + awaitGuest(host));
-            out.flush();
-            return benchmark(host, out);
+            final IpcHost host = guard.startLocked(() -> IpcHost.start(config));
+            if (null == host)
+            {
+                return ExitCodes.INTERRUPTED; // the hook ran first: nothing was created
+            }
+            try
+            {
+                out.printf(Locale.ROOT, "host %s: %d thread%s x %d calls, capacity %d per queue, reader idle %s, " +
+                    "writer idle %s%n", name, threads, 1 == threads ? "" : "s", iterations, capacity,
+                    config.readerIdle(), config.writerIdle());
+                host.placements().forEach(placement -> out.println("host " + name + ": " + placement));
+                out.flush();
+                final String guest = awaitGuest(host, guard);
+                if (null == guest)
+                {
+                    return interrupted(out);
+                }
+                out.println("host " + name + ": " + guest);
+                out.flush();
+                return benchmark(host, guard, out);
+            }
+            catch (final InternalError ex)
+            {
+                // the JVM's fault on a mapped page past the file's end: the segment was truncated under the host
+                final Throwable failure = host.failure();
+                throw null != failure ? readerFailed(host, failure) :
+                    SegmentFiles.faulted(SharedSegment.shmPath(name), host.segment().length(), ex);
+            }
+            finally
+            {
+                guard.close();
+                guard.mainDone();
+            }
         }
         finally
         {
-            host.close();
-            try
-            {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
-            catch (final IllegalStateException ignore)
-            {
-                // the JVM is shutting down: the hook is running
-            }
+            guard.uninstall();
         }
     }
 
+    private int interrupted(final PrintWriter out)
+    {
+        out.println("host " + name + ": interrupted; the channel is closed and removed");
+        out.flush();
+        return ExitCodes.INTERRUPTED;
+    }
+
     /**
-     * @return how the guest was recognised.
-     * @throws CliException if no guest answered within {@code --wait-guest}.
+     * @return what the shutdown hook removes if {@code IpcHost.start} is still running after
+     * {@link ShutdownGuard#START_WAIT}: those of the channel's three files that did not exist before it began.
      */
-    private String awaitGuest(final IpcHost host) throws InterruptedException
+    private Runnable createdFilesRemover()
+    {
+        final List<Path> files = List.of(SharedSegment.shmPath(name),
+            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.requestSignalName(name)),
+            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.responseSignalName(name)));
+        final List<Path> absent = new ArrayList<>();
+        files.stream().filter(f -> !Files.exists(f, LinkOption.NOFOLLOW_LINKS)).forEach(absent::add);
+        return () ->
+        {
+            for (final Path file : absent)
+            {
+                try
+                {
+                    Files.deleteIfExists(file);
+                }
+                catch (final IOException ignore)
+                {
+                    // not ours to remove after all
+                }
+            }
+        };
+    }
+
+    /**
+     * @return the one-line failure of a host whose reader failed: exit 5 for a corrupt queue, 4 for a truncated
+     * segment, 1 otherwise.
+     */
+    private CliException readerFailed(final IpcHost host, final Throwable failure)
+    {
+        final Path file = SharedSegment.shmPath(name);
+        final long mapped = host.segment().length();
+        return new CliException(SegmentFiles.exitCodeOf(failure, file, mapped), "channel " + name +
+            ": the host's reader failed: " + SegmentFiles.describe(failure, file, mapped));
+    }
+
+    /**
+     * @return how the guest was recognised, or null if the shutdown hook ran (Ctrl-C, SIGTERM).
+     * @throws CliException if no guest answered within {@code --wait-guest}, or the host's reader failed.
+     */
+    private String awaitGuest(final IpcHost host, final ShutdownGuard<IpcHost> guard) throws InterruptedException
     {
         final long startNs = System.nanoTime();
         final long deadline = startNs + waitGuest.toNanos();
         long nextWarmUp = startNs;
         while (System.nanoTime() - deadline < 0)
         {
+            if (guard.requested())
+            {
+                return null;
+            }
+            final Throwable failure = host.failure();
+            if (null != failure)
+            {
+                throw readerFailed(host, failure);
+            }
             if (host.guestAlive() || System.nanoTime() - nextWarmUp >= 0)
             {
                 final boolean heartbeat = host.guestAlive();
@@ -165,7 +250,8 @@ final class HostCommand implements Callable<Integer>
                 }
                 catch (final TimeoutException | IllegalStateException ex)
                 {
-                    // no guest yet: its request waits in the queue and will be answered late (counted expired)
+                    // no guest yet: its request waits in the queue and will be answered late (counted expired);
+                    // or the reader failed (the next round reports it), or the hook closed the host
                 }
             }
             else
@@ -173,11 +259,21 @@ final class HostCommand implements Callable<Integer>
                 Thread.sleep(20);
             }
         }
+        if (guard.requested())
+        {
+            return null;
+        }
+        final Throwable failure = host.failure();
+        if (null != failure)
+        {
+            throw readerFailed(host, failure);
+        }
         throw new CliException(ExitCodes.FAILURE, "no guest answered on channel " + name + " within " +
             DurationConverter.format(waitGuest) + " (start one with: shmipc guest " + name + ")");
     }
 
-    private int benchmark(final IpcHost host, final PrintWriter out) throws InterruptedException
+    private int benchmark(final IpcHost host, final ShutdownGuard<IpcHost> guard, final PrintWriter out)
+        throws InterruptedException
     {
         final List<Histogram> histograms = new ArrayList<>(threads);
         final List<Thread> callers = new ArrayList<>(threads);
@@ -185,6 +281,7 @@ final class HostCommand implements Callable<Integer>
         final AtomicLong completed = new AtomicLong();
         final AtomicLong wrong = new AtomicLong();
         final AtomicReference<String> failure = new AtomicReference<>();
+        final AtomicReference<Throwable> fault = new AtomicReference<>();
         final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int t = 0; t < threads; t++)
         {
@@ -196,7 +293,7 @@ final class HostCommand implements Callable<Integer>
                 try
                 {
                     start.await();
-                    callLoop(host, threadIndex, histogram, completed, wrong, errors);
+                    callLoop(host, guard, threadIndex, histogram, completed, wrong, errors);
                 }
                 catch (final TimeoutException | RuntimeException ex)
                 {
@@ -205,6 +302,12 @@ final class HostCommand implements Callable<Integer>
                 catch (final InterruptedException ex)
                 {
                     failure.compareAndSet(null, "thread " + threadIndex + " interrupted");
+                }
+                catch (final InternalError ex)
+                {
+                    // the JVM's fault on a mapped page past the file's end: the segment was truncated
+                    fault.compareAndSet(null, ex);
+                    failure.compareAndSet(null, "thread " + threadIndex + ": " + ex.getMessage());
                 }
             }, "host-caller-" + t);
             callerThread.setDaemon(true);
@@ -240,6 +343,19 @@ final class HostCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "Calls: %d in %.3f s, wrong results %d, unknown responses %d, expired responses %d%n",
             calls, seconds, wrong.get(), host.unknownResponses(), host.expiredResponses());
         out.flush();
+        if (guard.requested())
+        {
+            return interrupted(out);
+        }
+        final Throwable readerFailure = host.failure();
+        if (null != readerFailure)
+        {
+            throw readerFailed(host, readerFailure);
+        }
+        if (null != fault.get())
+        {
+            throw SegmentFiles.faulted(SharedSegment.shmPath(name), host.segment().length(), fault.get());
+        }
         if (null != failure.get())
         {
             throw new CliException(ExitCodes.FAILURE, "benchmark stopped after " + calls + " of " +
@@ -255,6 +371,7 @@ final class HostCommand implements Callable<Integer>
 
     private void callLoop(
         final IpcHost host,
+        final ShutdownGuard<IpcHost> guard,
         final int threadIndex,
         final Histogram histogram,
         final AtomicLong completed,
@@ -263,7 +380,7 @@ final class HostCommand implements Callable<Integer>
     {
         final Message message = new Message();
         final AddResponse addResponse = new AddResponse();
-        for (int i = 0; i < iterations; i++)
+        for (int i = 0; i < iterations && !guard.requested(); i++)
         {
             final double x = i;
             final double y = threadIndex + 0.5;
