@@ -22,14 +22,14 @@ final class Channels
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private final List<String> names = new ArrayList<>();
 
-    String newName(final String what)
+    synchronized String newName(final String what)
     {
         final String name = what + "-test-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         names.add(name);
         return name;
     }
 
-    void removeAll() throws IOException
+    synchronized void removeAll() throws IOException
     {
         for (final String name : names)
         {

@@ -46,9 +46,19 @@ final class Child implements AutoCloseable
     /** A JVM running {@code Main} with these arguments, on this JVM's class path, with the agrona exports. */
     static Child cli(final String... args) throws IOException
     {
+        return cliAfter(List.of(), args);
+    }
+
+    /**
+     * As {@link #cli}, started through {@code prefix} (a program that execs the rest, e.g. {@code env
+     * --default-signal=INT,TERM}, so the child keeps the process id).
+     */
+    static Child cliAfter(final List<String> prefix, final String... args) throws IOException
+    {
         final String java = ProcessHandle.current().info().command()
             .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> command = new ArrayList<>(List.of(java));
+        final List<String> command = new ArrayList<>(prefix);
+        command.add(java);
         final String agrona = System.getProperty("shmipc.agrona.jvm.args",
             "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED");
         command.addAll(List.of(agrona.trim().split("\\s+")));
