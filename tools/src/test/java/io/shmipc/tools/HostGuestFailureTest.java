@@ -99,6 +99,31 @@ class HostGuestFailureTest
     }
 
     @Test
+    @Timeout(120)
+    void guestReattachesWhenTheHostIsRestartedUnderItAndServesTheNewHost() throws Exception
+    {
+        // issue 10, defect 3, as the issue reproduces it: kill -9 the host, start a new one on the same name
+        final String name = channels.newName("reattach");
+        final Child first = Child.cli("host", name, "--iterations", "100000000", "--capacity", "64KiB", "--idle",
+            "backoff", "--wait-guest", "60s");
+        closeables.add(first);
+        final Child guest = Child.cli("guest", name, "--idle", "backoff", "--timeout", "30s");
+        closeables.add(guest);
+        first.awaitOutput("guest answered a warm-up call", 60);
+        first.close(); // SIGKILL: its files stay, the guest stays attached
+        final Child second = Child.cli("host", name, "--iterations", "1000", "--capacity", "64KiB", "--idle",
+            "backoff", "--call-timeout", "5s", "--wait-guest", "30s");
+        closeables.add(second);
+        assertEquals(ExitCodes.OK, second.waitFor(90), second.output() + "\n--- guest\n" + guest.output());
+        assertTrue(second.output().contains("Calls: 1000 in "), second.output());
+        assertEquals(ExitCodes.OK, guest.waitFor(30), guest.output());
+        assertTrue(guest.output().contains("guest " + name + ": host restarted: re-attached to " +
+            SharedSegment.shmPath(name)), guest.output());
+        assertTrue(guest.output().contains("(re-attached 1 time after the host restarted)"), guest.output());
+        Channels.assertNoFiles(name);
+    }
+
+    @Test
     @Timeout(60)
     void hostExits5WhenItsReaderFindsACorruptQueue() throws Exception
     {
@@ -132,8 +157,9 @@ class HostGuestFailureTest
         }
         assertEquals(ExitCodes.INVALID_SEGMENT, host.waitFor(30), host.output());
         final String out = host.output();
-        assertTrue(out.contains("shmipc host: ") && out.contains(SharedSegment.shmPath(name) + ": truncated to 100 bytes"),
-            out);
+        // core's SegmentTruncatedException, or the tools' own report of the JVM's fault: both name file and size
+        assertTrue(out.contains("shmipc host: channel " + name + ": ") && out.contains(SharedSegment.shmPath(name) +
+            ": ") && out.contains("truncated to 100 bytes"), out);
         assertFalse(out.contains("no guest answered"), out);
         Channels.assertNoFiles(name);
     }
