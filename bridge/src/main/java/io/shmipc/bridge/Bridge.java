@@ -1,0 +1,472 @@
+package io.shmipc.bridge;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.shmipc.idle.IdleStrategies;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+
+import static io.aeron.logbuffer.ControlledFragmentHandler.Action.ABORT;
+import static io.aeron.logbuffer.ControlledFragmentHandler.Action.CONTINUE;
+
+/**
+ * What both bridges share: the Aeron driver (embedded, or external with {@code --aeron-dir}), the client, one
+ * publication and one subscription, the counters, and the two paths of blocks.
+ * <ul>
+ *   <li><b>Local ring to Aeron</b>, on the local channel's reader thread: each block is offered to the publication
+ *   until Aeron accepts it. The channel API hands blocks to a handler (it has no ABORT), so the handler does not
+ *   return until Aeron has accepted the block: back-pressure and "not connected" are waited out with the idle
+ *   strategy, the reader takes nothing more from the ring meanwhile, and the ring fills up, which is the local
+ *   writer's back-pressure. Only a stop of the bridge, or a local run that ended (the channel removed or
+ *   re-initialised by a new host), lets a waiting block go unsent, and it is counted.</li>
+ *   <li><b>Aeron to local ring</b>, on the bridge's agent: {@code controlledPoll} with a fragment assembler; a
+ *   message the local ring has no room for is ABORTed and polled again later, so Aeron's flow control pushes back
+ *   on the far side. Only messages from the newest image (session) are delivered; those of a superseded session are
+ *   counted as stale.</li>
+ * </ul>
+ */
+public abstract class Bridge implements AutoCloseable
+{
+    private static final int FRAGMENT_LIMIT = 16;
+    private static final int NO_SESSION = 0;
+    private static final SecureRandom RUN_IDS = new SecureRandom();
+
+    final BridgeConfig config;
+    final String side;
+    final ErrorHandler errorHandler;
+    private final MediaDriver driver;
+    private final File embeddedDir;
+    final Aeron aeron;
+    final ExclusivePublication publication;
+    final Subscription subscription;
+    final BridgeCounters counters;
+    private final ControlledFragmentAssembler assembler;
+    private final IdleStrategy agentIdle;
+    private final IdleStrategy offerIdle;
+    private final UnsafeBuffer outHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH)
+        .order(ByteOrder.LITTLE_ENDIAN));
+    private final int inKind;
+    private final int outKind;
+    private AgentRunner runner;
+    volatile boolean running = true;
+    private volatile int currentSession = NO_SESSION;
+    private volatile boolean sawImage;
+    private boolean inWaiting;
+
+    Bridge(final BridgeConfig config, final String side, final int outKind, final int inKind)
+    {
+        config.check();
+        this.config = config;
+        this.side = side;
+        this.outKind = outKind;
+        this.inKind = inKind;
+        this.agentIdle = IdleStrategies.parse(config.idle()).newStrategy(null, null);
+        this.offerIdle = IdleStrategies.parse(config.idle()).newStrategy(null, null);
+        final ErrorHandler userHandler = config.errorHandler();
+        final BridgeCounters[] countersRef = new BridgeCounters[1];
+        this.errorHandler = error ->
+        {
+            if (countersRef[0] != null)
+            {
+                countersRef[0].errors.increment();
+            }
+            userHandler.onError(error);
+        };
+        MediaDriver driver = null;
+        Aeron aeron = null;
+        final String dir;
+        try
+        {
+            if (config.aeronDir() == null)
+            {
+                embeddedDir = config.embeddedDir(side).toFile();
+                if (CommonContext.isDriverActive(embeddedDir, 1000, msg -> { }))
+                {
+                    throw new BridgeException(BridgeException.IN_USE, "an Aeron driver is active in " + embeddedDir +
+                        ": another " + side + " bridge of " + config.localName() + " runs (or pick --embedded-dir)");
+                }
+                driver = MediaDriver.launch(driverContext(config, embeddedDir));
+                dir = driver.aeronDirectoryName();
+            }
+            else
+            {
+                embeddedDir = null;
+                dir = config.aeronDir();
+            }
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir).errorHandler(this.errorHandler));
+            this.driver = driver;
+            this.aeron = aeron;
+            this.counters = new BridgeCounters(aeron, side, config.localName());
+            countersRef[0] = counters;
+            this.subscription = aeron.addSubscription(config.subscribeUri(), inKind == BridgeFrame.KIND_REQUEST ?
+                config.requestStream() : config.responseStream(), this::onAvailableImage, this::onUnavailableImage);
+            this.publication = aeron.addExclusivePublication(config.publishUri(),
+                outKind == BridgeFrame.KIND_REQUEST ? config.requestStream() : config.responseStream());
+            this.assembler = new ControlledFragmentAssembler(this::onFragment);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeAll(aeron, driver);
+            throw ex;
+        }
+    }
+
+    private static MediaDriver.Context driverContext(final BridgeConfig config, final File dir)
+    {
+        final MediaDriver.Context ctx = new MediaDriver.Context()
+            .aeronDirectoryName(dir.getAbsolutePath())
+            .threadingMode(config.driverThreading())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .termBufferSparseFile(true)
+            .warnIfDirectoryExists(false)
+            .errorHandler(BridgeConfig::printError);
+        final String idle = config.driverIdle();
+        ctx.sharedIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
+            .sharedNetworkIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
+            .conductorIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
+            .senderIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
+            .receiverIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null));
+        if (config.termLength() != 0)
+        {
+            ctx.publicationTermBufferLength(config.termLength()).ipcTermBufferLength(config.termLength());
+        }
+        if (config.linkTimeout() != null)
+        {
+            final long ns = config.linkTimeout().toNanos();
+            ctx.publicationConnectionTimeoutNs(ns).imageLivenessTimeoutNs(ns).publicationLingerTimeoutNs(
+                Math.min(ns, ctx.publicationLingerTimeoutNs()));
+        }
+        return ctx;
+    }
+
+    /** @return a new run id, never {@link BridgeFrame#NO_RUN}. */
+    static long newRunId()
+    {
+        long id;
+        do
+        {
+            id = RUN_IDS.nextLong();
+        }
+        while (id == BridgeFrame.NO_RUN);
+        return id;
+    }
+
+    /**
+     * Attach to or create the local channel and start the agent on a thread of its own. Called by the subclass
+     * once it is fully built.
+     */
+    final void startAgent()
+    {
+        runner = new AgentRunner(agentIdle, errorHandler, null, new BridgeAgent());
+        AgentRunner.startOnThread(runner, r ->
+        {
+            final Thread thread = new Thread(r, "shmipc-bridge-" + side + "-" + config.localName());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Wait until the far side is there (publication connected and an image), up to the timeout.
+     *
+     * @return true if it is.
+     */
+    public boolean awaitLink(final java.time.Duration timeout) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!linkUp())
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    /** @return true while the publication is connected and the subscription has an image. */
+    public boolean linkUp()
+    {
+        return publication.isConnected() && subscription.imageCount() > 0;
+    }
+
+    /** @return the counters. */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
+    /** @return the Aeron directory of the driver this bridge uses. */
+    public String aeronDirectory()
+    {
+        return aeron.context().aeronDirectoryName();
+    }
+
+    /** @return Aeron's longest message on the publication, less the bridge's header: the longest block carried. */
+    public int maxBlockLength()
+    {
+        return publication.maxMessageLength() - BridgeFrame.HEADER_LENGTH;
+    }
+
+    private void onAvailableImage(final Image image)
+    {
+        if (sawImage)
+        {
+            counters.reconnects.increment();
+        }
+        sawImage = true;
+        currentSession = image.sessionId(); // the newest session wins: a superseded one's traffic is stale
+    }
+
+    private void onUnavailableImage(final Image image)
+    {
+        // nothing to do: the link-state counter follows imageCount(); a new image will take over
+    }
+
+    /**
+     * Local ring to Aeron, on the local reader thread: offer until Aeron accepts the block.
+     *
+     * @return true if Aeron accepted it; false if it was refused (too large) or given up (stop, local run ended).
+     */
+    final boolean forward(final DirectBuffer buffer, final int index, final int length, final long run)
+    {
+        final int max = publication.maxMessageLength();
+        if (length + BridgeFrame.HEADER_LENGTH > max)
+        {
+            counters.refused.increment();
+            errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
+                config.localName() + ": a block of " + length + " bytes (" + (length + BridgeFrame.HEADER_LENGTH) +
+                " with the bridge's header) is longer than Aeron's maximum message length " + max + " on " +
+                config.publishUri() + ": refused, not truncated (raise the term length: longest = term length / 8)"));
+            return false;
+        }
+        outHeader.putInt(BridgeFrame.MAGIC_OFFSET, BridgeFrame.MAGIC);
+        outHeader.putInt(BridgeFrame.KIND_OFFSET, outKind);
+        outHeader.putLong(BridgeFrame.RUN_OFFSET, run);
+        boolean waited = false;
+        offerIdle.reset();
+        while (true)
+        {
+            final long result = publication.offer(outHeader, 0, BridgeFrame.HEADER_LENGTH, buffer, index, length);
+            if (result > 0)
+            {
+                counters.messagesOut.incrementRelease();
+                counters.bytesOut.getAndAddRelease(length);
+                return true;
+            }
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                if (running)
+                {
+                    errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
+                        config.localName() + ": the publication on " + config.publishUri() + " can take no more (" +
+                        Publication.errorString(result) + ")"));
+                }
+                counters.unsentAtStop.incrementRelease();
+                return false;
+            }
+            if (!waited)
+            {
+                waited = true;
+                counters.backPressureOut.incrementRelease();
+            }
+            if (!running || !localRunStillValid())
+            {
+                counters.unsentAtStop.incrementRelease();
+                return false;
+            }
+            offerIdle.idle();
+        }
+    }
+
+    private ControlledFragmentHandler.Action onFragment(
+        final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (header.sessionId() != currentSession)
+        {
+            counters.stale.incrementRelease();
+            return CONTINUE;
+        }
+        if (length < BridgeFrame.HEADER_LENGTH || buffer.getInt(offset + BridgeFrame.MAGIC_OFFSET) != BridgeFrame.MAGIC ||
+            buffer.getInt(offset + BridgeFrame.KIND_OFFSET) != inKind)
+        {
+            counters.stale.incrementRelease();
+            errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
+                config.localName() + ": a message of " + length + " bytes on " + config.subscribeUri() +
+                " is not a bridge frame of the expected kind: is another application publishing on stream " +
+                subscription.streamId() + "?"));
+            return CONTINUE;
+        }
+        final long run = buffer.getLong(offset + BridgeFrame.RUN_OFFSET);
+        if (!acceptIncoming(run))
+        {
+            counters.stale.incrementRelease();
+            return CONTINUE;
+        }
+        final int blockLength = length - BridgeFrame.HEADER_LENGTH;
+        final boolean written;
+        try
+        {
+            written = writeLocal(buffer, offset + BridgeFrame.HEADER_LENGTH, blockLength);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            counters.refused.incrementRelease();
+            errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
+                config.localName() + ": a message of " + blockLength + " bytes does not fit the local queue: " +
+                ex.getMessage() + ": refused, not truncated"));
+            return CONTINUE;
+        }
+        catch (final IllegalStateException ex)
+        {
+            return ABORT; // the local channel is closing or being re-attached: try again later
+        }
+        if (!written)
+        {
+            if (!inWaiting)
+            {
+                inWaiting = true;
+                counters.backPressureIn.incrementRelease();
+            }
+            return ABORT;
+        }
+        inWaiting = false;
+        delivered(run);
+        counters.messagesIn.incrementRelease();
+        counters.bytesIn.getAndAddRelease(blockLength);
+        return CONTINUE;
+    }
+
+    /** Agent thread: write a message from Aeron into the local ring. @return false if there is no room now. */
+    abstract boolean writeLocal(DirectBuffer buffer, int offset, int length);
+
+    /** Agent thread: may a message of this run be delivered? */
+    abstract boolean acceptIncoming(long run);
+
+    /** Agent thread: a message of this run was written into the local ring. */
+    void delivered(final long run)
+    {
+    }
+
+    /** Local reader thread, while a block waits for Aeron: is the local run it came from still the current one? */
+    boolean localRunStillValid()
+    {
+        return true;
+    }
+
+    /** Agent thread: look after the local channel (re-attach a host-side bridge). @return work done. */
+    int localDuty()
+    {
+        return 0;
+    }
+
+    /** Close the local channel (the guest-side bridge removes the channel it created). */
+    abstract void closeLocal();
+
+    private final class BridgeAgent implements Agent
+    {
+        private long lastLinkCheck;
+
+        @Override
+        public int doWork()
+        {
+            int work = localDuty();
+            work += subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+            final long now = System.nanoTime();
+            if (now - lastLinkCheck > TimeUnit.MILLISECONDS.toNanos(1))
+            {
+                lastLinkCheck = now;
+                counters.linkUp.setRelease(linkUp() ? 1 : 0);
+            }
+            return work;
+        }
+
+        @Override
+        public void onClose()
+        {
+            counters.linkUp.setRelease(0);
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "shmipc-bridge-" + side + "-" + config.localName();
+        }
+    }
+
+    /**
+     * Stop the agent, give up blocks waiting for Aeron, close the local channel (the guest-side bridge removes the
+     * channel it created), the Aeron client and the embedded driver, whose directory is removed. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (!running && runner == null)
+        {
+            return;
+        }
+        running = false;
+        try
+        {
+            if (runner != null)
+            {
+                runner.close();
+                runner = null;
+            }
+        }
+        finally
+        {
+            try
+            {
+                closeLocal();
+            }
+            finally
+            {
+                closeAll(aeron, driver);
+                if (embeddedDir != null)
+                {
+                    IoUtil.delete(embeddedDir, true);
+                }
+            }
+        }
+    }
+
+    private static void closeAll(final Aeron aeron, final MediaDriver driver)
+    {
+        try
+        {
+            if (aeron != null)
+            {
+                aeron.close();
+            }
+        }
+        finally
+        {
+            if (driver != null)
+            {
+                driver.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.shmipc.bridge;
+
+/**
+ * The bridge's own header in front of every block it carries over Aeron (little-endian, 16 bytes):
+ * <pre>
+ *   0  int32  magic  0x42504D53 ("SMPB")
+ *   4  int32  kind   1 = request (host-side to guest-side), 2 = response (guest-side to host-side)
+ *   8  int64  run    the host-side bridge's run id: a request carries the run it belongs to; a response carries the
+ *                    run of the request it answers, so a response of an old run is never written into a new one
+ *  16  ...    the block's bytes, exactly as they were in the ring (payload-agnostic)
+ * </pre>
+ * One block is one Aeron message: Aeron keeps the boundaries, fragments and reassembles what is longer than its MTU.
+ */
+final class BridgeFrame
+{
+    static final int MAGIC = 0x42504D53;
+    static final int KIND_REQUEST = 1;
+    static final int KIND_RESPONSE = 2;
+    static final int MAGIC_OFFSET = 0;
+    static final int KIND_OFFSET = 4;
+    static final int RUN_OFFSET = 8;
+    static final int HEADER_LENGTH = 16;
+    /** A run id no host-side bridge gives out: responses tagged with it belong to no run. */
+    static final long NO_RUN = 0;
+
+    private BridgeFrame()
+    {
+    }
+}

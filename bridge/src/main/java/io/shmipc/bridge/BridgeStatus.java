@@ -1,0 +1,59 @@
+package io.shmipc.bridge;
+
+import io.aeron.CncFileDescriptor;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.io.File;
+import java.nio.MappedByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads the counters of running bridges from outside their process: from the counters file of their Aeron driver
+ * ({@code cnc.dat} in the driver's directory), as AeronStat reads Aeron's own.
+ */
+public final class BridgeStatus
+{
+    private BridgeStatus()
+    {
+    }
+
+    /**
+     * @param aeronDir the driver's directory (a bridge's embedded one, or the external driver's).
+     * @return every bridge counter's label and value, in counter order.
+     * @throws BridgeException with {@link BridgeException#NOT_FOUND} if there is no driver there.
+     */
+    public static Map<String, Long> read(final File aeronDir)
+    {
+        final File cnc = new File(aeronDir, CncFileDescriptor.CNC_FILE);
+        if (!cnc.isFile())
+        {
+            throw new BridgeException(BridgeException.NOT_FOUND, "no Aeron driver in " + aeronDir + " (no " +
+                CncFileDescriptor.CNC_FILE + "): is the bridge running? (--aeron-dir DIR for an external driver)");
+        }
+        final MappedByteBuffer mapped = IoUtil.mapExistingFile(cnc, "cnc");
+        try
+        {
+            final UnsafeBuffer meta = CncFileDescriptor.createMetaDataBuffer(mapped);
+            CncFileDescriptor.checkVersion(meta.getInt(CncFileDescriptor.cncVersionOffset(0)));
+            final CountersReader reader = new CountersReader(
+                CncFileDescriptor.createCountersMetaDataBuffer(mapped, meta),
+                CncFileDescriptor.createCountersValuesBuffer(mapped, meta));
+            final Map<String, Long> values = new LinkedHashMap<>();
+            reader.forEach((counterId, typeId, keyBuffer, label) ->
+            {
+                if (typeId == BridgeCounters.TYPE_ID)
+                {
+                    values.put(label, reader.getCounterValue(counterId));
+                }
+            });
+            return values;
+        }
+        finally
+        {
+            IoUtil.unmap(mapped);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.shmipc.bridge;
+
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.IpcHost;
+import io.shmipc.core.SegmentException;
+import io.shmipc.core.WriteMode;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.time.Duration;
+
+/**
+ * The bridge on the guest's machine: it creates the local channel as its host ({@link IpcHost}, raw bytes; the
+ * same name as the far channel unless {@link BridgeConfig#localName(String)}), writes every request that comes in
+ * into {@code toGuest} and forwards every response from {@code fromGuest} back. Stopping removes the channel's
+ * segment and semaphores.
+ * <p>
+ * <b>Runs.</b> Requests carry the run id of the host-side bridge's current run. A response is sent with the run of
+ * the request it answers, which the bridge infers by counting (a SimpleIPC guest answers each request once, in
+ * order): when requests of a new run arrive, the requests of the old run not yet answered get the old run's
+ * responses for up to {@link BridgeConfig#staleGrace()}, and the host-side bridge drops those as stale. A guest that
+ * answers out of order or not at all defeats the counting only within that grace period.
+ */
+public final class GuestSideBridge extends Bridge
+{
+    /** Side name, in counters, thread names and the embedded driver's directory. */
+    public static final String SIDE = "guest-side";
+
+    private final IpcHost host;
+    private final long staleGraceNs;
+    // Attribution of responses to runs, shared by the agent (requests) and the local reader thread (responses).
+    private long currentRun = BridgeFrame.NO_RUN;
+    private long delivered;
+    private long answered;
+    private long oldRun = BridgeFrame.NO_RUN;
+    private long oldOutstanding;
+    private long oldDeadline;
+
+    private GuestSideBridge(final BridgeConfig config)
+    {
+        super(config, SIDE, BridgeFrame.KIND_RESPONSE, BridgeFrame.KIND_REQUEST);
+        this.staleGraceNs = config.staleGrace().toNanos();
+        final ChannelConfig channel;
+        try
+        {
+            channel = ChannelConfig.builder(config.localName())
+                .capacity(config.capacity())
+                .writeMode(WriteMode.CALLER)              // requests are written by the agent thread itself
+                .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
+                .readerIdle(config.localIdle())
+                .build();
+            this.host = IpcHost.start(channel, this::onResponse);
+        }
+        catch (final SegmentException ex)
+        {
+            super.close();
+            throw new BridgeException(BridgeException.IN_USE, "guest-side bridge: cannot create the local channel " +
+                config.localName() + ": " + ex.getMessage(), ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            super.close();
+            throw ex;
+        }
+        counters.localRuns.increment();
+        startAgent();
+    }
+
+    /**
+     * Create the local channel and start bridging.
+     *
+     * @param config the bridge's configuration.
+     * @return the running bridge.
+     * @throws BridgeException with {@link BridgeException#IN_USE} if a live host holds the local channel.
+     */
+    public static GuestSideBridge start(final BridgeConfig config)
+    {
+        return new GuestSideBridge(config);
+    }
+
+    private void onResponse(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        forward(buffer, index, length, attributeResponse());
+    }
+
+    private synchronized long attributeResponse()
+    {
+        if (oldOutstanding > 0)
+        {
+            if (System.nanoTime() - oldDeadline < 0)
+            {
+                --oldOutstanding;
+                return oldRun;
+            }
+            oldOutstanding = 0;
+        }
+        ++answered;
+        return currentRun;
+    }
+
+    private synchronized void noteRun(final long run)
+    {
+        if (run == currentRun)
+        {
+            return;
+        }
+        final long outstanding = Math.max(0, delivered - answered);
+        if (outstanding > 0 || oldOutstanding > 0)
+        {
+            // Responses still owed to the run that ends: they keep that run's id (the newest old run's), so the
+            // host-side bridge drops them instead of writing them into the new run.
+            oldOutstanding += outstanding;
+            oldRun = currentRun;
+            oldDeadline = System.nanoTime() + staleGraceNs;
+        }
+        currentRun = run;
+        delivered = 0;
+        answered = 0;
+    }
+
+    private synchronized void noteDelivered()
+    {
+        ++delivered;
+    }
+
+    @Override
+    boolean acceptIncoming(final long run)
+    {
+        if (run == BridgeFrame.NO_RUN)
+        {
+            return false;
+        }
+        noteRun(run);
+        return true;
+    }
+
+    @Override
+    void delivered(final long run)
+    {
+        noteDelivered();
+    }
+
+    @Override
+    boolean writeLocal(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return host.send(buffer, offset, length);
+    }
+
+    /** @return the local channel's host, for inspection. */
+    public IpcHost localHost()
+    {
+        return host;
+    }
+
+    @Override
+    void closeLocal()
+    {
+        if (host != null)
+        {
+            host.close();
+        }
+    }
+}

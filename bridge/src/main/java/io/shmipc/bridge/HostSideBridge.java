@@ -1,0 +1,183 @@
+package io.shmipc.bridge;
+
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.IpcGuest;
+import io.shmipc.core.QueueId;
+import io.shmipc.core.SegmentException;
+import io.shmipc.core.SharedSegment;
+import io.shmipc.core.SimpleIpcDescriptor;
+import io.shmipc.core.WriteMode;
+import io.shmipc.idle.NamedSignalException;
+import org.agrona.DirectBuffer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The bridge on the host's machine: it attaches to the local channel as its guest ({@link IpcGuest}), forwards every
+ * request block over the Aeron publication and writes every response that comes back into the local
+ * {@code fromGuest} queue (posting {@code NAME_RESP} as the spec says, through {@link IpcGuest#respond}).
+ * <p>
+ * <b>Runs.</b> Each attachment to the local channel is a run with a random 64-bit id that every request carries; a
+ * response is written only if it carries the current run's id. When the local host goes away or is restarted on the
+ * same name, the bridge attaches again (a new run), so responses to the old host's requests are never written into
+ * the new host's queue (they are counted as stale).
+ */
+public final class HostSideBridge extends Bridge
+{
+    /** Side name, in counters, thread names and the embedded driver's directory. */
+    public static final String SIDE = "host-side";
+    private static final Duration REATTACH_WAIT = Duration.ofMillis(100);
+
+    private final Path file;
+    private volatile IpcGuest guest;
+    private volatile long run = BridgeFrame.NO_RUN;
+    /** Reader thread only: the host epoch when the block being forwarded was read. */
+    private long blockEpoch;
+    /** Reader thread only: the guest whose block is being forwarded. */
+    private IpcGuest blockGuest;
+    private long lastAttachAttempt;
+    private boolean reportedGone;
+
+    private HostSideBridge(final BridgeConfig config)
+    {
+        super(config, SIDE, BridgeFrame.KIND_REQUEST, BridgeFrame.KIND_RESPONSE);
+        this.file = SharedSegment.shmPath(config.localName());
+        try
+        {
+            attach(config.openTimeout());
+        }
+        catch (final SegmentException | NamedSignalException ex)
+        {
+            super.close();
+            throw new BridgeException(BridgeException.NOT_FOUND, "host-side bridge: the local channel " +
+                config.localName() + " is not there (no host created " + file + " within " + config.openTimeout() +
+                "): " + ex.getMessage(), ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            super.close();
+            throw ex;
+        }
+        startAgent();
+    }
+
+    /**
+     * Attach to the local channel (waiting up to {@link BridgeConfig#openTimeout()} for its host) and start bridging.
+     *
+     * @param config the bridge's configuration.
+     * @return the running bridge.
+     * @throws BridgeException with {@link BridgeException#NOT_FOUND} if the channel did not appear.
+     */
+    public static HostSideBridge start(final BridgeConfig config)
+    {
+        return new HostSideBridge(config);
+    }
+
+    private void attach(final Duration timeout)
+    {
+        final ChannelConfig channel = ChannelConfig.builder(config.localName())
+            .writeMode(WriteMode.CALLER)              // responses are written by the agent thread itself
+            .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
+            .openTimeout(timeout)
+            .readerIdle(config.localIdle())
+            .build();
+        run = newRunId();
+        guest = IpcGuest.start(channel, this::onRequest);
+        counters.localRuns.increment();
+        reportedGone = false;
+    }
+
+    private static long hostEpoch(final IpcGuest guest)
+    {
+        return guest.segment().queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
+    }
+
+    private void onRequest(final DirectBuffer buffer, final int index, final int length, final IpcGuest self)
+    {
+        blockGuest = self;
+        blockEpoch = hostEpoch(self);
+        forward(buffer, index, length, run);
+    }
+
+    @Override
+    boolean localRunStillValid()
+    {
+        // On the reader thread, which the guest's close waits for: its mapping is still there.
+        return Files.exists(file) && hostEpoch(blockGuest) == blockEpoch;
+    }
+
+    @Override
+    boolean writeLocal(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final IpcGuest current = guest;
+        return current != null && current.respond(buffer, offset, length);
+    }
+
+    @Override
+    boolean acceptIncoming(final long run)
+    {
+        return run == this.run;
+    }
+
+    @Override
+    int localDuty()
+    {
+        IpcGuest current = guest;
+        if (current != null && current.isRunning())
+        {
+            return 0;
+        }
+        if (current != null)
+        {
+            guest = null;
+            if (!reportedGone && current.failure() != null)
+            {
+                errorHandler.onError(new BridgeException(BridgeException.FAILURE, "host-side bridge of " +
+                    config.localName() + ": the local channel stopped: " + current.stopReason()));
+            }
+            reportedGone = true;
+            current.close();
+        }
+        final long now = System.nanoTime();
+        if (now - lastAttachAttempt < REATTACH_WAIT.toNanos())
+        {
+            return 0;
+        }
+        lastAttachAttempt = now;
+        try
+        {
+            attach(REATTACH_WAIT);
+            return 1;
+        }
+        catch (final SegmentException | NamedSignalException ex)
+        {
+            return 0; // no host yet: try again shortly
+        }
+    }
+
+    /** @return the current local run's id (0 while detached). */
+    public long run()
+    {
+        return guest != null ? run : BridgeFrame.NO_RUN;
+    }
+
+    /** @return true while attached to the local channel. */
+    public boolean attached()
+    {
+        final IpcGuest current = guest;
+        return current != null && current.isRunning();
+    }
+
+    @Override
+    void closeLocal()
+    {
+        final IpcGuest current = guest;
+        guest = null;
+        if (current != null)
+        {
+            current.close();
+        }
+    }
+}
