@@ -116,32 +116,57 @@ final class DemoCommand implements Callable<Integer>
         }
 
         Process guest = null;
-        try (IpcHost host = IpcHost.start(config))
+        // The hook exists before the channel does (as for 'host'): Ctrl-C at any moment removes the channel's files.
+        final ShutdownGuard<IpcHost> guard = new ShutdownGuard<IpcHost>("shmipc-demo-shutdown", Duration.ofSeconds(2),
+            null).install();
+        try
         {
-            out.printf(Locale.ROOT, "demo: channel %s (%s, %d bytes per queue), idle %s, duration %s%n",
-                channel, file, capacity, config.readerIdle(), DurationConverter.format(duration));
-            out.flush();
-            guest = startGuest(channel, out);
-            final Result result = callLoop(out, host, file, channel);
-            printSummary(out, result, host);
-            if (result.mismatches > 0)
+            final IpcHost host = guard.startLocked(() -> IpcHost.start(config));
+            if (null == host)
             {
-                for (final String mismatch : result.firstMismatches)
-                {
-                    err.println("demo: mismatch: " + mismatch);
-                }
-                throw new CliException(ExitCodes.FAILURE, result.mismatches + " of " + result.calls +
-                    " responses did not match their request");
+                return ExitCodes.INTERRUPTED;
             }
-            return ExitCodes.OK;
+            try
+            {
+                out.printf(Locale.ROOT, "demo: channel %s (%s, %d bytes per queue), idle %s, duration %s%n",
+                    channel, file, capacity, config.readerIdle(), DurationConverter.format(duration));
+                out.flush();
+                guest = startGuest(channel, out);
+                final Result result = callLoop(out, host, file, channel, guard);
+                if (guard.requested())
+                {
+                    out.println("demo: interrupted after " + result.calls + " calls; the channel is closed and removed");
+                    out.flush();
+                    return ExitCodes.INTERRUPTED;
+                }
+                printSummary(out, result, host);
+                if (result.mismatches > 0)
+                {
+                    for (final String mismatch : result.firstMismatches)
+                    {
+                        err.println("demo: mismatch: " + mismatch);
+                    }
+                    throw new CliException(ExitCodes.FAILURE, result.mismatches + " of " + result.calls +
+                        " responses did not match their request");
+                }
+                return ExitCodes.OK;
+            }
+            finally
+            {
+                guard.close();
+                guard.mainDone();
+            }
         }
         finally
         {
             stopGuest(guest, err); // the host has closed and removed the channel: the guest stops by itself
+            guard.uninstall();
         }
     }
 
-    private Result callLoop(final PrintWriter out, final IpcHost host, final Path file, final String channel)
+    private Result callLoop(
+        final PrintWriter out, final IpcHost host, final Path file, final String channel,
+        final ShutdownGuard<IpcHost> guard)
     {
         final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         final SplittableRandom random = new SplittableRandom(42);
@@ -161,7 +186,7 @@ final class DemoCommand implements Callable<Integer>
         watcher.refresh(startNs);
         long now = startNs;
         long call = 0;
-        while (now - endNs < 0)
+        while (now - endNs < 0 && !guard.requested())
         {
             call++;
             final boolean rand = 0 == call % RAND_EVERY;
@@ -178,6 +203,14 @@ final class DemoCommand implements Callable<Integer>
                     return rand ? IpcMessages.encodeMyRandRequest(builder, reqId) :
                         IpcMessages.encodeAddRequest(builder, reqId, x, y);
                 }, callTimeout);
+            }
+            catch (final IllegalStateException ex)
+            {
+                if (guard.requested())
+                {
+                    break; // the shutdown hook closed the host
+                }
+                throw ex;
             }
             catch (final TimeoutException ex)
             {

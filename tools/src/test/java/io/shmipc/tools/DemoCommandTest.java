@@ -1,11 +1,13 @@
 package io.shmipc.tools;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -44,6 +46,36 @@ class DemoCommandTest
             Files.deleteIfExists(Paths.get("/dev/shm", name));
             Files.deleteIfExists(Paths.get("/dev/shm", "sem." + name + "_REQ"));
             Files.deleteIfExists(Paths.get("/dev/shm", "sem." + name + "_RESP"));
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void sigtermAndSigintDuringTheDemoRemoveTheChannelAndExit143And130() throws Exception
+    {
+        for (final String signal : new String[] {"TERM", "INT"})
+        {
+            final String name = "demo-test-sig" + signal + "-" + ProcessHandle.current().pid();
+            final Child demo = Child.cliAfter(List.of("/usr/bin/env", "--default-signal=INT,TERM"), "demo",
+                "--duration", "60s", "--name", name, "--idle", "backoff");
+            try
+            {
+                demo.awaitOutput(" calls/s ", 60);
+                try (Child kill = Child.exec("kill", "-s", signal, Long.toString(demo.pid())))
+                {
+                    assertEquals(0, kill.waitFor(10), kill.output());
+                }
+                assertEquals("TERM".equals(signal) ? 143 : 130, demo.waitFor(30), demo.output());
+                assertTrue(demo.output().contains("demo: interrupted after "), demo.output());
+                assertNoChannelFiles(name);
+            }
+            finally
+            {
+                demo.close();
+                Files.deleteIfExists(Paths.get("/dev/shm", name));
+                Files.deleteIfExists(Paths.get("/dev/shm", "sem." + name + "_REQ"));
+                Files.deleteIfExists(Paths.get("/dev/shm", "sem." + name + "_RESP"));
+            }
         }
     }
 
