@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 final class ChannelSideOptions
 {
     @Option(names = "--idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
-        description = "Idle strategy of the reader: busy-spin (100% of a core), yield, no-op, backoff[:...], " +
+        description = "Idle strategy of the reader: busy-spin (100%% of a core), yield, no-op, backoff[:...], " +
         "wait[:...] (default: ${DEFAULT-VALUE}).")
     String idle;
 
