@@ -65,6 +65,7 @@ final class GuestCommand implements Callable<Integer>
 
     private static final int WORKER_QUEUE = 4096;
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration DRAIN = Duration.ofSeconds(5);
     /** How long the shutdown hook lets the main thread close the guest and print its summary. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
 
@@ -88,6 +89,9 @@ final class GuestCommand implements Callable<Integer>
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong unsent = new AtomicLong();
+    /** Requests handed to the workers and not answered yet. */
+    private final AtomicLong inFlight = new AtomicLong();
+    private ThreadPoolExecutor pool;
 
     public Integer call() throws Exception
     {
@@ -103,6 +107,7 @@ final class GuestCommand implements Callable<Integer>
             .build();
 
         final ThreadPoolExecutor pool = workers > 1 ? workerPool() : null;
+        this.pool = pool;
         final ThreadLocal<FlatBufferBuilder> builders = ThreadLocal.withInitial(() -> new FlatBufferBuilder(128));
         final byte[] readerBytes = new byte[64 * 1024];
         final IpcGuest.RequestHandler handler = (buffer, index, length, guest) ->
@@ -115,7 +120,18 @@ final class GuestCommand implements Callable<Integer>
             else
             {
                 final ByteBuffer request = copy(buffer, index, length, null);
-                pool.execute(() -> answer(guest, request, builders.get()));
+                inFlight.incrementAndGet();
+                pool.execute(() ->
+                {
+                    try
+                    {
+                        answer(guest, request, builders.get());
+                    }
+                    finally
+                    {
+                        inFlight.decrementAndGet();
+                    }
+                });
             }
         };
 
@@ -261,6 +277,7 @@ final class GuestCommand implements Callable<Integer>
                 }
                 if (session.hostRestarted())
                 {
+                    drainWorkers(DRAIN);
                     guard.close();
                     final Session next;
                     try
@@ -294,6 +311,7 @@ final class GuestCommand implements Callable<Integer>
         }
         finally
         {
+            drainWorkers(guard.requested() ? Duration.ofSeconds(1) : DRAIN);
             guard.close();
         }
         final int code = summary(out, reason, restarts, guard);
@@ -319,6 +337,19 @@ final class GuestCommand implements Callable<Integer>
         out.flush();
         guard.mainDone();
         return guard.requested() ? ExitCodes.INTERRUPTED : ExitCodes.OK;
+    }
+
+    /**
+     * Wait (bounded) until the workers have answered every request handed to them, so their answers are written
+     * (and counted) before the guest they answer on is closed.
+     */
+    private void drainWorkers(final Duration timeout) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (null != pool && inFlight.get() > 0 && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(1);
+        }
     }
 
     private ThreadPoolExecutor workerPool()
