@@ -268,7 +268,9 @@ public abstract class Bridge implements AutoCloseable
         offerIdle.reset();
         while (true)
         {
-            final long result = publication.offer(outHeader, 0, BridgeFrame.HEADER_LENGTH, buffer, index, length);
+            // No image of the far side: its answers could not come back, so the link counts as down.
+            final long result = subscription.imageCount() == 0 ? Publication.NOT_CONNECTED :
+                publication.offer(outHeader, 0, BridgeFrame.HEADER_LENGTH, buffer, index, length);
             if (result > 0)
             {
                 counters.messagesOut.incrementRelease();

@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
         "5:The far side did not appear within --connect-timeout."})
 public final class BridgeMain implements Runnable
 {
+    /** Held so the level set in {@link #main} is not lost to garbage collection. */
+    private static final java.util.logging.Logger QUIET_LOGGER = java.util.logging.Logger.getLogger("io.shmipc");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -55,6 +58,7 @@ public final class BridgeMain implements Runnable
      */
     public static void main(final String[] args)
     {
+        QUIET_LOGGER.setLevel(java.util.logging.Level.WARNING); // routine events (thread placement) are not news
         final int code = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
         System.exit(code);
     }

@@ -29,6 +29,13 @@ final class BridgeTestSupport
     static final int CAPACITY = 64 * 1024;
     static final int TERM_LENGTH = 1024 * 1024;
     static final Duration LINK_TIMEOUT = Duration.ofMillis(1500);
+    /** Quiet: thread placements are logged at INFO by core. Held so the level is not lost to GC. */
+    static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.shmipc");
+
+    static
+    {
+        QUIET.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private BridgeTestSupport()
     {
