@@ -2,6 +2,8 @@ package io.shmipc.core;
 
 import io.shmipc.affinity.PlacementSpec;
 import io.shmipc.idle.IdleStrategies;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,6 +37,16 @@ public final class ChannelConfig
     /** System property naming the writer's CPU placement. */
     public static final String WRITER_AFFINITY_PROP = "shmipc.writer.affinity";
 
+    /** System property of the default threading mode: {@code dedicated}, {@code shared} or {@code invoker}. */
+    public static final String THREADING_MODE_PROP = "shmipc.threading.mode";
+
+    /** Threading mode when neither the builder nor {@link #THREADING_MODE_PROP} sets one. */
+    public static final ThreadingMode THREADING_MODE_DEFAULT = ThreadingMode.DEDICATED;
+
+    /** Error handler when none is set: one line on standard error per error, no stack trace. */
+    public static final ErrorHandler DEFAULT_ERROR_HANDLER =
+        error -> System.err.println("shmipc: error: " + error);
+
     /** Default idle strategy: spin, yield, park, then block on the signal; no CPU while idle. */
     public static final String DEFAULT_IDLE = "wait";
     /** Default queue capacity, that of the C++ benchmark: 32 MiB. */
@@ -60,6 +72,9 @@ public final class ChannelConfig
     private final Duration callTimeout;
     private final Duration peerTimeout;
     private final int handoffCapacity;
+    private final ThreadingMode threadingMode;
+    private final ErrorHandler errorHandler;
+    private final AtomicCounter errorCounter;
 
     private ChannelConfig(final Builder b)
     {
@@ -67,10 +82,14 @@ public final class ChannelConfig
         this.capacity = b.capacity;
         this.permissions = Set.copyOf(b.permissions);
         this.unlinkOnClose = b.unlinkOnClose;
-        this.readerIdle = IdleStrategies.parse(b.readerIdle).toString();
-        this.writerIdle = IdleStrategies.parse(b.writerIdle).toString();
-        this.readerAffinity = PlacementSpec.parse(b.readerAffinity).toString();
-        this.writerAffinity = PlacementSpec.parse(b.writerAffinity).toString();
+        this.readerIdle = checked(b.readerIdle, b.set.contains(READER_IDLE_PROP), READER_IDLE_PROP,
+            v -> IdleStrategies.parse(v).toString());
+        this.writerIdle = checked(b.writerIdle, b.set.contains(WRITER_IDLE_PROP), WRITER_IDLE_PROP,
+            v -> IdleStrategies.parse(v).toString());
+        this.readerAffinity = checked(b.readerAffinity, b.set.contains(READER_AFFINITY_PROP), READER_AFFINITY_PROP,
+            v -> PlacementSpec.parse(v).toString());
+        this.writerAffinity = checked(b.writerAffinity, b.set.contains(WRITER_AFFINITY_PROP), WRITER_AFFINITY_PROP,
+            v -> PlacementSpec.parse(v).toString());
         this.writeMode = b.writeMode;
         this.readMode = b.readMode;
         this.trustPeer = b.trustPeer;
@@ -78,6 +97,53 @@ public final class ChannelConfig
         this.callTimeout = b.callTimeout;
         this.peerTimeout = b.peerTimeout;
         this.handoffCapacity = b.handoffCapacity;
+        this.threadingMode = b.threadingMode != null ? b.threadingMode :
+            ThreadingMode.parse(System.getProperty(THREADING_MODE_PROP, THREADING_MODE_DEFAULT.name()),
+                "property " + THREADING_MODE_PROP);
+        this.errorHandler = b.errorHandler;
+        this.errorCounter = b.errorCounter;
+    }
+
+    /**
+     * Parse a setting; when it came from a system property, a bad value's message names the property.
+     */
+    private static String checked(
+        final String value, final boolean setInCode, final String property,
+        final java.util.function.UnaryOperator<String> parse)
+    {
+        try
+        {
+            return parse.apply(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            if (setInCode)
+            {
+                throw ex;
+            }
+            throw new IllegalArgumentException("property " + property + "=" + value + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** @return how the side's agents get threads. */
+    public ThreadingMode threadingMode()
+    {
+        return threadingMode;
+    }
+
+    /**
+     * @return told of every error a side meets and survives (an exception from a handler, which is counted, the
+     * message skipped, and the channel goes on). Failures that stop a side go to {@code failure()} instead.
+     */
+    public ErrorHandler errorHandler()
+    {
+        return errorHandler;
+    }
+
+    /** @return incremented with every error, as Agrona's agent runners do; may be null. */
+    public AtomicCounter errorCounter()
+    {
+        return errorCounter;
     }
 
     /**
@@ -199,7 +265,8 @@ public final class ChannelConfig
         return "ChannelConfig{name=" + name + ", capacity=" + capacity + ", mode=" +
             PosixFilePermissions.toString(permissions) + ", unlinkOnClose=" + unlinkOnClose + ", readerIdle=" +
             readerIdle + ", writerIdle=" + writerIdle + ", readerAffinity=" + readerAffinity + ", writerAffinity=" +
-            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + readMode + ", trustPeer=" + trustPeer + ", openTimeout=" + openTimeout + ", callTimeout=" +
+            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + readMode + ", threadingMode=" + threadingMode +
+            ", trustPeer=" + trustPeer + ", openTimeout=" + openTimeout + ", callTimeout=" +
             callTimeout + ", peerTimeout=" + peerTimeout + '}';
     }
 
@@ -224,6 +291,11 @@ public final class ChannelConfig
         private Duration callTimeout = Duration.ofSeconds(5);
         private Duration peerTimeout = Duration.ofSeconds(3);
         private int handoffCapacity = 1024 * 1024;
+        private ThreadingMode threadingMode;
+        private ErrorHandler errorHandler = DEFAULT_ERROR_HANDLER;
+        private AtomicCounter errorCounter;
+        /** Properties whose value was set in code, not taken from the system property. */
+        private final Set<String> set = new java.util.HashSet<>();
 
         private Builder(final String name)
         {
@@ -268,6 +340,7 @@ public final class ChannelConfig
         public Builder readerIdle(final String spec)
         {
             this.readerIdle = Objects.requireNonNull(spec, "readerIdle");
+            set.add(READER_IDLE_PROP);
             return this;
         }
 
@@ -278,6 +351,7 @@ public final class ChannelConfig
         public Builder writerIdle(final String spec)
         {
             this.writerIdle = Objects.requireNonNull(spec, "writerIdle");
+            set.add(WRITER_IDLE_PROP);
             return this;
         }
 
@@ -288,6 +362,7 @@ public final class ChannelConfig
         public Builder readerAffinity(final String spec)
         {
             this.readerAffinity = Objects.requireNonNull(spec, "readerAffinity");
+            set.add(READER_AFFINITY_PROP);
             return this;
         }
 
@@ -298,6 +373,7 @@ public final class ChannelConfig
         public Builder writerAffinity(final String spec)
         {
             this.writerAffinity = Objects.requireNonNull(spec, "writerAffinity");
+            set.add(WRITER_AFFINITY_PROP);
             return this;
         }
 
@@ -379,8 +455,40 @@ public final class ChannelConfig
         }
 
         /**
+         * @param mode how the agents get threads; null for the {@link #THREADING_MODE_PROP} property or
+         *             {@link #THREADING_MODE_DEFAULT}.
+         * @return this.
+         */
+        public Builder threadingMode(final ThreadingMode mode)
+        {
+            this.threadingMode = mode;
+            return this;
+        }
+
+        /**
+         * @param handler told of every error a side survives (on the thread that met it).
+         * @return this.
+         */
+        public Builder errorHandler(final ErrorHandler handler)
+        {
+            this.errorHandler = java.util.Objects.requireNonNull(handler, "errorHandler");
+            return this;
+        }
+
+        /**
+         * @param counter incremented with every error; null for none.
+         * @return this.
+         */
+        public Builder errorCounter(final AtomicCounter counter)
+        {
+            this.errorCounter = counter;
+            return this;
+        }
+
+        /**
          * @return the configuration.
-         * @throws IllegalArgumentException if an idle strategy or placement string is invalid, with what is accepted.
+         * @throws IllegalArgumentException if an idle strategy or placement string is invalid, with what is accepted
+         *                                  (naming the system property when the value came from one).
          */
         public ChannelConfig build()
         {

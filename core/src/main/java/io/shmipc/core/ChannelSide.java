@@ -6,12 +6,22 @@ import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -29,11 +39,16 @@ final class ChannelSide
     private final SimpleIpcRingBuffer in;
     private final NamedSignal outSignal;
     private final AffinityPlan plan;
-    private final BatchingWriter writer;
-    private final ChannelReader reader;
+    private final WriterAgent writer;
+    private final ReaderAgent reader;
+    private final ChannelConductor conductor;
     private final MessageHandler handler;
     private final IdleStrategy callerIdle;
     private final NamedSignal inSignal;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final AgentInvoker invoker;
+    private final Agent composite;
+    private final CountDownLatch readerStopped = new CountDownLatch(1);
     /** Caller-mode operations (caller writes, caller polls) in progress: the mapping must outlive them. */
     private final java.util.concurrent.atomic.AtomicInteger callersInside = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closing;
@@ -42,12 +57,14 @@ final class ChannelSide
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
     private Thread callerThread;
     private final ErrorHandler failureListener;
+    private final ErrorHandler errorHandler;
     private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
     private volatile Throwable failure;
 
     /**
      * @param outSignal       posted after publishing to {@code out}.
      * @param inSignal        the signal the reader blocks on.
+     * @param keepRunning     the side's liveness rule, asked about every 100 ms by the conductor; may be null.
      * @param failureListener told, once, of the failure that stops this side's reader or writer (on that thread);
      *                        may be null.
      */
@@ -63,73 +80,204 @@ final class ChannelSide
     {
         this.config = config;
         this.failureListener = failureListener;
+        this.errorHandler = this::onError;
         this.segment = segment;
         this.out = segment.simpleIpcRing(outQueue);
         this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST)
             .trustShmipcWriter(config.trustPeer());
         this.outSignal = outSignal;
         this.inSignal = inSignal;
+        this.handler = handler;
+        final ThreadingMode mode = config.threadingMode();
+        final boolean readerAgent = config.readMode() == ReadMode.READER_THREAD;
         this.plan = AffinityPlan.builder(config.name())
             .role(ChannelConfig.WRITER_ROLE, config.writerAffinity())
             .role(ChannelConfig.READER_ROLE, config.readerAffinity())
             .resolve();
-        BatchingWriter writer = null;
         try
         {
-            if (config.writeMode() == WriteMode.WRITER_THREAD)
+            final NamedSignal wakeTarget = mode == ThreadingMode.SHARED && readerAgent ? inSignal : null;
+            this.writer = config.writeMode() == WriteMode.WRITER_THREAD ? new WriterAgent(config.name(), out,
+                outSignal, config.handoffCapacity(), wakeTarget, mode == ThreadingMode.DEDICATED, this::fail) : null;
+            this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
+                this::fail, readerStopped::countDown) : null;
+            this.callerIdle = readerAgent ? null : IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, in);
+            this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader);
+
+            final List<Agent> agents = new ArrayList<>(3);
+            if (reader != null)
             {
-                writer = new BatchingWriter(config.name(), out, outSignal, config.handoffCapacity(),
-                    config.writerIdle(), plan.threadFactory(ChannelConfig.WRITER_ROLE), this::fail);
+                agents.add(reader);
             }
-            this.writer = writer;
-            this.handler = handler;
-            if (config.readMode() == ReadMode.READER_THREAD)
+            if (writer != null)
             {
-                this.reader = new ChannelReader(in, segment, handler, inSignal, config.readerIdle(),
-                    plan.threadFactory(ChannelConfig.READER_ROLE), () ->
-                    {
-                        segment.checkNotTruncated();
-                        return keepRunning == null || keepRunning.getAsBoolean();
-                    },
-                    this::fail);
-                this.callerIdle = null;
+                agents.add(writer);
+            }
+            agents.add(conductor);
+            this.composite = mode == ThreadingMode.INVOKER ? new GatedAgent(new CompositeAgent(agents)) :
+                new CompositeAgent(agents);
+            if (mode == ThreadingMode.DEDICATED)
+            {
+                this.invoker = null;
+                if (reader != null)
+                {
+                    runners.add(new AgentRunner(IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, in),
+                        errorHandler, null, reader));
+                }
+                if (writer != null)
+                {
+                    runners.add(new AgentRunner(IdleStrategies.parse(config.writerIdle())
+                        .newStrategy(writer.wakeup(), writer.wakeup()), errorHandler, null, writer));
+                }
+                runners.add(new AgentRunner(new SleepingMillisIdleStrategy(10), errorHandler, null, conductor));
+            }
+            else if (mode == ThreadingMode.SHARED)
+            {
+                this.invoker = null;
+                final IdleStrategy idle = reader != null ?
+                    IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, writer == null ? in :
+                        new BothEmpty(in, writer.wakeup())) :
+                    writer != null ? IdleStrategies.parse(config.writerIdle()).newStrategy(writer.wakeup(), writer.wakeup()) :
+                    new SleepingMillisIdleStrategy(10);
+                runners.add(new AgentRunner(idle, errorHandler, null, composite));
             }
             else
             {
-                this.reader = null;
-                this.callerIdle = IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, in);
+                this.invoker = new AgentInvoker(errorHandler, null, composite);
             }
         }
         catch (final RuntimeException ex)
         {
-            if (writer != null)
-            {
-                writer.close();
-            }
             plan.close();
             throw ex;
         }
     }
 
     /**
-     * Start the writer and reader threads. Called by the owner once it is fully constructed, since a message may
-     * be waiting already and its handler may answer at once.
+     * The sleep guard of a shared thread that reads the peer's queue and writes what this process's senders hand
+     * over: it may block only while both are empty. Both checks are the Dekker handshakes of their parts.
+     */
+    private static final class BothEmpty implements io.shmipc.idle.SleepGuard
+    {
+        private final SimpleIpcRingBuffer ring;
+        private final HandoffWakeup handoff;
+
+        BothEmpty(final SimpleIpcRingBuffer ring, final HandoffWakeup handoff)
+        {
+            this.ring = ring;
+            this.handoff = handoff;
+        }
+
+        public boolean prepareToSleep()
+        {
+            if (!handoff.prepareToSleep())
+            {
+                return false;
+            }
+            if (!ring.prepareToSleep())
+            {
+                handoff.awake();
+                return false;
+            }
+            return true;
+        }
+
+        public void awake()
+        {
+            handoff.awake();
+            ring.awake();
+        }
+    }
+
+    /**
+     * Start the agents' threads (or the invoker). Called by the owner once it is fully constructed, since a message
+     * may be waiting already and its handler may answer at once.
      */
     void start()
     {
-        if (writer != null)
-        {
-            writer.start();
-        }
-        if (reader != null)
-        {
-            reader.start();
-        }
-        else
+        if (reader == null)
         {
             in.awake();
             in.consumerHeartbeatTime(System.currentTimeMillis());
         }
+        if (invoker != null)
+        {
+            invoker.start();
+            return;
+        }
+        for (final AgentRunner runner : runners)
+        {
+            final Agent agent = runner.agent();
+            final ThreadFactory factory = agent == writer ? plan.threadFactory(ChannelConfig.WRITER_ROLE) :
+                agent == conductor ? ChannelSide::conductorThread : plan.threadFactory(ChannelConfig.READER_ROLE);
+            AgentRunner.startOnThread(runner, runnable ->
+            {
+                final Thread thread = factory.newThread(runnable);
+                thread.setDaemon(true);
+                if (agent == conductor)
+                {
+                    thread.setName(conductor.roleName());
+                }
+                return thread;
+            });
+        }
+    }
+
+    private static Thread conductorThread(final Runnable runnable)
+    {
+        return new Thread(runnable);
+    }
+
+    /**
+     * An error the side survives: counted, and reported to the configured error handler.
+     */
+    private void onError(final Throwable error)
+    {
+        errors.incrementAndGet();
+        final AtomicCounter counter = config.errorCounter();
+        if (counter != null)
+        {
+            counter.increment();
+        }
+        config.errorHandler().onError(error);
+    }
+
+    private void stopReader()
+    {
+        if (reader != null)
+        {
+            reader.requestStop("stopped by the conductor");
+            inSignal.post();
+        }
+        else
+        {
+            readerStopped.countDown();
+        }
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: the invoker the application drives.
+     *
+     * @throws IllegalStateException in the other modes.
+     */
+    AgentInvoker invoker()
+    {
+        if (invoker == null)
+        {
+            throw new IllegalStateException("channel " + config.name() + " runs in threading mode " +
+                config.threadingMode() + ": only INVOKER has an invoker");
+        }
+        return invoker;
+    }
+
+    /**
+     * @return the side's agents as one composite agent, for the application's own runner ({@link ThreadingMode#INVOKER}
+     * only: then the application runs it instead of {@link #invoker()}).
+     */
+    Agent agent()
+    {
+        invoker();
+        return composite;
     }
 
     /**
@@ -161,6 +309,15 @@ final class ChannelSide
     {
         final Throwable explained = segment.explainFault(t);
         errors.incrementAndGet();
+        final AtomicCounter counter = config.errorCounter();
+        if (counter != null)
+        {
+            counter.increment();
+        }
+        if (writer != null)
+        {
+            writer.stopAccepting();
+        }
         if (failure == null)
         {
             failure = explained;
@@ -201,7 +358,7 @@ final class ChannelSide
         final int read;
         try
         {
-            read = in.read(handler, ChannelReader.BATCH_LIMIT);
+            read = in.read(handler, ReaderAgent.BATCH_LIMIT);
         }
         catch (final RuntimeException | InternalError ex)
         {
@@ -406,7 +563,7 @@ final class ChannelSide
 
     boolean isRunning()
     {
-        return (reader == null || reader.isRunning()) && (writer == null || writer.isRunning());
+        return !closing && failure == null && readerStopped.getCount() > 0 && (writer == null || writer.isRunning());
     }
 
     /**
@@ -417,14 +574,21 @@ final class ChannelSide
         return failure;
     }
 
+    /**
+     * Wait until the reader has stopped (its host vanished, it failed, or the side closed).
+     *
+     * @return true if it stopped within the timeout.
+     */
     boolean awaitReaderTermination(final long timeout, final TimeUnit unit) throws InterruptedException
     {
-        return reader == null || reader.awaitTermination(unit.toMillis(timeout));
+        return readerStopped.await(timeout, unit);
     }
 
     /**
-     * Stop the writer (after it has written what it can) and the reader, refuse new caller-mode operations and wait
-     * (up to 5 s) for those in progress, release the CPUs. Does not unmap.
+     * Stop the writer (after it has written what it can: up to 1 s while its messages go out, 50 ms once the peer
+     * stops making room) and the other agents, refuse new caller-mode operations and invocations and wait (up to
+     * 5 s) for those in progress, release the CPUs. A reader blocked on its semaphore is woken at once. Does not
+     * unmap.
      *
      * @return true if no thread of this side can touch the mapping any more, so the owner may unmap it.
      */
@@ -435,39 +599,119 @@ final class ChannelSide
         {
             if (writer != null)
             {
-                writer.close();
+                writer.stopAccepting();
+                if (invoker == null)
+                {
+                    awaitWriterDrained();
+                }
             }
         }
         finally
         {
             if (reader != null)
             {
-                reader.close();
+                reader.requestStop("closed");
             }
-            else
+            inSignal.post(); // wakes a reader (or a caller) blocked on the semaphore, which then sees the close
+            if (writer != null)
             {
-                if (!segment.isTruncated())
-                {
-                    in.resetReaderState();
-                }
+                writer.wakeup().post();
+            }
+            for (final AgentRunner runner : runners)
+            {
+                runner.close();
+            }
+            if (reader == null && !segment.isTruncated())
+            {
+                in.resetReaderState();
             }
             plan.close();
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (callersInside.get() > 0 && System.nanoTime() - deadline < 0)
         {
-            inSignal.post(); // wakes a caller blocked on the semaphore, which then sees the close
+            inSignal.post();
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-        final boolean quiescent = callersInside.get() == 0 && (reader == null || !reader.isAlive()) &&
-            (writer == null || !writer.isAlive());
-        if (quiescent)
+        if (invoker != null && callersInside.get() == 0)
         {
-            if (!segment.isTruncated())
-            {
-                in.consumerHeartbeatTime(0); // this side has left: its peer need not wait out the heartbeat timeout
-            }
+            invoker.close(); // the agents' onClose: every invocation from now on is refused by the gate
+        }
+        readerStopped.countDown();
+        boolean threadsDone = true;
+        for (final AgentRunner runner : runners)
+        {
+            threadsDone &= runner.isClosed();
+        }
+        final boolean quiescent = callersInside.get() == 0 && threadsDone;
+        if (quiescent && !segment.isTruncated())
+        {
+            in.consumerHeartbeatTime(0); // this side has left: its peer need not wait out the heartbeat timeout
         }
         return quiescent;
+    }
+
+    private void awaitWriterDrained()
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long stalledSince = System.nanoTime();
+        int lastSize = writer.pending();
+        while (lastSize > 0 && failure == null && System.nanoTime() - deadline < 0 &&
+            System.nanoTime() - stalledSince < TimeUnit.MILLISECONDS.toNanos(50))
+        {
+            Thread.yield();
+            final int size = writer.pending();
+            if (size < lastSize)
+            {
+                stalledSince = System.nanoTime();
+            }
+            lastSize = size;
+        }
+    }
+
+    /**
+     * The composite agent of {@link ThreadingMode#INVOKER}, behind the caller gate: the application's thread may be
+     * inside {@link #doWork()} when another thread closes the side, and the mapping must outlive it.
+     */
+    private final class GatedAgent implements Agent
+    {
+        private final Agent agent;
+
+        GatedAgent(final Agent agent)
+        {
+            this.agent = agent;
+        }
+
+        public void onStart()
+        {
+            agent.onStart();
+        }
+
+        public int doWork() throws Exception
+        {
+            callersInside.incrementAndGet();
+            try
+            {
+                if (closing)
+                {
+                    throw new AgentTerminationException("channel " + config.name() + " is closed", true);
+                }
+                return agent.doWork();
+            }
+            finally
+            {
+                callersInside.decrementAndGet();
+            }
+        }
+
+        public void onClose()
+        {
+            agent.onClose();
+        }
+
+        public String roleName()
+        {
+            return agent.roleName();
+        }
     }
 }

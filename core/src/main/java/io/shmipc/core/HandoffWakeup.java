@@ -20,12 +20,18 @@ final class HandoffWakeup implements NamedSignal, SleepGuard
     private final String name;
     private final RingBuffer handoff;
     private final Semaphore permits = new Semaphore(0);
+    private final NamedSignal target;
     private volatile boolean sleeping;
 
-    HandoffWakeup(final String name, final RingBuffer handoff)
+    /**
+     * @param target the signal the sleeping thread blocks on, posted by {@link #afterAppend()}; null for this
+     *               object's own in-process semaphore (see {@link #await(long)}).
+     */
+    HandoffWakeup(final String name, final RingBuffer handoff, final NamedSignal target)
     {
         this.name = name;
         this.handoff = handoff;
+        this.target = target;
     }
 
     /**
@@ -36,7 +42,14 @@ final class HandoffWakeup implements NamedSignal, SleepGuard
         VarHandle.fullFence();
         if (sleeping)
         {
-            permits.release();
+            if (target != null)
+            {
+                target.post();
+            }
+            else
+            {
+                permits.release();
+            }
         }
     }
 

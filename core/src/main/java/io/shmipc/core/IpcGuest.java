@@ -4,6 +4,8 @@ import io.shmipc.affinity.Placement;
 import io.shmipc.idle.NamedSignal;
 import io.shmipc.idle.NamedSignals;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteBuffer;
@@ -298,6 +300,32 @@ public final class IpcGuest implements AutoCloseable
     public SharedSegment segment()
     {
         return segment;
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: the invoker of this guest's agents (reader, writer, conductor), already started,
+     * for the application to {@link AgentInvoker#invoke()} from its own duty cycle. Invoking after {@link #close()}
+     * does nothing: the agents refuse to run.
+     *
+     * @return the invoker.
+     * @throws IllegalStateException in the other threading modes.
+     */
+    public AgentInvoker invoker()
+    {
+        return side.invoker();
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: the guest's agents as one {@link Agent}, to add to the application's own
+     * {@link org.agrona.concurrent.CompositeAgent} (instead of using {@link #invoker()}; never both). The
+     * application's runner calls its {@code onStart} and {@code onClose}; {@link #close()} stops it from working.
+     *
+     * @return the composite agent.
+     * @throws IllegalStateException in the other threading modes.
+     */
+    public Agent agent()
+    {
+        return side.agent();
     }
 
     /** @return where the writer and reader threads run. */

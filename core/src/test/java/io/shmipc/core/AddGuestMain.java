@@ -13,9 +13,11 @@ import java.time.Duration;
 /**
  * A guest JVM for tests, with the Go guest's behaviour: AddRequest{x,y} is answered with AddResponse{x+y},
  * MyRandRequest with MyRandResponse{0.12345}; a request whose x is negative is not answered (for timeout tests).
- * {@code AddGuestMain NAME READER_IDLE [trust] [reattach] [work=MICROS]}: prints "ready" when serving, exits 0 when
+ * {@code AddGuestMain NAME READER_IDLE [trust] [reattach] [work=MICROS] [threading=MODE]}: prints "ready" when
+ * serving, exits 0 when
  * the host goes away. With {@code reattach} it opens the channel again when a new host re-initialised it (printing
- * "re-attached"), as {@code ./shmipc guest} does; {@code work=MICROS} spins that long on each request.
+ * "re-attached"), as {@code ./shmipc guest} does; {@code work=MICROS} spins that long on each request; with
+ * {@code threading=invoker} the main thread drives the guest's invoker with a back-off idle strategy.
  */
 final class AddGuestMain
 {
@@ -35,6 +37,8 @@ final class AddGuestMain
             .writerIdle("wait")
             .openTimeout(Duration.ofSeconds(20))
             .peerTimeout(Duration.ofSeconds(2))
+            .threadingMode(flags.stream().filter(f -> f.startsWith("threading=")).findFirst()
+                .map(f -> ThreadingMode.parse(f.substring(10), f)).orElse(null))
             .build();
         boolean again = true;
         boolean first = true;
@@ -79,6 +83,15 @@ final class AddGuestMain
         {
             System.out.println(first ? "ready" : "re-attached");
             System.out.flush();
+            if (config.threadingMode() == ThreadingMode.INVOKER)
+            {
+                final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+                final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (guest.isRunning() && System.nanoTime() - deadline < 0)
+                {
+                    idle.idle(guest.invoker().invoke());
+                }
+            }
             guest.awaitStop(Duration.ofMinutes(2));
             System.out.println("stopped: " + guest.stopReason());
             return guest.hostRestarted();

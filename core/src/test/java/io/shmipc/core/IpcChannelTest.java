@@ -419,7 +419,8 @@ class IpcChannelTest
             assertEquals(i + 0.5, add(host, i, 0.5), 0.0);
         }
         assertEquals(0, host.pendingCalls());
-        assertTrue(threadsOf(name) == 0, "no writer or reader thread on the host side");
+        assertTrue(threadsNamed("shmipc-writer-" + name) + threadsNamed("shmipc-reader-" + name) == 0,
+            "no writer or reader thread on the host side (only its sleeping conductor)");
 
         final CompletableFuture<ByteBuffer> later = host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 2, 2));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -503,6 +504,13 @@ class IpcChannelTest
     {
         return Thread.getAllStackTraces().keySet().stream()
             .filter(t -> t.isAlive() && t.getName().startsWith("shmipc-") && t.getName().contains(channel)).count();
+    }
+
+    /** Counts the live threads whose name starts with the prefix (the channel's threads: shmipc-ROLE-NAME). */
+    private static long threadsNamed(final String prefix)
+    {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix))
+            .count();
     }
 
     private static String mode(final Path path) throws Exception
