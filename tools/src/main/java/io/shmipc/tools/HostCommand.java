@@ -152,6 +152,14 @@ final class HostCommand implements Callable<Integer>
                 out.flush();
                 return benchmark(host, guard, out);
             }
+            catch (final IllegalStateException ex)
+            {
+                if (guard.requested())
+                {
+                    return interrupted(out); // the hook closed the host under this thread after its grace
+                }
+                throw ex;
+            }
             catch (final InternalError ex)
             {
                 // the JVM's fault on a mapped page past the file's end: the segment was truncated under the host
