@@ -99,7 +99,7 @@ public abstract class Bridge implements AutoCloseable
             if (config.aeronDir() == null)
             {
                 embeddedDir = config.embeddedDir(side).toFile();
-                if (CommonContext.isDriverActive(embeddedDir, 1000, msg -> { }))
+                if (driverActive(embeddedDir))
                 {
                     throw new BridgeException(BridgeException.IN_USE, "an Aeron driver is active in " + embeddedDir +
                         ": another " + side + " bridge of " + config.localName() + " runs (or pick --embedded-dir)");
@@ -128,6 +128,27 @@ public abstract class Bridge implements AutoCloseable
             closeAll(aeron, driver);
             throw ex;
         }
+    }
+
+    /**
+     * Is a driver alive in this directory? A driver killed a moment ago (kill -9) leaves a fresh heartbeat: look
+     * again after the heartbeat timeout before calling it alive.
+     */
+    private static boolean driverActive(final File dir)
+    {
+        if (!CommonContext.isDriverActive(dir, 1000, msg -> { }))
+        {
+            return false;
+        }
+        try
+        {
+            Thread.sleep(1100);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return CommonContext.isDriverActive(dir, 1000, msg -> { });
     }
 
     private static MediaDriver.Context driverContext(final BridgeConfig config, final File dir)

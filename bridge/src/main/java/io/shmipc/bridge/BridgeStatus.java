@@ -21,11 +21,24 @@ public final class BridgeStatus
     }
 
     /**
-     * @param aeronDir the driver's directory (a bridge's embedded one, or the external driver's).
-     * @return every bridge counter's label and value, in counter order.
+     * @param aeronDir the driver's directory.
+     * @return the pid of the process that runs the driver (a bridge with an embedded driver: the bridge's).
      * @throws BridgeException with {@link BridgeException#NOT_FOUND} if there is no driver there.
      */
-    public static Map<String, Long> read(final File aeronDir)
+    public static long driverPid(final File aeronDir)
+    {
+        final MappedByteBuffer mapped = map(aeronDir);
+        try
+        {
+            return CncFileDescriptor.pid(CncFileDescriptor.createMetaDataBuffer(mapped));
+        }
+        finally
+        {
+            IoUtil.unmap(mapped);
+        }
+    }
+
+    private static MappedByteBuffer map(final File aeronDir)
     {
         final File cnc = new File(aeronDir, CncFileDescriptor.CNC_FILE);
         if (!cnc.isFile())
@@ -33,7 +46,17 @@ public final class BridgeStatus
             throw new BridgeException(BridgeException.NOT_FOUND, "no Aeron driver in " + aeronDir + " (no " +
                 CncFileDescriptor.CNC_FILE + "): is the bridge running? (--aeron-dir DIR for an external driver)");
         }
-        final MappedByteBuffer mapped = IoUtil.mapExistingFile(cnc, "cnc");
+        return IoUtil.mapExistingFile(cnc, "cnc");
+    }
+
+    /**
+     * @param aeronDir the driver's directory (a bridge's embedded one, or the external driver's).
+     * @return every bridge counter's label and value, in counter order.
+     * @throws BridgeException with {@link BridgeException#NOT_FOUND} if there is no driver there.
+     */
+    public static Map<String, Long> read(final File aeronDir)
+    {
+        final MappedByteBuffer mapped = map(aeronDir);
         try
         {
             final UnsafeBuffer meta = CncFileDescriptor.createMetaDataBuffer(mapped);
