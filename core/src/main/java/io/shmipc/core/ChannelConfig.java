@@ -37,6 +37,9 @@ public final class ChannelConfig
     /** System property naming the writer's CPU placement. */
     public static final String WRITER_AFFINITY_PROP = "shmipc.writer.affinity";
 
+    /** Call slots of a host when none are set: calls in flight at once (a power of two). */
+    public static final int CALL_SLOTS_DEFAULT = 4096;
+
     /** System property of the default threading mode: {@code dedicated}, {@code shared} or {@code invoker}. */
     public static final String THREADING_MODE_PROP = "shmipc.threading.mode";
 
@@ -73,6 +76,7 @@ public final class ChannelConfig
     private final Duration peerTimeout;
     private final int handoffCapacity;
     private final ThreadingMode threadingMode;
+    private final int callSlots;
     private final ErrorHandler errorHandler;
     private final AtomicCounter errorCounter;
 
@@ -102,6 +106,13 @@ public final class ChannelConfig
                 "property " + THREADING_MODE_PROP);
         this.errorHandler = b.errorHandler;
         this.errorCounter = b.errorCounter;
+        this.callSlots = b.callSlots;
+    }
+
+    /** @return how many calls a host may have in flight: the size of its preallocated call table. */
+    public int callSlots()
+    {
+        return callSlots;
     }
 
     /**
@@ -292,6 +303,7 @@ public final class ChannelConfig
         private Duration peerTimeout = Duration.ofSeconds(3);
         private int handoffCapacity = 1024 * 1024;
         private ThreadingMode threadingMode;
+        private int callSlots = CALL_SLOTS_DEFAULT;
         private ErrorHandler errorHandler = DEFAULT_ERROR_HANDLER;
         private AtomicCounter errorCounter;
         /** Properties whose value was set in code, not taken from the system property. */
@@ -462,6 +474,22 @@ public final class ChannelConfig
         public Builder threadingMode(final ThreadingMode mode)
         {
             this.threadingMode = mode;
+            return this;
+        }
+
+        /**
+         * @param slots calls a host may have in flight at once: a power of two; a call beyond them is refused.
+         * @return this.
+         * @throws IllegalArgumentException if not a power of two from 1 to 2^20.
+         */
+        public Builder callSlots(final int slots)
+        {
+            if (slots < 1 || slots > (1 << 20) || Integer.bitCount(slots) != 1)
+            {
+                throw new IllegalArgumentException("callSlots must be a power of two from 1 to " + (1 << 20) +
+                    ", was " + slots);
+            }
+            this.callSlots = slots;
             return this;
         }
 

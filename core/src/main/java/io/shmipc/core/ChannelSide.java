@@ -395,7 +395,7 @@ final class ChannelSide
      * {@link ReadMode#CALLER}: poll on the calling thread, idling with the reader's strategy, until {@code done} or
      * the deadline ({@link System#nanoTime()}). With {@code wait}, the deadline may be overrun by one block timeout.
      */
-    void pollUntil(final java.util.concurrent.Future<?> done, final long deadline)
+    void pollUntil(final Completion done, final long deadline)
     {
         enter();
         try
@@ -419,6 +419,12 @@ final class ChannelSide
         {
             exit();
         }
+    }
+
+    /** Something a caller-mode poll waits for. */
+    interface Completion
+    {
+        boolean isDone();
     }
 
     boolean callerReads()

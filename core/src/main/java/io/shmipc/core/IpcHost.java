@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,6 +64,22 @@ public final class IpcHost implements AutoCloseable
         ByteBuffer encode(FlatBufferBuilder builder, long reqId);
     }
 
+    /**
+     * Receives the response of a synchronous call on the calling thread, as a view of the call's own buffer: valid
+     * only until this method returns. Keep one instance (a field), not a capturing lambda per call, for a call
+     * that allocates nothing.
+     */
+    @FunctionalInterface
+    public interface ResponseHandler
+    {
+        /**
+         * @param buffer holds the response, a FlatBuffers {@code ipc.Message}, from {@code index}.
+         * @param index  where the response starts.
+         * @param length of the response.
+         */
+        void onResponse(DirectBuffer buffer, int index, int length);
+    }
+
     private static final ThreadLocal<FlatBufferBuilder> BUILDERS = ThreadLocal.withInitial(() -> new FlatBufferBuilder(256));
 
     private final ChannelConfig config;
@@ -73,7 +90,10 @@ public final class IpcHost implements AutoCloseable
     private final SharedSegment segment;
     private final ChannelSide side;
     private final MessageHandler rawHandler;
-    private final Map<Long, CompletableFuture<ByteBuffer>> pending = new ConcurrentHashMap<>();
+    private final CallSlots calls;
+    /** The reader's copy of the response it is looking at, so its req_id can be read without allocating. */
+    private byte[] scratch = new byte[256];
+    private ByteBuffer scratchView = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
     private final AtomicLong nextReqId = new AtomicLong(1);
     private final AtomicLong unknownResponses = new AtomicLong();
     private final AtomicLong expiredResponses = new AtomicLong();
@@ -85,6 +105,7 @@ public final class IpcHost implements AutoCloseable
         Platform.requireLinux("IpcHost");
         this.config = config;
         this.rawHandler = rawHandler;
+        this.calls = new CallSlots(config.callSlots());
         this.file = SharedSegment.shmPath(config.name());
         final String requestName = NamedSignals.requestSignalName(config.name());
         final String responseName = NamedSignals.responseSignalName(config.name());
@@ -195,8 +216,7 @@ public final class IpcHost implements AutoCloseable
      */
     private void onReaderFailure(final Throwable failure)
     {
-        final IllegalStateException ex = readerFailed(failure);
-        pending.values().forEach(future -> future.completeExceptionally(ex));
+        calls.failAll(readerFailed(failure));
     }
 
     private IllegalStateException readerFailed(final Throwable failure)
@@ -254,43 +274,177 @@ public final class IpcHost implements AutoCloseable
      */
     public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder, final Duration timeout)
     {
-        final CompletableFuture<ByteBuffer> future = request(encoder, timeout);
-        if (!future.isDone())
+        checkOpen();
+        if (rawHandler != null)
         {
-            future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            checkCalls();
         }
+        final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
+        final CallSlots.Slot slot;
+        try
+        {
+            slot = request(encoder, future, timeout.toNanos());
+        }
+        catch (final IllegalStateException ex)
+        {
+            future.completeExceptionally(ex);
+            return future;
+        }
+        final long reqId = slot.reqId;
+        future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((response, error) ->
+        {
+            if (error != null)
+            {
+                calls.abandon(slot, reqId);
+            }
+        });
         return future;
     }
 
     /**
-     * Register a call and write its request; the caller bounds the wait for the response.
+     * Take a call slot and write the request; the caller bounds the wait for the response.
+     *
+     * @throws IllegalStateException if the host is closed or failed, every slot is taken, or the request could
+     *                               not be written within the timeout (the slot is freed).
      */
-    private CompletableFuture<ByteBuffer> request(final RequestEncoder encoder, final Duration timeout)
+    private CallSlots.Slot request(
+        final RequestEncoder encoder, final CompletableFuture<ByteBuffer> future, final long timeoutNs)
     {
         checkCalls();
         final long reqId = nextReqId.getAndIncrement();
+        final CallSlots.Slot slot = calls.acquire(reqId, future);
+        if (slot == null)
+        {
+            throw new IllegalStateException("host of " + config.name() + " has its " + calls.size() +
+                " call slots in use (req_id " + reqId + " found its slot taken): wait for answers, or raise " +
+                "ChannelConfig.callSlots");
+        }
         final FlatBufferBuilder builder = BUILDERS.get();
         builder.clear();
-        final ByteBuffer request = encoder.encode(builder, reqId);
-        final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
-        pending.put(reqId, future);
-        future.whenComplete((response, error) -> pending.remove(reqId));
+        final ByteBuffer request;
+        try
+        {
+            request = encoder.encode(builder, reqId);
+        }
+        catch (final RuntimeException ex)
+        {
+            calls.abandon(slot, reqId);
+            throw ex;
+        }
         final Throwable failure = side.failure();
         if (failure != null)
         {
-            future.completeExceptionally(readerFailed(failure)); // failed while this call registered
-            return future;
+            calls.abandon(slot, reqId);
+            throw readerFailed(failure); // failed while this call registered
         }
-        if (!side.send(request, timeout.toNanos()))
+        if (!side.send(request, timeoutNs))
         {
-            future.completeExceptionally(new IllegalStateException("request " + reqId + " of channel " +
-                config.name() + " could not be written within " + timeout + ": the guest is not reading"));
+            if (calls.abandon(slot, reqId))
+            {
+                throw new IllegalStateException("request " + reqId + " of channel " + config.name() +
+                    " could not be written within " + Duration.ofNanos(timeoutNs) + ": the guest is not reading");
+            }
         }
-        else if (closed)
+        if (closed)
         {
-            future.completeExceptionally(new IllegalStateException("host of " + config.name() + " closed"));
+            calls.failAll(new IllegalStateException("host of " + config.name() + " closed"));
         }
-        return future;
+        return slot;
+    }
+
+    /**
+     * Send a request and wait for its response, handed to {@code handler} on this thread as a view of the call's
+     * own buffer. Allocates nothing in steady state (with a reused encoder and handler, not capturing lambdas):
+     * the call takes a preallocated slot, the response is copied into the slot's buffer, and the thread spins
+     * briefly, then parks until the reader (or, in {@link ReadMode#CALLER}, this thread's own poll) completes it.
+     *
+     * @param encoder writes the request with the given {@code req_id}.
+     * @param handler receives the response.
+     * @param timeout how long to wait.
+     * @throws TimeoutException      if no response came in time; the slot is freed and a late answer is counted
+     *                               as expired.
+     * @throws IllegalStateException if the request could not be written, every call slot is taken, the host's
+     *                               reader failed (the cause) or the host closed.
+     */
+    public void call(final RequestEncoder encoder, final ResponseHandler handler, final Duration timeout)
+        throws TimeoutException
+    {
+        final long timeoutNs = timeout.toNanos();
+        final long deadline = System.nanoTime() + timeoutNs;
+        final CallSlots.Slot slot = request(encoder, null, timeoutNs);
+        final long reqId = slot.reqId;
+        while (true)
+        {
+            await(slot, deadline);
+            final int state = slot.state;
+            if (CallSlots.DONE == state)
+            {
+                try
+                {
+                    handler.onResponse(slot.response, 0, slot.length);
+                }
+                finally
+                {
+                    calls.release(slot);
+                }
+                return;
+            }
+            if (CallSlots.FAILED == state)
+            {
+                final Throwable failure = slot.failure;
+                calls.release(slot);
+                throw failure instanceof IllegalStateException ? (IllegalStateException)failure :
+                    new IllegalStateException("call on " + config.name() + " failed: " + failure, failure);
+            }
+            if (Thread.currentThread().isInterrupted() && calls.abandon(slot, reqId))
+            {
+                throw new IllegalStateException("interrupted waiting for a response on " + config.name());
+            }
+            if (System.nanoTime() - deadline >= 0 && calls.abandon(slot, reqId))
+            {
+                throw new TimeoutException("no response on " + config.name() + " within " + timeout);
+            }
+        }
+    }
+
+    /**
+     * Wait until the slot is done or the deadline: poll in {@link ReadMode#CALLER}; otherwise spin a little, yield
+     * a little, then park until the reader unparks this thread.
+     */
+    private void await(final CallSlots.Slot slot, final long deadline)
+    {
+        if (side.callerReads())
+        {
+            side.pollUntil(slot, deadline);
+            return;
+        }
+        int spins = 0;
+        while (!slot.isDone())
+        {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0 || Thread.currentThread().isInterrupted())
+            {
+                return;
+            }
+            if (spins < 200)
+            {
+                ++spins;
+                Thread.onSpinWait();
+            }
+            else if (spins < 210)
+            {
+                ++spins;
+                Thread.yield();
+            }
+            else
+            {
+                slot.waiter = Thread.currentThread();
+                if (!slot.isDone())
+                {
+                    LockSupport.parkNanos(slot, left);
+                }
+            }
+        }
     }
 
     /**
@@ -298,49 +452,20 @@ public final class IpcHost implements AutoCloseable
      *
      * @param encoder writes the request with the given {@code req_id}.
      * @param timeout how long to wait.
-     * @return the response message (little-endian heap buffer).
+     * @return the response message (a little-endian heap buffer the caller owns: this convenience allocates it).
      * @throws TimeoutException      if no response came in time; the call's slot is freed.
      * @throws IllegalStateException if the request could not be written or the host closed.
      */
     public ByteBuffer call(final RequestEncoder encoder, final Duration timeout) throws TimeoutException
     {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        final CompletableFuture<ByteBuffer> future = request(encoder, timeout);
-        try
+        final ByteBuffer[] response = new ByteBuffer[1];
+        call(encoder, (buffer, index, length) ->
         {
-            if (side.callerReads())
-            {
-                side.pollUntil(future, deadline);
-            }
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
-        catch (final TimeoutException ex)
-        {
-            future.completeExceptionally(ex);
-            final TimeoutException timeoutException =
-                new TimeoutException("no response on " + config.name() + " within " + timeout);
-            timeoutException.initCause(ex);
-            throw timeoutException;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            future.cancel(false);
-            throw new IllegalStateException("interrupted waiting for a response on " + config.name(), ex);
-        }
-        catch (final CancellationException ex)
-        {
-            throw new IllegalStateException("call on " + config.name() + " was cancelled", ex);
-        }
-        catch (final ExecutionException ex)
-        {
-            final Throwable cause = ex.getCause();
-            if (cause instanceof RuntimeException)
-            {
-                throw (RuntimeException)cause;
-            }
-            throw new IllegalStateException(cause);
-        }
+            final byte[] copy = new byte[length];
+            buffer.getBytes(index, copy);
+            response[0] = ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN);
+        }, timeout);
+        return response[0];
     }
 
     /**
@@ -362,21 +487,24 @@ public final class IpcHost implements AutoCloseable
             rawHandler.onMessage(msgTypeId, buffer, index, length);
             return;
         }
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(index, bytes);
-        final ByteBuffer response = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (length > scratch.length)
+        {
+            scratch = new byte[Math.max(length, 2 * scratch.length)];
+            scratchView = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        buffer.getBytes(index, scratch, 0, length);
+        scratchView.limit(length).position(0);
         final long reqId;
         try
         {
-            reqId = IpcMessages.reqId(response);
+            reqId = IpcMessages.reqId(scratchView);
         }
         catch (final IllegalArgumentException ex)
         {
             malformedResponses.incrementAndGet();
             return;
         }
-        final CompletableFuture<ByteBuffer> future = pending.remove(reqId);
-        if (future == null || !future.complete(response))
+        if (!calls.complete(reqId, buffer, index, length))
         {
             if (reqId >= 1 && reqId < nextReqId.get())
             {
@@ -423,7 +551,7 @@ public final class IpcHost implements AutoCloseable
     /** @return calls waiting for a response. */
     public int pendingCalls()
     {
-        return pending.size();
+        return calls.inFlight();
     }
 
     /**
@@ -528,7 +656,7 @@ public final class IpcHost implements AutoCloseable
         finally
         {
             final IllegalStateException closedException = new IllegalStateException("host of " + config.name() + " closed");
-            pending.values().forEach(future -> future.completeExceptionally(closedException));
+            calls.failAll(closedException);
             if (quiescent)
             {
                 segment.close(); // else a thread may still touch it: keep the mapping rather than crash that thread
@@ -590,7 +718,7 @@ public final class IpcHost implements AutoCloseable
     @Override
     public String toString()
     {
-        return "IpcHost{" + config.name() + ", pending=" + pending.size() + ", unknown=" + unknownResponses +
+        return "IpcHost{" + config.name() + ", pending=" + calls.inFlight() + ", unknown=" + unknownResponses +
             ", expired=" + expiredResponses + '}';
     }
 }

@@ -241,6 +241,11 @@ public final class SharedSegment implements AutoCloseable
         {
             throw new SegmentException(description, "is a directory, not a segment file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file))
+        {
+            // a FIFO would block the open for ever, a device would map something else
+            throw new SegmentException(description, "is not a regular file (a FIFO, socket or device), not a segment file");
+        }
         final EnumSet<StandardOpenOption> options = readOnly ?
             EnumSet.of(StandardOpenOption.READ) : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
         try (FileChannel channel = FileChannel.open(file, options))
@@ -588,7 +593,29 @@ public final class SharedSegment implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            unmapper.run();
+            if (isTruncated())
+            {
+                unmapOnFreshThread(); // this thread may hold a pending fault, which must not surface in the cleaner
+            }
+            else
+            {
+                unmapper.run();
+            }
+        }
+    }
+
+    private void unmapOnFreshThread()
+    {
+        final Thread thread = new Thread(unmapper, "shmipc-unmap");
+        thread.setDaemon(true);
+        thread.start();
+        try
+        {
+            thread.join(5000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 
