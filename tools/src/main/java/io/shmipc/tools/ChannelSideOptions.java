@@ -1,28 +1,41 @@
 package io.shmipc.tools;
 
 import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.ThreadingMode;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * The options {@code host} and {@code guest} share: how each side's reader and writer threads idle, where they run,
- * and whether the peer is trusted to be shmipc.
+ * The options {@code host} and {@code guest} share: how each side's agents get threads, how its reader and writer
+ * idle, where they run, and whether the peer is trusted to be shmipc. An option not given leaves the setting to the
+ * {@code -Dshmipc.*} system property, then to {@link ChannelConfig}'s default: the command line never overrides a
+ * property with a default of its own.
  */
 final class ChannelSideOptions
 {
-    @Option(names = "--idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
+    @Option(names = "--threading", converter = ThreadingConverter.class,
+        description = "Threads of the side's agents: dedicated (a reader, a writer and a sleeping conductor thread) " +
+        "or shared (one thread for all; two processes then need only two CPUs) (default: -D" +
+        ChannelConfig.THREADING_MODE_PROP + " or dedicated).")
+    ThreadingMode threading;
+
+    @Option(names = "--idle",
         description = "Idle strategy of the reader: busy-spin (100%% of a core), yield, no-op, backoff[:...], " +
-        "wait[:...] (default: ${DEFAULT-VALUE}).")
+        "wait[:...] (default: -D" + ChannelConfig.READER_IDLE_PROP + " or " + ChannelConfig.DEFAULT_IDLE + ").")
     String idle;
 
-    @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle).")
+    @Option(names = "--writer-idle", description = "Idle strategy of the writer thread (default: as --idle, else -D" +
+        ChannelConfig.WRITER_IDLE_PROP + " or " + ChannelConfig.DEFAULT_IDLE + ").")
     String writerIdle;
 
-    @Option(names = "--reader-cpu", defaultValue = "none",
-        description = "CPU placement of the reader: none, cpu=N, cpus=LIST, isolated, ... (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reader-cpu",
+        description = "CPU placement of the reader: none, cpu=N, cpus=LIST, isolated, ... (default: -D" +
+        ChannelConfig.READER_AFFINITY_PROP + " or none).")
     String readerCpu;
 
-    @Option(names = "--writer-cpu", defaultValue = "none",
-        description = "CPU placement of the writer, e.g. sibling-of=reader (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--writer-cpu",
+        description = "CPU placement of the writer, e.g. sibling-of=reader (default: -D" +
+        ChannelConfig.WRITER_AFFINITY_PROP + " or none).")
     String writerCpu;
 
     @Option(names = "--trust-peer",
@@ -36,11 +49,41 @@ final class ChannelSideOptions
      */
     ChannelConfig.Builder applyTo(final ChannelConfig.Builder builder)
     {
-        return builder
-            .readerIdle(idle)
-            .writerIdle(null == writerIdle ? idle : writerIdle)
-            .readerAffinity(readerCpu)
-            .writerAffinity(writerCpu)
-            .trustPeer(trustPeer);
+        if (null != idle)
+        {
+            builder.readerIdle(idle);
+        }
+        if (null != writerIdle || null != idle)
+        {
+            builder.writerIdle(null == writerIdle ? idle : writerIdle);
+        }
+        if (null != readerCpu)
+        {
+            builder.readerAffinity(readerCpu);
+        }
+        if (null != writerCpu)
+        {
+            builder.writerAffinity(writerCpu);
+        }
+        if (null != threading)
+        {
+            builder.threadingMode(threading);
+        }
+        return builder.trustPeer(trustPeer);
+    }
+
+    /** Parses {@code --threading}: the commands run their agents on threads, so INVOKER is refused here. */
+    static final class ThreadingConverter implements CommandLine.ITypeConverter<ThreadingMode>
+    {
+        public ThreadingMode convert(final String value)
+        {
+            final ThreadingMode mode = ThreadingMode.parse(value, "--threading");
+            if (mode == ThreadingMode.INVOKER)
+            {
+                throw new CommandLine.TypeConversionException("--threading invoker is for applications that drive " +
+                    "the channel from their own duty cycle (IpcHost.invoker()); the commands take dedicated or shared");
+            }
+            return mode;
+        }
     }
 }

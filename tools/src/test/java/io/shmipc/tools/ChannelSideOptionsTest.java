@@ -1,0 +1,72 @@
+package io.shmipc.tools;
+
+import io.shmipc.core.ChannelConfig;
+import io.shmipc.core.ThreadingMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code host}/{@code guest} options: what is not given is left to the {@code -Dshmipc.*} properties, never replaced
+ * by a default of the command line; {@code --threading} takes dedicated or shared.
+ */
+class ChannelSideOptionsTest
+{
+    @AfterEach
+    void clearProperties()
+    {
+        System.clearProperty(ChannelConfig.READER_IDLE_PROP);
+        System.clearProperty(ChannelConfig.THREADING_MODE_PROP);
+    }
+
+    /** A command holding only the shared options, to parse them as the real commands do. */
+    @CommandLine.Command(name = "side")
+    static final class Side
+    {
+        @CommandLine.Mixin
+        ChannelSideOptions options;
+    }
+
+    private static ChannelConfig parse(final String... args)
+    {
+        final Side side = new Side();
+        new CommandLine(side).parseArgs(args);
+        return side.options.applyTo(ChannelConfig.builder("opts-test")).build();
+    }
+
+    @Test
+    void propertiesReachTheChannelWhenNoOptionIsGiven()
+    {
+        System.setProperty(ChannelConfig.READER_IDLE_PROP, "backoff");
+        System.setProperty(ChannelConfig.THREADING_MODE_PROP, "shared");
+        final ChannelConfig config = parse();
+        assertTrue(config.readerIdle().startsWith("backoff"), config.readerIdle());
+        assertEquals(ThreadingMode.SHARED, config.threadingMode());
+        final ChannelConfig given = parse("--idle", "yield", "--threading", "dedicated");
+        assertEquals("yield", given.readerIdle());
+        assertEquals("yield", given.writerIdle());
+        assertEquals(ThreadingMode.DEDICATED, given.threadingMode());
+    }
+
+    @Test
+    void aBadPropertyValueNamesTheProperty()
+    {
+        System.setProperty(ChannelConfig.READER_IDLE_PROP, "sleepy");
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, ChannelSideOptionsTest::parse);
+        assertTrue(ex.getMessage().contains(ChannelConfig.READER_IDLE_PROP + "=sleepy"), ex.getMessage());
+        System.setProperty(ChannelConfig.THREADING_MODE_PROP, "lots");
+        System.clearProperty(ChannelConfig.READER_IDLE_PROP);
+        final IllegalArgumentException mode = assertThrows(IllegalArgumentException.class, ChannelSideOptionsTest::parse);
+        assertTrue(mode.getMessage().contains(ChannelConfig.THREADING_MODE_PROP), mode.getMessage());
+    }
+
+    @Test
+    void invokerIsRefusedByTheCommands()
+    {
+        final CommandLine.ParameterException ex = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--threading", "invoker"));
+        assertTrue(ex.getMessage().contains("dedicated or shared"), ex.getMessage());
+    }
+}
