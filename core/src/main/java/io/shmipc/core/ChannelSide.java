@@ -200,6 +200,7 @@ final class ChannelSide
             in.awake();
             in.consumerHeartbeatTime(System.currentTimeMillis());
         }
+        warnIfOversubscribed();
         if (invoker != null)
         {
             invoker.start();
@@ -221,6 +222,43 @@ final class ChannelSide
                 return thread;
             });
         }
+    }
+
+    /**
+     * Threads of this side that never block or yield (busy-spin, no-op): with a peer on the same machine doing the
+     * same, twice this many must fit the CPUs this process may use, or the spinners take turns at the scheduler's
+     * time slice (milliseconds per message). Said once, at start, when the user's choice oversubscribes them.
+     */
+    private void warnIfOversubscribed()
+    {
+        int spinning = 0;
+        if (invoker == null)
+        {
+            final boolean readerSpins = spins(config.readerIdle());
+            if (config.threadingMode() == ThreadingMode.SHARED)
+            {
+                spinning = reader != null ? (readerSpins ? 1 : 0) : (writer != null && spins(config.writerIdle()) ? 1 : 0);
+            }
+            else
+            {
+                spinning = (reader != null && readerSpins ? 1 : 0) + (writer != null && spins(config.writerIdle()) ? 1 : 0);
+            }
+        }
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        if (spinning > 0 && 2 * spinning > cpus)
+        {
+            System.err.println("shmipc: channel " + config.name() + " starts " + spinning + " spinning thread" +
+                (spinning > 1 ? "s" : "") + " (" + config.threadingMode() + ", reader " + config.readerIdle() +
+                ", writer " + config.writerIdle() + ") and its peer likely as many, on " + cpus + " allowed CPU" +
+                (cpus > 1 ? "s" : "") + ": they will take turns at the scheduler's time slice; use threading mode " +
+                "SHARED or the wait strategy");
+        }
+    }
+
+    private static boolean spins(final String idle)
+    {
+        final String name = IdleStrategies.parse(idle).name();
+        return "busy-spin".equals(name) || "no-op".equals(name);
     }
 
     private static Thread conductorThread(final Runnable runnable)
