@@ -159,8 +159,7 @@ public abstract class Bridge implements AutoCloseable
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .termBufferSparseFile(true)
-            .warnIfDirectoryExists(false)
-            .errorHandler(BridgeConfig::printError);
+            .warnIfDirectoryExists(false); // its errors go to its error log in cnc.dat, and reach the client as exceptions
         final String idle = config.driverIdle();
         ctx.sharedIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
             .sharedNetworkIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))

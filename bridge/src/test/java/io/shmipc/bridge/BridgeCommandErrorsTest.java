@@ -1,0 +1,93 @@
+package io.shmipc.bridge;
+
+import io.shmipc.core.IpcHost;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.shmipc.bridge.BridgeTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Bad input: each a clear one-line error and the documented exit code, and nothing left behind.
+ */
+class BridgeCommandErrorsTest
+{
+    private static String[] run(final int expectedCode, final String... args)
+    {
+        final BridgeProcessTest.StringWriterOut out = new BridgeProcessTest.StringWriterOut();
+        final int code = BridgeMain.execute(out.out, out.err, args);
+        final String text = out.text();
+        assertEquals(expectedCode, code, text);
+        assertTrue(text.startsWith("shmipc bridge: "), text);
+        assertEquals(1, text.strip().lines().count(), "one line: " + text);
+        return new String[]{text};
+    }
+
+    @Test
+    @Timeout(30)
+    void anUnknownAeronUriIsAUsageError()
+    {
+        final String name = uniqueName("bea");
+        final String text = run(2, "host-side", name, "--publish", "aeron:tcp?endpoint=127.0.0.1:1",
+            "--subscribe", udp(freePort()))[0];
+        assertTrue(text.contains("aeron:tcp"), text);
+        run(2, "guest-side", name, "--publish", "not-a-uri", "--subscribe", udp(freePort()));
+        run(2, "guest-side", name, "--publish", "aeron:udp", "--subscribe", udp(freePort())); // no endpoint
+        run(2, "guest-side", name, "--subscribe", udp(freePort()));                           // no --publish
+        assertEquals(List.of(), shmLeftovers(name));
+    }
+
+    @Test
+    @Timeout(30)
+    void aMissingLocalChannelIsNotFound()
+    {
+        final String name = uniqueName("beb");
+        final Path dir = aeronDir(name, HostSideBridge.SIDE);
+        final String text = run(3, "host-side", name, "--publish", udp(freePort()), "--subscribe", udp(freePort()),
+            "--open-timeout", "200ms", "--embedded-dir", dir.toString())[0];
+        assertTrue(text.contains(name), text);
+        assertEquals(List.of(), shmLeftovers(name));
+    }
+
+    @Test
+    @Timeout(30)
+    void aPortInUseIsRefusedByAeron() throws Exception
+    {
+        final String name = uniqueName("bec");
+        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getByName("127.0.0.1")))
+        {
+            final String text = run(4, "guest-side", name, "--publish", udp(freePort()),
+                "--subscribe", udp(taken.getLocalPort()), "--capacity", "65536",
+                "--embedded-dir", aeronDir(name, GuestSideBridge.SIDE).toString())[0];
+            assertTrue(text.contains("" + taken.getLocalPort()) || text.toLowerCase().contains("in use"), text);
+        }
+        finally
+        {
+            cleanUp(name);
+        }
+        assertEquals(List.of(), shmLeftovers(name));
+    }
+
+    @Test
+    @Timeout(30)
+    void aRemoteThatNeverAppearsEndsTheBridgeAfterConnectTimeout()
+    {
+        final String name = uniqueName("bed");
+        try (IpcHost host = IpcHost.start(channel(name).build()))
+        {
+            final String text = run(5, "host-side", name, "--publish", udp(freePort()), "--subscribe", udp(freePort()),
+                "--connect-timeout", "500ms", "--embedded-dir", aeronDir(name, HostSideBridge.SIDE).toString())[0];
+            assertTrue(text.contains("did not appear"), text);
+        }
+        finally
+        {
+            cleanUp(name);
+        }
+        assertEquals(List.of(), shmLeftovers(name));
+    }
+}
