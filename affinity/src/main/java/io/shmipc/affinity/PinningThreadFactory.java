@@ -57,14 +57,14 @@ final class PinningThreadFactory implements ThreadFactory
                 throw new IllegalStateException(message + ": " + ex.getMessage(), ex);
             }
             placement.started(new Placement.StartedThread(name, pin.threadId(), pin.cpus()));
-            LOGGER.log(System.Logger.Level.INFO, "{0} (tid {1}) pinned to CPUs {2} (affinity ''{3}'')",
+            LOGGER.log(System.Logger.Level.DEBUG, "{0} (tid {1}) pinned to CPUs {2} (affinity ''{3}'')",
                 name, String.valueOf(pin.threadId()), pin.cpus(), placement.spec());
         }
         else
         {
             final Placement.StartedThread started = unpinned(name);
             placement.started(started);
-            LOGGER.log(System.Logger.Level.INFO, "{0} (tid {1}) not pinned (affinity ''none''), may run on CPUs {2}",
+            LOGGER.log(System.Logger.Level.DEBUG, "{0} (tid {1}) not pinned (affinity ''none''), may run on CPUs {2}",
                 name, String.valueOf(started.threadId()), started.cpus());
         }
 

@@ -1,7 +1,6 @@
 package io.shmipc.core;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddRequest;
 import ipc.AddResponse;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,25 +27,18 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class CallSlotsTest
 {
-    private final String name = TestSegments.uniqueName("slots");
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestChannel channel = new TestChannel("slots");
+    private final String name = channel.name;
 
     @AfterEach
     void cleanUp() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
-        Files.deleteIfExists(SharedSegment.shmPath(name));
-        NamedSignals.unlink(NamedSignals.requestSignalName(name));
-        NamedSignals.unlink(NamedSignals.responseSignalName(name));
+        channel.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return channel.keep(resource);
     }
 
     /** A guest that answers x + y after x milliseconds (and never when x is negative). */

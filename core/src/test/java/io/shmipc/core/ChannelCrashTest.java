@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -40,25 +39,18 @@ class ChannelCrashTest
     private static final long SEED = Long.getLong("shmipc.crash.seed", System.nanoTime());
     private static final int ROUNDS = Integer.getInteger("shmipc.crash.rounds", 5);
 
-    private final String name = TestSegments.uniqueName("crashchan");
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestChannel channel = new TestChannel("crashchan");
+    private final String name = channel.name;
 
     @AfterEach
     void cleanUp() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
-        Files.deleteIfExists(SharedSegment.shmPath(name));
-        NamedSignals.unlink(NamedSignals.requestSignalName(name));
-        NamedSignals.unlink(NamedSignals.responseSignalName(name));
+        channel.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return channel.keep(resource);
     }
 
     private ChannelConfig.Builder config()

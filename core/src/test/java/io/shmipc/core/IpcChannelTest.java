@@ -36,25 +36,18 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class IpcChannelTest
 {
-    private final String name = TestSegments.uniqueName("chan");
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestChannel channel = new TestChannel("chan");
+    private final String name = channel.name;
 
     @AfterEach
     void cleanUp() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
-        Files.deleteIfExists(SharedSegment.shmPath(name));
-        NamedSignals.unlink(NamedSignals.requestSignalName(name));
-        NamedSignals.unlink(NamedSignals.responseSignalName(name));
+        channel.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return channel.keep(resource);
     }
 
     private ChannelConfig.Builder config()

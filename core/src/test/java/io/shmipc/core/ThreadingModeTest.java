@@ -1,6 +1,5 @@
 package io.shmipc.core;
 
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,25 +38,18 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ThreadingModeTest
 {
-    private final String name = TestSegments.uniqueName("mode");
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestChannel channel = new TestChannel("mode");
+    private final String name = channel.name;
 
     @AfterEach
     void cleanUp() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
-        Files.deleteIfExists(SharedSegment.shmPath(name));
-        NamedSignals.unlink(NamedSignals.requestSignalName(name));
-        NamedSignals.unlink(NamedSignals.responseSignalName(name));
+        channel.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return channel.keep(resource);
     }
 
     private ChannelConfig.Builder config()

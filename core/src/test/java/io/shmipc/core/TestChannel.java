@@ -1,0 +1,48 @@
+package io.shmipc.core;
+
+import io.shmipc.idle.NamedSignals;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A channel name unique to one test, the hosts, guests and child processes the test keeps, and their clean-up:
+ * closed in reverse order, then the segment file and both semaphores removed whatever the test left.
+ */
+final class TestChannel implements AutoCloseable
+{
+    final String name;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    TestChannel(final String label)
+    {
+        this.name = TestSegments.uniqueName(label);
+    }
+
+    /**
+     * @return the resource, closed by {@link #close()}.
+     */
+    <T extends AutoCloseable> T keep(final T resource)
+    {
+        resources.add(resource);
+        return resource;
+    }
+
+    public void close() throws Exception
+    {
+        try
+        {
+            for (int i = resources.size() - 1; i >= 0; i--)
+            {
+                resources.get(i).close();
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(SharedSegment.shmPath(name));
+            NamedSignals.unlink(NamedSignals.requestSignalName(name));
+            NamedSignals.unlink(NamedSignals.responseSignalName(name));
+        }
+    }
+}
