@@ -10,11 +10,13 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.idle.IdleStrategies;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -46,6 +48,10 @@ import static io.aeron.logbuffer.ControlledFragmentHandler.Action.CONTINUE;
  */
 public abstract class Bridge implements AutoCloseable
 {
+    /** Affinity role of the agent thread, in its name {@code shmipc-agent-bridge-SIDE-NAME}. */
+    public static final String AGENT_ROLE = "agent";
+    /** Affinity role of the embedded driver's threads. */
+    public static final String DRIVER_ROLE = "driver";
     private static final int FRAGMENT_LIMIT = 16;
     private static final int NO_SESSION = 0;
     private static final SecureRandom RUN_IDS = new SecureRandom();
@@ -66,8 +72,12 @@ public abstract class Bridge implements AutoCloseable
         .order(ByteOrder.LITTLE_ENDIAN));
     private final int inKind;
     private final int outKind;
+    private final AffinityPlan plan;
+    private final BridgeAgent agent = new BridgeAgent();
     private AgentRunner runner;
+    private AgentInvoker invoker;
     volatile boolean running = true;
+    private boolean closed;
     private volatile int currentSession = NO_SESSION;
     private volatile boolean sawImage;
     private boolean inWaiting;
@@ -94,6 +104,10 @@ public abstract class Bridge implements AutoCloseable
         MediaDriver driver = null;
         Aeron aeron = null;
         final String dir;
+        this.plan = AffinityPlan.builder("bridge-" + side + "-" + config.localName())
+            .role(AGENT_ROLE, config.agentAffinity())
+            .role(DRIVER_ROLE, config.driverAffinity())
+            .resolve();
         try
         {
             if (config.aeronDir() == null)
@@ -104,7 +118,7 @@ public abstract class Bridge implements AutoCloseable
                     throw new BridgeException(BridgeException.IN_USE, "an Aeron driver is active in " + embeddedDir +
                         ": another " + side + " bridge of " + config.localName() + " runs (or pick --embedded-dir)");
                 }
-                driver = MediaDriver.launch(driverContext(config, embeddedDir));
+                driver = MediaDriver.launch(driverContext(config, embeddedDir, plan.threadFactory(DRIVER_ROLE)));
                 dir = driver.aeronDirectoryName();
             }
             else
@@ -126,6 +140,7 @@ public abstract class Bridge implements AutoCloseable
         catch (final RuntimeException ex)
         {
             closeAll(aeron, driver);
+            plan.close();
             throw ex;
         }
     }
@@ -151,9 +166,15 @@ public abstract class Bridge implements AutoCloseable
         return CommonContext.isDriverActive(dir, 1000, msg -> { });
     }
 
-    private static MediaDriver.Context driverContext(final BridgeConfig config, final File dir)
+    private static MediaDriver.Context driverContext(
+        final BridgeConfig config, final File dir, final java.util.concurrent.ThreadFactory threads)
     {
         final MediaDriver.Context ctx = new MediaDriver.Context()
+            .sharedThreadFactory(threads)
+            .sharedNetworkThreadFactory(threads)
+            .conductorThreadFactory(threads)
+            .senderThreadFactory(threads)
+            .receiverThreadFactory(threads)
             .aeronDirectoryName(dir.getAbsolutePath())
             .threadingMode(config.driverThreading())
             .dirDeleteOnStart(true)
@@ -197,13 +218,33 @@ public abstract class Bridge implements AutoCloseable
      */
     final void startAgent()
     {
-        runner = new AgentRunner(agentIdle, errorHandler, null, new BridgeAgent());
-        AgentRunner.startOnThread(runner, r ->
+        if (config.invoker())
         {
-            final Thread thread = new Thread(r, "shmipc-bridge-" + side + "-" + config.localName());
-            thread.setDaemon(true);
-            return thread;
-        });
+            invoker = new AgentInvoker(errorHandler, null, agent);
+            invoker.start();
+            return;
+        }
+        runner = new AgentRunner(agentIdle, errorHandler, null, agent);
+        AgentRunner.startOnThread(runner, plan.threadFactory(AGENT_ROLE));
+    }
+
+    /**
+     * @return the invoker to call in the application's own duty cycle, if {@link BridgeConfig#invoker(boolean)};
+     * null when the agent has a thread of its own. Stop invoking it before {@link #close()}.
+     */
+    public AgentInvoker invoker()
+    {
+        return invoker;
+    }
+
+    /**
+     * @return the bridge's agent (Aeron to the local ring, and the local channel's upkeep), to compose with other
+     * agents (e.g. in a {@link org.agrona.concurrent.CompositeAgent}) when {@link BridgeConfig#invoker(boolean)}:
+     * then do not also call {@link #invoker()}.
+     */
+    public Agent agent()
+    {
+        return agent;
     }
 
     /**
@@ -444,10 +485,11 @@ public abstract class Bridge implements AutoCloseable
     @Override
     public void close()
     {
-        if (!running && runner == null)
+        if (closed)
         {
             return;
         }
+        closed = true;
         running = false;
         try
         {
@@ -455,6 +497,11 @@ public abstract class Bridge implements AutoCloseable
             {
                 runner.close();
                 runner = null;
+            }
+            if (invoker != null)
+            {
+                invoker.close();
+                invoker = null;
             }
         }
         finally
@@ -466,6 +513,7 @@ public abstract class Bridge implements AutoCloseable
             finally
             {
                 closeAll(aeron, driver);
+                plan.close();
                 if (embeddedDir != null)
                 {
                     IoUtil.delete(embeddedDir, true);

@@ -2,6 +2,7 @@ package io.shmipc.bridge;
 
 import io.aeron.ChannelUri;
 import io.aeron.driver.ThreadingMode;
+import io.shmipc.affinity.PlacementSpec;
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.ChannelNames;
 import io.shmipc.core.SharedSegment;
@@ -47,6 +48,10 @@ public final class BridgeConfig
     private Duration staleGrace = Duration.ofSeconds(5);
     private Duration linkTimeout;
     private ErrorHandler errorHandler = BridgeConfig::printError;
+    private String agentAffinity = "none";
+    private String driverAffinity = "none";
+    private String localReaderAffinity = "none";
+    private boolean invoker;
 
     /**
      * @param name the local channel's name (host-side: the channel it attaches to; guest-side: also the name of the
@@ -315,6 +320,63 @@ public final class BridgeConfig
     public BridgeConfig errorHandler(final ErrorHandler handler)
     {
         this.errorHandler = Objects.requireNonNull(handler);
+        return this;
+    }
+
+    /** @return CPU placement of the bridge's agent thread ({@code none}, {@code cpu=3}, ..., see affinity.md). */
+    public String agentAffinity()
+    {
+        return agentAffinity;
+    }
+
+    /** @param spec CPU placement of the agent thread. @return this. */
+    public BridgeConfig agentAffinity(final String spec)
+    {
+        this.agentAffinity = PlacementSpec.parse(spec).toString();
+        return this;
+    }
+
+    /** @return CPU placement of the embedded driver's threads. */
+    public String driverAffinity()
+    {
+        return driverAffinity;
+    }
+
+    /** @param spec CPU placement of the embedded driver's threads. @return this. */
+    public BridgeConfig driverAffinity(final String spec)
+    {
+        this.driverAffinity = PlacementSpec.parse(spec).toString();
+        return this;
+    }
+
+    /** @return CPU placement of the local channel's reader thread. */
+    public String localReaderAffinity()
+    {
+        return localReaderAffinity;
+    }
+
+    /** @param spec CPU placement of the local channel's reader thread. @return this. */
+    public BridgeConfig localReaderAffinity(final String spec)
+    {
+        this.localReaderAffinity = PlacementSpec.parse(spec).toString();
+        return this;
+    }
+
+    /** @return true if the application runs the bridge's agent itself ({@link Bridge#invoker()}). */
+    public boolean invoker()
+    {
+        return invoker;
+    }
+
+    /**
+     * @param invoker true: no agent thread; the application calls {@link Bridge#invoker()}{@code .invoke()} in its
+     *                own duty cycle (or composes {@link Bridge#agent()} with its agents). Default false: a dedicated
+     *                thread.
+     * @return this.
+     */
+    public BridgeConfig invoker(final boolean invoker)
+    {
+        this.invoker = invoker;
         return this;
     }
 

@@ -206,6 +206,18 @@ public final class BridgeMain implements Runnable
             defaultValue = "5s", description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}).")
         Duration staleGrace;
 
+        @Option(names = "--agent-cpu", paramLabel = "SPEC", defaultValue = "none",
+            description = "CPU placement of the bridge's agent thread: none, cpu=N, cpus=LIST, isolated, ... (default ${DEFAULT-VALUE}).")
+        String agentCpu;
+
+        @Option(names = "--driver-cpu", paramLabel = "SPEC", defaultValue = "none",
+            description = "CPU placement of the embedded driver's threads (default ${DEFAULT-VALUE}).")
+        String driverCpu;
+
+        @Option(names = "--local-reader-cpu", paramLabel = "SPEC", defaultValue = "none",
+            description = "CPU placement of the local channel's reader thread (default ${DEFAULT-VALUE}).")
+        String localReaderCpu;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec commandSpec;
 
@@ -223,7 +235,10 @@ public final class BridgeMain implements Runnable
                 .termLength(termLength)
                 .connectTimeout(connectTimeout)
                 .linkTimeout(linkTimeout)
-                .staleGrace(staleGrace);
+                .staleGrace(staleGrace)
+                .agentAffinity(agentCpu)
+                .driverAffinity(driverCpu)
+                .localReaderAffinity(localReaderCpu);
             if (localName != null)
             {
                 config.localName(localName);

@@ -48,6 +48,7 @@ public final class GuestSideBridge extends Bridge
                 .writeMode(WriteMode.CALLER)              // requests are written by the agent thread itself
                 .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
                 .readerIdle(config.localIdle())
+                .readerAffinity(config.localReaderAffinity())
                 .build();
             this.host = IpcHost.start(channel, this::onResponse);
         }

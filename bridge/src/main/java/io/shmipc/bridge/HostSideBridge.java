@@ -82,6 +82,7 @@ public final class HostSideBridge extends Bridge
             .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
             .openTimeout(timeout)
             .readerIdle(config.localIdle())
+            .readerAffinity(config.localReaderAffinity())
             .build();
         run = newRunId();
         guest = IpcGuest.start(channel, this::onRequest);

@@ -123,4 +123,60 @@ class BridgeIpcCallsTest
         }
         assertEquals(List.of(), shmLeftovers(a, b));
     }
+
+    @Test
+    @Timeout(60)
+    void bothBridgesRunAsInvokersInTheApplicationsOwnDutyCycle() throws Exception
+    {
+        final String a = uniqueName("bva");
+        final String b = uniqueName("bvb");
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final MediaDriver.Context driverContext = new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir(a, "driver").toString())
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(IdleStrategies.parse("backoff:spins=10,yields=20,minPark=1us,maxPark=1ms").newStrategy(null, null))
+            .ipcTermBufferLength(TERM_LENGTH)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true);
+        final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread duty = null;
+        try (MediaDriver driver = MediaDriver.launch(driverContext);
+             IpcHost host = IpcHost.start(channel(a).build());
+             HostSideBridge hostSide = HostSideBridge.start(hostSide(a, "aeron:ipc", "aeron:ipc", errors)
+                 .aeronDir(driver.aeronDirectoryName()).invoker(true));
+             GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, "aeron:ipc", "aeron:ipc", errors)
+                 .aeronDir(driver.aeronDirectoryName()).invoker(true));
+             IpcGuest guest = addGuest(b))
+        {
+            assertNotNull(hostSide.invoker());
+            duty = new Thread(() ->
+            {
+                final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(
+                    10, 10, 1_000, 200_000);
+                while (running.get())
+                {
+                    idle.idle(hostSide.invoker().invoke() + guestSide.invoker().invoke()); // one thread, both agents
+                }
+            }, "test-duty-cycle");
+            duty.start();
+            assertTrue(hostSide.awaitLink(Duration.ofSeconds(10)));
+            for (int i = 0; i < 500; i++)
+            {
+                assertEquals(i + 3.0, add(host, i, 3));
+            }
+            assertTrue(errors.isEmpty(), errors::toString);
+            running.set(false); // the application stops invoking before it closes the bridges
+            duty.join(5_000);
+        }
+        finally
+        {
+            running.set(false);
+            if (duty != null)
+            {
+                duty.join(5_000);
+            }
+            cleanUp(a, b);
+        }
+        assertEquals(List.of(), shmLeftovers(a, b));
+    }
 }
