@@ -312,6 +312,15 @@ public abstract class Bridge implements AutoCloseable
      */
     final boolean forward(final DirectBuffer buffer, final int index, final int length, final long run)
     {
+        return forward(buffer, index, length, run, -1, 0);
+    }
+
+    /**
+     * As {@link #forward(DirectBuffer, int, int, long)} for a request at a ring position, with flags of the kind.
+     */
+    final boolean forward(
+        final DirectBuffer buffer, final int index, final int length, final long run, final long position, final int flags)
+    {
         final int max = publication.maxMessageLength();
         if (length + BridgeFrame.HEADER_LENGTH > max)
         {
@@ -323,8 +332,9 @@ public abstract class Bridge implements AutoCloseable
             return false;
         }
         outHeader.putInt(BridgeFrame.MAGIC_OFFSET, BridgeFrame.MAGIC);
-        outHeader.putInt(BridgeFrame.KIND_OFFSET, outKind);
+        outHeader.putInt(BridgeFrame.KIND_OFFSET, outKind | flags);
         outHeader.putLong(BridgeFrame.RUN_OFFSET, run);
+        outHeader.putLong(BridgeFrame.POSITION_OFFSET, position);
         boolean waited = false;
         offerIdle.reset();
         while (true)
@@ -372,7 +382,7 @@ public abstract class Bridge implements AutoCloseable
             return CONTINUE;
         }
         if (length < BridgeFrame.HEADER_LENGTH || buffer.getInt(offset + BridgeFrame.MAGIC_OFFSET) != BridgeFrame.MAGIC ||
-            buffer.getInt(offset + BridgeFrame.KIND_OFFSET) != inKind)
+            (buffer.getInt(offset + BridgeFrame.KIND_OFFSET) & BridgeFrame.KIND_MASK) != inKind)
         {
             counters.stale.incrementRelease();
             errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
@@ -382,7 +392,9 @@ public abstract class Bridge implements AutoCloseable
             return CONTINUE;
         }
         final long run = buffer.getLong(offset + BridgeFrame.RUN_OFFSET);
-        if (!acceptIncoming(run))
+        final long position = buffer.getLong(offset + BridgeFrame.POSITION_OFFSET);
+        final boolean redelivered = (buffer.getInt(offset + BridgeFrame.KIND_OFFSET) & BridgeFrame.REDELIVERED) != 0;
+        if (!acceptIncoming(run, position, redelivered))
         {
             counters.stale.incrementRelease();
             return CONTINUE;
@@ -415,7 +427,7 @@ public abstract class Bridge implements AutoCloseable
             return ABORT;
         }
         inWaiting = false;
-        delivered(run);
+        delivered(run, position);
         counters.messagesIn.incrementRelease();
         counters.bytesIn.getAndAddRelease(blockLength);
         return CONTINUE;
@@ -424,11 +436,16 @@ public abstract class Bridge implements AutoCloseable
     /** Agent thread: write a message from Aeron into the local ring. @return false if there is no room now. */
     abstract boolean writeLocal(DirectBuffer buffer, int offset, int length);
 
-    /** Agent thread: may a message of this run be delivered? */
-    abstract boolean acceptIncoming(long run);
+    /**
+     * Agent thread: may a message of this run be delivered?
+     *
+     * @param position    a request's ring position at the host, -1 for a response.
+     * @param redelivered a request the host's ring delivered again after a host-side bridge died.
+     */
+    abstract boolean acceptIncoming(long run, long position, boolean redelivered);
 
-    /** Agent thread: a message of this run was written into the local ring. */
-    void delivered(final long run)
+    /** Agent thread: a message of this run (a request: at this position) was written into the local ring. */
+    void delivered(final long run, final long position)
     {
     }
 

@@ -35,6 +35,10 @@ public final class GuestSideBridge extends Bridge
     private long oldRun = BridgeFrame.NO_RUN;
     private long oldOutstanding;
     private long oldDeadline;
+    // Agent thread only: the ring position of the last request delivered, in this run and in the run before.
+    private long lastPosition = -1;
+    private long currentRunOfAgent = BridgeFrame.NO_RUN;
+    private long previousLastPosition = -1;
 
     private GuestSideBridge(final BridgeConfig config)
     {
@@ -125,10 +129,22 @@ public final class GuestSideBridge extends Bridge
     }
 
     @Override
-    boolean acceptIncoming(final long run)
+    boolean acceptIncoming(final long run, final long position, final boolean redelivered)
     {
         if (run == BridgeFrame.NO_RUN)
         {
+            return false;
+        }
+        if (run != currentRunOfAgent)
+        {
+            currentRunOfAgent = run;
+            previousLastPosition = lastPosition;
+            lastPosition = -1;
+        }
+        if (redelivered && position <= previousLastPosition)
+        {
+            // The dead host-side bridge forwarded this block and it was delivered; its successor got it again from
+            // the host's ring (readPos not stored). Not a second time.
             return false;
         }
         noteRun(run);
@@ -136,8 +152,9 @@ public final class GuestSideBridge extends Bridge
     }
 
     @Override
-    void delivered(final long run)
+    void delivered(final long run, final long position)
     {
+        lastPosition = position;
         noteDelivered();
     }
 

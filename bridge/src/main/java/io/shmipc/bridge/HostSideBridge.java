@@ -9,6 +9,7 @@ import io.shmipc.core.SimpleIpcDescriptor;
 import io.shmipc.core.WriteMode;
 import io.shmipc.idle.NamedSignalException;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,11 @@ public final class HostSideBridge extends Bridge
     private long blockEpoch;
     /** Reader thread only: the guest whose block is being forwarded. */
     private IpcGuest blockGuest;
+    /**
+     * Blocks of the host's ring before this position were taken by a host-side bridge that died before storing
+     * readPos: the ring delivers them again, and they go out marked {@link BridgeFrame#REDELIVERED}.
+     */
+    private volatile long redeliveredUntil;
     private long lastAttachAttempt;
     private boolean reportedGone;
 
@@ -85,6 +91,7 @@ public final class HostSideBridge extends Bridge
             .readerAffinity(config.localReaderAffinity())
             .build();
         run = newRunId();
+        redeliveredUntil = redeliveredUntil(file);
         guest = IpcGuest.start(channel, this::onRequest);
         counters.localRuns.increment();
         reportedGone = false;
@@ -98,8 +105,70 @@ public final class HostSideBridge extends Bridge
     private void onRequest(final DirectBuffer buffer, final int index, final int length, final IpcGuest self)
     {
         blockGuest = self;
-        blockEpoch = hostEpoch(self);
-        forward(buffer, index, length, run);
+        final AtomicBuffer queue = self.segment().queueBuffer(QueueId.TO_GUEST);
+        blockEpoch = queue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
+        // readPos is stored at the end of the reader's batch: during it, the header holds the batch's start.
+        final int capacity = self.segment().capacity();
+        final long readPos = queue.getLong(SimpleIpcDescriptor.READ_POS_OFFSET);
+        final int blockOffset = index - SimpleIpcDescriptor.HEADER_LENGTH - SimpleIpcDescriptor.BLOCK_HEADER_LENGTH;
+        final long position = readPos + Math.floorMod(blockOffset - (int)(readPos % capacity), capacity);
+        forward(buffer, index, length, run, position, position < redeliveredUntil ? BridgeFrame.REDELIVERED : 0);
+    }
+
+    /**
+     * Before a new reader starts: the end of the blocks after readPos that a consumer marked consumed (it read
+     * them and died before storing readPos), which the new reader will be handed again; 0 if there are none.
+     */
+    static long redeliveredUntil(final Path file)
+    {
+        final SharedSegment segment;
+        try
+        {
+            segment = SharedSegment.open(file, true);
+        }
+        catch (final RuntimeException ex)
+        {
+            return 0; // not there yet: a new host, nothing to deliver again
+        }
+        try
+        {
+            final AtomicBuffer queue = segment.queueBuffer(QueueId.TO_GUEST);
+            final int capacity = segment.capacity();
+            long position = queue.getLongVolatile(SimpleIpcDescriptor.READ_POS_OFFSET);
+            final long writePos = queue.getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET);
+            long until = 0;
+            while (position < writePos && position >= 0)
+            {
+                final int offset = (int)(position % capacity);
+                if (capacity - offset < SimpleIpcDescriptor.BLOCK_HEADER_LENGTH)
+                {
+                    position += capacity - offset; // skipped tail
+                    continue;
+                }
+                final int size = queue.getInt(SimpleIpcDescriptor.HEADER_LENGTH + offset + SimpleIpcDescriptor.BLOCK_SIZE_OFFSET);
+                final int magic = queue.getInt(SimpleIpcDescriptor.HEADER_LENGTH + offset + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET);
+                if ((magic & SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG) == 0 || size < 0)
+                {
+                    break; // the first block not yet consumed: what follows is new
+                }
+                if ((magic & ~SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG) == SimpleIpcDescriptor.MAGIC_PADDING)
+                {
+                    position += capacity - offset;
+                    continue;
+                }
+                position += SimpleIpcDescriptor.blockLength(size);
+                until = position;
+            }
+            return until;
+        }
+        catch (final RuntimeException ex)
+        {
+            return 0;
+        }
+        finally
+        {
+            segment.close();
+        }
     }
 
     @Override
@@ -117,7 +186,7 @@ public final class HostSideBridge extends Bridge
     }
 
     @Override
-    boolean acceptIncoming(final long run)
+    boolean acceptIncoming(final long run, final long position, final boolean redelivered)
     {
         return run == this.run;
     }
