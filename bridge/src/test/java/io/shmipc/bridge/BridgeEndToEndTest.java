@@ -99,7 +99,7 @@ class BridgeEndToEndTest
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(80)
     void everyBlockCrossesUdpAndComesBackInOrderWithItsBoundaries() throws Exception
     {
         final String a = uniqueName("bra");
@@ -108,7 +108,7 @@ class BridgeEndToEndTest
         final String toHostSide = udp(freePort());
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final int max = SimpleIpcDescriptor.maxMsgLength(CAPACITY);
-        final int[] sizes = sizes(50_000, max);
+        final int[] sizes = sizes(100_000, max);
         final Checker checker = new Checker(sizes);
         try (IpcHost host = IpcHost.start(channel(a).build(), (type, buffer, index, length) ->
                 checker.onResponse(buffer, index, length));
@@ -121,7 +121,7 @@ class BridgeEndToEndTest
             assertTrue(hostSide.maxBlockLength() >= max, "Aeron carries the channel's longest block");
             final long start = System.nanoTime();
             sendAll(host, sizes, 0, sizes.length);
-            waitUntil("all responses", Duration.ofSeconds(40), () -> checker.next.get() == sizes.length ||
+            waitUntil("all responses", Duration.ofSeconds(50), () -> checker.next.get() == sizes.length ||
                 checker.mismatch.get() != null);
             final long elapsed = System.nanoTime() - start;
             assertNull(checker.mismatch.get());
