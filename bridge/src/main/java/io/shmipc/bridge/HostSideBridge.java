@@ -36,8 +36,10 @@ public final class HostSideBridge extends Bridge
     private volatile long run = BridgeFrame.NO_RUN;
     /** Reader thread only: the host epoch when the block being forwarded was read. */
     private long blockEpoch;
-    /** Reader thread only: the guest whose block is being forwarded. */
+    /** Reader thread only: the guest whose block is being forwarded, its toGuest queue and capacity. */
     private IpcGuest blockGuest;
+    private AtomicBuffer blockQueue;
+    private int blockCapacity;
     /**
      * Blocks of the host's ring before this position were taken by a host-side bridge that died before storing
      * readPos: the ring delivers them again, and they go out marked {@link BridgeFrame#REDELIVERED}.
@@ -97,18 +99,18 @@ public final class HostSideBridge extends Bridge
         reportedGone = false;
     }
 
-    private static long hostEpoch(final IpcGuest guest)
-    {
-        return guest.segment().queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
-    }
-
     private void onRequest(final DirectBuffer buffer, final int index, final int length, final IpcGuest self)
     {
-        blockGuest = self;
-        final AtomicBuffer queue = self.segment().queueBuffer(QueueId.TO_GUEST);
+        if (self != blockGuest)
+        {
+            blockGuest = self; // a new attachment: its view of toGuest, made once (no allocation per block)
+            blockQueue = self.segment().queueBuffer(QueueId.TO_GUEST);
+            blockCapacity = self.segment().capacity();
+        }
+        final AtomicBuffer queue = blockQueue;
         blockEpoch = queue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
         // readPos is stored at the end of the reader's batch: during it, the header holds the batch's start.
-        final int capacity = self.segment().capacity();
+        final int capacity = blockCapacity;
         final long readPos = queue.getLong(SimpleIpcDescriptor.READ_POS_OFFSET);
         final int blockOffset = index - SimpleIpcDescriptor.HEADER_LENGTH - SimpleIpcDescriptor.BLOCK_HEADER_LENGTH;
         final long position = readPos + Math.floorMod(blockOffset - (int)(readPos % capacity), capacity);
@@ -175,7 +177,7 @@ public final class HostSideBridge extends Bridge
     boolean localRunStillValid()
     {
         // On the reader thread, which the guest's close waits for: its mapping is still there.
-        return Files.exists(file) && hostEpoch(blockGuest) == blockEpoch;
+        return Files.exists(file) && blockQueue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET) == blockEpoch;
     }
 
     @Override

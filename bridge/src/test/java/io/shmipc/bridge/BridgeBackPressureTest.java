@@ -86,4 +86,62 @@ class BridgeBackPressureTest
         }
         assertEquals(List.of(), shmLeftovers(a, b));
     }
+
+    @Test
+    @Timeout(60)
+    void aSlowGuestPushesBackThroughBothBridgesToTheHostsWriterAndNothingIsDropped() throws Exception
+    {
+        final String a = uniqueName("bsa");
+        final String b = uniqueName("bsb");
+        final String toGuestSide = udp(freePort());
+        final String toHostSide = udp(freePort());
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        // 1,000 blocks of 1-4 KiB: several times what the two 64 KiB rings and Aeron's 128 KiB window hold.
+        final int[] sizes = new int[1_000];
+        for (int i = 0; i < sizes.length; i++)
+        {
+            sizes[i] = 1024 + (i * 37) % 3072;
+        }
+        final Checker checker = new Checker(sizes);
+        try (IpcHost host = IpcHost.start(channel(a).callTimeout(Duration.ofSeconds(30)).build(),
+                (type, buffer, index, length) -> checker.onResponse(buffer, index, length));
+             HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
+             GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
+             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.WriteMode.CALLER).build(),
+                 (buffer, index, length, self) ->
+                 {
+                     java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // 1 ms a request: slow
+                     assertTrue(self.respond(buffer, index, length));
+                 }))
+        {
+            assertTrue(hostSide.awaitLink(Duration.ofSeconds(10)));
+            final SimpleIpcRingBuffer toGuest = host.segment().simpleIpcRing(QueueId.TO_GUEST);
+            final java.util.concurrent.atomic.AtomicInteger fullestHostRing = new java.util.concurrent.atomic.AtomicInteger();
+            final Thread sender = new Thread(() -> sendAll(host, sizes, 0, sizes.length), "test-sender");
+            sender.start();
+            waitUntil("every answer", Duration.ofSeconds(40), () ->
+            {
+                fullestHostRing.accumulateAndGet(toGuest.size(), Math::max);
+                return checker.next.get() == sizes.length || checker.mismatch.get() != null;
+            });
+            sender.join(5_000);
+            assertNull(checker.mismatch.get());
+            assertEquals(sizes.length, checker.next.get());
+            final BridgeCounters.Snapshot g = guestSide.counters().snapshot();
+            final BridgeCounters.Snapshot h = hostSide.counters().snapshot();
+            assertTrue(g.backPressureIn() > 0, "the guest-side's ring filled: " + g);
+            assertTrue(h.backPressureOut() > 0, "Aeron pushed back on the host-side: " + h);
+            assertTrue(fullestHostRing.get() > CAPACITY / 2, "the host's ring filled: " + fullestHostRing.get());
+            assertEquals(sizes.length, g.messagesIn());
+            assertEquals(sizes.length, h.messagesIn());
+            assertTrue(errors.isEmpty(), errors::toString);
+            System.out.printf("slow guest: back-pressure events guest-side %d, host-side %d; host ring up to %d bytes%n",
+                g.backPressureIn(), h.backPressureOut(), fullestHostRing.get());
+        }
+        finally
+        {
+            cleanUp(a, b);
+        }
+        assertEquals(List.of(), shmLeftovers(a, b));
+    }
 }
