@@ -2,6 +2,7 @@ package io.shmipc.core;
 
 import io.shmipc.affinity.PlacementSpec;
 import io.shmipc.idle.IdleStrategies;
+import io.shmipc.idle.IdleStrategyFactory;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -76,6 +77,8 @@ public final class ChannelConfig
     private final Duration peerTimeout;
     private final int handoffCapacity;
     private final ThreadingMode threadingMode;
+    private final IdleStrategyFactory readerIdleFactory;
+    private final IdleStrategyFactory writerIdleFactory;
     private final int callSlots;
     private final ErrorHandler errorHandler;
     private final AtomicCounter errorCounter;
@@ -86,10 +89,12 @@ public final class ChannelConfig
         this.capacity = b.capacity;
         this.permissions = Set.copyOf(b.permissions);
         this.unlinkOnClose = b.unlinkOnClose;
-        this.readerIdle = checked(b.readerIdle, b.set.contains(READER_IDLE_PROP), READER_IDLE_PROP,
-            v -> IdleStrategies.parse(v).toString());
-        this.writerIdle = checked(b.writerIdle, b.set.contains(WRITER_IDLE_PROP), WRITER_IDLE_PROP,
-            v -> IdleStrategies.parse(v).toString());
+        this.readerIdle = b.readerIdleFactory != null ? b.readerIdleFactory.toString() :
+            checked(b.readerIdle, b.set.contains(READER_IDLE_PROP), READER_IDLE_PROP, v -> IdleStrategies.parse(v).toString());
+        this.writerIdle = b.writerIdleFactory != null ? b.writerIdleFactory.toString() :
+            checked(b.writerIdle, b.set.contains(WRITER_IDLE_PROP), WRITER_IDLE_PROP, v -> IdleStrategies.parse(v).toString());
+        this.readerIdleFactory = b.readerIdleFactory != null ? b.readerIdleFactory : IdleStrategies.parse(readerIdle);
+        this.writerIdleFactory = b.writerIdleFactory != null ? b.writerIdleFactory : IdleStrategies.parse(writerIdle);
         this.readerAffinity = checked(b.readerAffinity, b.set.contains(READER_AFFINITY_PROP), READER_AFFINITY_PROP,
             v -> PlacementSpec.parse(v).toString());
         this.writerAffinity = checked(b.writerAffinity, b.set.contains(WRITER_AFFINITY_PROP), WRITER_AFFINITY_PROP,
@@ -201,13 +206,28 @@ public final class ChannelConfig
         return unlinkOnClose;
     }
 
-    /** @return canonical idle strategy string of the reader thread. */
+    /** @return makes the reader's idle strategy: the parsed {@link #readerIdle()} string or the application's own. */
+    public IdleStrategyFactory readerIdleFactory()
+    {
+        return readerIdleFactory;
+    }
+
+    /** @return makes the writer's idle strategy: the parsed {@link #writerIdle()} string or the application's own. */
+    public IdleStrategyFactory writerIdleFactory()
+    {
+        return writerIdleFactory;
+    }
+
+    /**
+     * @return canonical idle strategy string of the reader thread (for a factory the application gave, its
+     * {@code toString()}).
+     */
     public String readerIdle()
     {
         return readerIdle;
     }
 
-    /** @return canonical idle strategy string of the writer thread. */
+    /** @return canonical idle strategy string of the writer thread (for an application's factory, its toString). */
     public String writerIdle()
     {
         return writerIdle;
@@ -303,6 +323,8 @@ public final class ChannelConfig
         private Duration peerTimeout = Duration.ofSeconds(3);
         private int handoffCapacity = 1024 * 1024;
         private ThreadingMode threadingMode;
+        private IdleStrategyFactory readerIdleFactory;
+        private IdleStrategyFactory writerIdleFactory;
         private int callSlots = CALL_SLOTS_DEFAULT;
         private ErrorHandler errorHandler = DEFAULT_ERROR_HANDLER;
         private AtomicCounter errorCounter;
@@ -474,6 +496,27 @@ public final class ChannelConfig
         public Builder threadingMode(final ThreadingMode mode)
         {
             this.threadingMode = mode;
+            return this;
+        }
+
+        /**
+         * @param factory makes the reader's idle strategy (any Agrona {@code IdleStrategy}); replaces a strategy
+         *                string. The string setter and the property are for configuration files and the CLI.
+         * @return this.
+         */
+        public Builder readerIdle(final IdleStrategyFactory factory)
+        {
+            this.readerIdleFactory = Objects.requireNonNull(factory, "readerIdle factory");
+            return this;
+        }
+
+        /**
+         * @param factory makes the writer's idle strategy; replaces a strategy string.
+         * @return this.
+         */
+        public Builder writerIdle(final IdleStrategyFactory factory)
+        {
+            this.writerIdleFactory = Objects.requireNonNull(factory, "writerIdle factory");
             return this;
         }
 

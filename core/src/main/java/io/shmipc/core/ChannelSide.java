@@ -101,7 +101,7 @@ final class ChannelSide
                 outSignal, config.handoffCapacity(), wakeTarget, mode == ThreadingMode.DEDICATED, this::fail) : null;
             this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
                 this::fail, readerStopped::countDown) : null;
-            this.callerIdle = readerAgent ? null : IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, in);
+            this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
             this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader);
 
             final List<Agent> agents = new ArrayList<>(3);
@@ -121,12 +121,12 @@ final class ChannelSide
                 this.invoker = null;
                 if (reader != null)
                 {
-                    runners.add(new AgentRunner(IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, in),
+                    runners.add(new AgentRunner(config.readerIdleFactory().newStrategy(inSignal, in),
                         errorHandler, null, reader));
                 }
                 if (writer != null)
                 {
-                    runners.add(new AgentRunner(IdleStrategies.parse(config.writerIdle())
+                    runners.add(new AgentRunner(config.writerIdleFactory()
                         .newStrategy(writer.wakeup(), writer.wakeup()), errorHandler, null, writer));
                 }
                 runners.add(new AgentRunner(new SleepingMillisIdleStrategy(10), errorHandler, null, conductor));
@@ -135,9 +135,9 @@ final class ChannelSide
             {
                 this.invoker = null;
                 final IdleStrategy idle = reader != null ?
-                    IdleStrategies.parse(config.readerIdle()).newStrategy(inSignal, writer == null ? in :
+                    config.readerIdleFactory().newStrategy(inSignal, writer == null ? in :
                         new BothEmpty(in, writer.wakeup())) :
-                    writer != null ? IdleStrategies.parse(config.writerIdle()).newStrategy(writer.wakeup(), writer.wakeup()) :
+                    writer != null ? config.writerIdleFactory().newStrategy(writer.wakeup(), writer.wakeup()) :
                     new SleepingMillisIdleStrategy(10);
                 runners.add(new AgentRunner(idle, errorHandler, null, composite));
             }
@@ -234,14 +234,14 @@ final class ChannelSide
         int spinning = 0;
         if (invoker == null)
         {
-            final boolean readerSpins = spins(config.readerIdle());
+            final boolean readerSpins = spins(config.readerIdleFactory());
             if (config.threadingMode() == ThreadingMode.SHARED)
             {
-                spinning = reader != null ? (readerSpins ? 1 : 0) : (writer != null && spins(config.writerIdle()) ? 1 : 0);
+                spinning = reader != null ? (readerSpins ? 1 : 0) : (writer != null && spins(config.writerIdleFactory()) ? 1 : 0);
             }
             else
             {
-                spinning = (reader != null && readerSpins ? 1 : 0) + (writer != null && spins(config.writerIdle()) ? 1 : 0);
+                spinning = (reader != null && readerSpins ? 1 : 0) + (writer != null && spins(config.writerIdleFactory()) ? 1 : 0);
             }
         }
         final int cpus = Runtime.getRuntime().availableProcessors();
@@ -255,10 +255,14 @@ final class ChannelSide
         }
     }
 
-    private static boolean spins(final String idle)
+    private static boolean spins(final io.shmipc.idle.IdleStrategyFactory idle)
     {
-        final String name = IdleStrategies.parse(idle).name();
-        return "busy-spin".equals(name) || "no-op".equals(name);
+        if (!(idle instanceof io.shmipc.idle.IdleSpec))
+        {
+            return false; // the application's own strategy: its choice, not ours to judge
+        }
+        final String name = ((io.shmipc.idle.IdleSpec)idle).name();
+        return IdleStrategies.BUSY_SPIN.equals(name) || IdleStrategies.NO_OP.equals(name);
     }
 
     private static Thread conductorThread(final Runnable runnable)

@@ -1,5 +1,6 @@
 package io.shmipc.core;
 
+import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
@@ -248,6 +249,46 @@ class ThreadingModeTest
         assertEquals(10, counter.get());
         assertEquals(10, guest.errorCount());
         assertTrue(guest.isRunning());
+    }
+
+    /** An application's own IdleStrategy object, through a factory, runs the guest's reader. */
+    @Test
+    @Timeout(60)
+    void idleStrategiesCanBeObjects() throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicLong idles = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicReference<io.shmipc.idle.NamedSignal> given =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final IpcHost host = keep(IpcHost.start(config().build()));
+        keep(IpcGuest.start(config().readerIdle((signal, guard) ->
+        {
+            given.set(signal);
+            return new org.agrona.concurrent.IdleStrategy()
+            {
+                private final BackoffIdleStrategy inner = new BackoffIdleStrategy();
+
+                public void idle(final int workCount)
+                {
+                    idles.incrementAndGet();
+                    inner.idle(workCount);
+                }
+
+                public void idle()
+                {
+                    idles.incrementAndGet();
+                    inner.idle();
+                }
+
+                public void reset()
+                {
+                    inner.reset();
+                }
+            };
+        }).build(), (buffer, index, length, self) -> self.respond(IpcMessages.encodeAddResponse(
+            new com.google.flatbuffers.FlatBufferBuilder(64), IpcMessages.reqId(copy(buffer, index, length)), 5))));
+        assertEquals(5, result(host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10))), 0.0);
+        assertTrue(idles.get() > 0, "the application's strategy idles the reader");
+        assertEquals(NamedSignals.requestSignalName(name), given.get().name(), "it is given the request semaphore");
     }
 
     private static ByteBuffer copy(final org.agrona.DirectBuffer buffer, final int index, final int length)

@@ -17,7 +17,7 @@ import java.util.Map;
  * thread safe. Obtain one from {@link IdleStrategies#parse(String)}; {@link #toString()} gives the canonical string,
  * which parses back to an equal spec.
  */
-public final class IdleSpec
+public final class IdleSpec implements IdleStrategyFactory
 {
     private final String name;
     private final Map<String, Long> values;
