@@ -252,6 +252,25 @@ public final class BridgeMain implements Runnable
 
         abstract Bridge start(BridgeConfig config);
 
+        /** @return true if the link came up, or a signal asked to stop, within the timeout. */
+        private static boolean awaitLinkOrStop(final Bridge bridge, final Duration timeout, final CountDownLatch stop)
+            throws InterruptedException
+        {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (!bridge.linkUp())
+            {
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    return false;
+                }
+                if (stop.await(5, java.util.concurrent.TimeUnit.MILLISECONDS))
+                {
+                    return true;
+                }
+            }
+            return true;
+        }
+
         @Override
         public Integer call() throws Exception
         {
@@ -263,7 +282,7 @@ public final class BridgeMain implements Runnable
             final sun.misc.SignalHandler oldTerm = sun.misc.Signal.handle(new sun.misc.Signal("TERM"), handler);
             try (Bridge bridge = start(config))
             {
-                if (config.connectTimeout() != null && !bridge.awaitLink(config.connectTimeout()) && stop.getCount() > 0)
+                if (config.connectTimeout() != null && !awaitLinkOrStop(bridge, config.connectTimeout(), stop))
                 {
                     throw new BridgeException(BridgeException.NO_REMOTE, "the far side did not appear on " +
                         config.subscribeUri() + " / " + config.publishUri() + " within " + config.connectTimeout());
