@@ -10,14 +10,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static io.shmipc.bridge.BridgeTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Runs: a host restarted on the same name is a new run; the answers to the old host's requests, which a slow guest
+ * Runs: a host restarted on the same name is a new run; the answers to the old host's requests, which the guest
  * gives after the restart, are never written into the new host's queue (they are counted as stale), and the new
  * host's calls are answered.
  */
@@ -32,7 +31,8 @@ class BridgeRunsTest
         final String toGuestSide = udp(freePort());
         final String toHostSide = udp(freePort());
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        final ScheduledExecutorService slow = Executors.newSingleThreadScheduledExecutor();
+        final java.util.concurrent.ExecutorService slow = Executors.newSingleThreadExecutor();
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         final List<Integer> secondRunGot = new CopyOnWriteArrayList<>();
         final List<Integer> firstRunGot = new CopyOnWriteArrayList<>();
         final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
@@ -41,13 +41,21 @@ class BridgeRunsTest
              IpcGuest guest = IpcGuest.start(channel(b).build(), (buffer, index, length, self) ->
              {
                  final int value = buffer.getInt(index);
-                 // answers in order, 600 ms after each request: the old run's answers come after the restart
-                 slow.schedule(() ->
+                 // answers in order, once the test releases them: the old run's answers come after the restart
+                 slow.execute(() ->
                  {
+                     try
+                     {
+                         assertTrue(release.await(20, TimeUnit.SECONDS));
+                     }
+                     catch (final InterruptedException ex)
+                     {
+                         return;
+                     }
                      final UnsafeBuffer answer = new UnsafeBuffer(new byte[4]);
                      answer.putInt(0, value);
                      assertTrue(self.respond(answer, 0, 4));
-                 }, 600, TimeUnit.MILLISECONDS);
+                 });
              }))
         {
             assertTrue(hostSide.awaitLink(Duration.ofSeconds(10)));
@@ -74,6 +82,9 @@ class BridgeRunsTest
                     message.putInt(0, 200 + i);
                     assertTrue(second.send(message, 0, 4));
                 }
+                waitUntil("the guest-side to deliver run 2", Duration.ofSeconds(5),
+                    () -> guestSide.counters().snapshot().messagesIn() == 10);
+                release.countDown(); // now the guest answers all ten, in order: run 1's five first
                 waitUntil("run 2's answers", Duration.ofSeconds(10), () -> secondRunGot.size() >= 5);
                 Thread.sleep(300);
                 assertEquals(List.of(200, 201, 202, 203, 204), secondRunGot, "only run 2's own answers");
