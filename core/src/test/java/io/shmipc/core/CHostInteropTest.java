@@ -65,13 +65,20 @@ class CHostInteropTest
         return resource;
     }
 
-    @ParameterizedTest(name = "{0} host threads x {1} calls, guest reader {2}")
-    @CsvSource({"1, 3000, wait", "4, 2000, wait", "8, 1000, wait", "4, 2000, backoff"})
+    @ParameterizedTest(name = "{0} host threads x {1} calls, guest reader {2}, {3}")
+    @CsvSource({"1, 3000, wait, DEDICATED", "4, 2000, wait, DEDICATED", "8, 1000, wait, DEDICATED",
+        "4, 2000, backoff, DEDICATED", "1, 2000, wait, SHARED", "8, 1000, wait, SHARED", "1, 2000, backoff, INVOKER",
+        "8, 1000, backoff, INVOKER"})
     @Timeout(60)
-    void cHostCallsTheJavaGuest(final int threads, final int iterations, final String readerIdle) throws Exception
+    void cHostCallsTheJavaGuest(final int threads, final int iterations, final String readerIdle,
+        final ThreadingMode mode) throws Exception
     {
+        this.mode = mode;
         run(threads, iterations, CAPACITY, readerIdle);
     }
+
+    /** The guest's threading mode; INVOKER guests are driven by a thread of the test. */
+    private ThreadingMode mode = ThreadingMode.DEDICATED;
 
     /**
      * A ring smaller than the 8 threads' requests in flight (8 x 80 bytes into 256): the host's writer finds it full,
@@ -116,6 +123,23 @@ class CHostInteropTest
         assertEquals(0L, run.values.get("wrong"), run.output);
         assertTrue(run.values.get("calls") < 400, run.output);
         assertTrue(run.output.contains("req_id=50 "), run.output);
+    }
+
+    /** The application's duty cycle of an INVOKER guest: invoke until the guest stops (its host removed the file). */
+    private static Thread invokeUntilStopped(final IpcGuest guest)
+    {
+        final Thread thread = new Thread(() ->
+        {
+            final org.agrona.concurrent.BackoffIdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (guest.isRunning() && System.nanoTime() - deadline < 0)
+            {
+                idle.idle(guest.invoker().invoke());
+            }
+        }, "test-guest-duty-cycle");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 
     private void run(final int threads, final int iterations, final int capacity, final String readerIdle)
@@ -187,16 +211,20 @@ class CHostInteropTest
         host.awaitOutput("ready", 30, TimeUnit.SECONDS);
 
         final IpcGuest guest = keep(IpcGuest.start(ChannelConfig.builder(name)
+            .threadingMode(mode)
             .readerIdle(readerIdle)
             .writerIdle("wait")
             .openTimeout(Duration.ofSeconds(20))
             .callTimeout(Duration.ofSeconds(10))
             .build(), handler));
 
+        final Thread duty = mode == ThreadingMode.INVOKER ? invokeUntilStopped(guest) : null;
         final int exit = host.waitFor(60, TimeUnit.SECONDS);
         final String output = host.output();
-        System.out.println("C host -> Java guest (reader " + readerIdle + "), " + threads + " threads x " +
-            iterations + " calls, capacity " + capacity + ", exit " + exit + ":\n" + output.strip());
+        if (duty != null)
+        {
+            duty.join(20_000);
+        }
         return new HostRun(exit, output, guest);
     }
 
