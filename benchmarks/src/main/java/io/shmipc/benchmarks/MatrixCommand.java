@@ -173,7 +173,7 @@ final class MatrixCommand implements Callable<Integer>
             final PairRun.Spec runSpec = spec(specs.get(0), "wake-up " + placement.name(), run);
             runSpec.variant = "rounds";
             runSpec.plan = plan;
-            runSpec.signals = specs.stream().anyMatch(x -> x.startsWith(IdleStrategies.WAIT));
+            runSpec.signals = false; // the wait variants have a semaphore pair each (RoundPlan.Variant.signals)
             runSpec.activeCpu = placement.activeCpu();
             runSpec.passiveCpu = placement.passiveCpu();
             final PairRun.Outcome outcome = PairRun.run(context, runSpec);

@@ -103,6 +103,17 @@ final class PairRun
                         SegmentLayout.SIMPLE_IPC, SharedSegment.DEFAULT_PERMISSIONS).close();
                     cleanup.add(() -> delete(path));
                     v.segment = path.toString();
+                    if (v.signals)
+                    {
+                        // each variant its own pair, so one ring's surplus posts never wake another's reader
+                        v.signalRequest = NamedSignals.requestSignalName(name + "-v" + i);
+                        v.signalResponse = NamedSignals.responseSignalName(name + "-v" + i);
+                        for (final String signal : new String[]{v.signalRequest, v.signalResponse})
+                        {
+                            NamedSignals.create(signal, 0600).close();
+                            cleanup.add(() -> NamedSignals.unlink(signal));
+                        }
+                    }
                 }
                 spec.plan.write(planPath);
             }

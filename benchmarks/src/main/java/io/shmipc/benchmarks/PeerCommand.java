@@ -104,8 +104,8 @@ final class PeerCommand implements Callable<Integer>
         {
             if (null != plan)
             {
-                RoundsPeer.run(RoundPlan.read(plan), role, control, this.control.toString(), signalIn, signalOut,
-                    timeoutNanos, maxLifeNanos, out);
+                RoundsPeer.run(RoundPlan.read(plan), role, control, this.control.toString(), timeoutNanos,
+                    maxLifeNanos, out);
             }
             else if ("floor".equals(variant))
             {

@@ -38,6 +38,10 @@ final class RoundPlan
         boolean signals;
         /** Set by {@link PairRun}: the segment's path. */
         String segment;
+        /** Set by {@link PairRun} when {@link #signals}: the semaphore the pinger/producer posts. */
+        String signalRequest;
+        /** Set by {@link PairRun} when {@link #signals}: the semaphore the ponger/consumer posts. */
+        String signalResponse;
 
         Variant(final String name)
         {
@@ -152,6 +156,11 @@ final class RoundPlan
             {
                 p.setProperty(k + "segment", v.segment);
             }
+            if (null != v.signalRequest)
+            {
+                p.setProperty(k + "signalRequest", v.signalRequest);
+                p.setProperty(k + "signalResponse", v.signalResponse);
+            }
         }
         p.setProperty("groups", groupsText(groups));
         p.setProperty("rounds", Integer.toString(rounds));
@@ -201,6 +210,8 @@ final class RoundPlan
             v.trustWriter = Boolean.parseBoolean(p.getProperty(k + "trustWriter"));
             v.signals = Boolean.parseBoolean(p.getProperty(k + "signals"));
             v.segment = p.getProperty(k + "segment");
+            v.signalRequest = p.getProperty(k + "signalRequest");
+            v.signalResponse = p.getProperty(k + "signalResponse");
             plan.variants.add(v);
         }
         plan.groups = parseGroups(p.getProperty("groups"));

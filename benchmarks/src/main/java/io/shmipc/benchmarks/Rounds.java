@@ -85,7 +85,8 @@ final class Rounds
     {
         MET("met"),
         NOT_MET("NOT met"),
-        TOO_WIDE("cannot judge: the spread over rounds is too wide");
+        TOO_WIDE("cannot judge: the spread over rounds is too wide"),
+        DESCHEDULED("cannot judge: the measuring threads were descheduled");
 
         final String text;
 

@@ -40,14 +40,10 @@ final class RoundsPeer
     }
 
     /**
-     * Play {@code role} of the plan.
-     *
-     * @param signalIn  the semaphore this side waits on, or null.
-     * @param signalOut the semaphore this side posts, or null.
+     * Play {@code role} of the plan. Variants with signals use the semaphore pair the plan names for them.
      */
     static void run(final RoundPlan plan, final String role, final ControlFile control, final String controlPath,
-        final String signalIn, final String signalOut, final long timeoutNanos, final long maxLifeNanos,
-        final ResultFile out)
+        final long timeoutNanos, final long maxLifeNanos, final ResultFile out)
     {
         final RoundVariant[] variants = new RoundVariant[plan.variants.size()];
         final boolean[] signals = new boolean[variants.length];
@@ -60,10 +56,12 @@ final class RoundsPeer
                 options.put("control", controlPath);
                 options.put("timeoutNanos", Long.toString(timeoutNanos));
                 options.put("maxLifeNanos", Long.toString(maxLifeNanos));
-                if (plan.variants.get(i).signals && null != signalIn)
+                final RoundPlan.Variant variant = plan.variants.get(i);
+                if (variant.signals && null != variant.signalRequest)
                 {
-                    options.put("signalIn", signalIn);
-                    options.put("signalOut", signalOut);
+                    final boolean posts = PeerCommand.PINGER.equals(role) || PeerCommand.PRODUCER.equals(role);
+                    options.put("signalIn", posts ? variant.signalResponse : variant.signalRequest);
+                    options.put("signalOut", posts ? variant.signalRequest : variant.signalResponse);
                     signals[i] = true;
                 }
                 variants[i] = VariantLoader.create(role + "-" + i + "-" + plan.variants.get(i).name, options);

@@ -87,6 +87,13 @@ final class ThroughputCommand implements Callable<Integer>
         spec.worstOperationNanos = 10_000;
         final PairRun.Outcome outcome = PairRun.run(context, spec);
 
+        double minCpu = 100;
+        for (int v = 0; v < plan.variants.size(); v++)
+        {
+            minCpu = Math.min(minCpu, Math.min(RoundReport.driverCpuPercent(outcome.active, v, plan.rounds),
+                RoundReport.serverCpuPercent(outcome.passive, v, "measure")));
+        }
+        final boolean descheduled = minCpu < PingPongCommand.MIN_SPIN_CPU_PERCENT;
         final List<Map<String, Object>> results = new ArrayList<>();
         final List<Map<String, Object>> ratios = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
@@ -127,7 +134,7 @@ final class ThroughputCommand implements Callable<Integer>
             }
             final double[] perRound = Rounds.ratios(rates[0], rates[1]);
             final Rounds.Spread ratio = Rounds.spread(perRound);
-            final Rounds.Verdict verdict = Rounds.atLeast(ratio, 1.0);
+            final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, 1.0);
             final Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("messageBytes", size);
             entry.put("shmipcToAgrona", Latency.significant(ratio.median));
@@ -155,6 +162,11 @@ final class ThroughputCommand implements Callable<Integer>
                     r.get("messagesPerSecondQ3")), r.get("megabytesPerSecond"), r.get("consumerCpuPercent"),
                 r.get("producerCpuPercent"));
         }
+        if (descheduled)
+        {
+            out.printf("WARNING: a busy-spinning side had only %.0f%% of a core (below %.0f%%): other work competed " +
+                "for the CPUs, and nothing is judged%n", minCpu, PingPongCommand.MIN_SPIN_CPU_PERCENT);
+        }
         out.println("median over rounds of each round's ratio (IQR):");
         lines.forEach(out::println);
 
@@ -170,6 +182,7 @@ final class ThroughputCommand implements Callable<Integer>
             settings.put("ringCapacity", PairRun.CAPACITY);
             settings.put("trustWriter", trustWriter);
             json.put("settings", settings);
+            json.put("descheduled", descheduled);
             json.put("results", results);
             json.put("ratios", ratios);
             Json.write(common.json, json);
