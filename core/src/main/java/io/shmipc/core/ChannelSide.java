@@ -52,10 +52,14 @@ final class ChannelSide
     /** Caller-mode operations (caller writes, caller polls) in progress: the mapping must outlive them. */
     private final java.util.concurrent.atomic.AtomicInteger callersInside = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closing;
-    private Thread pollingThread;
+    /** Held by the one caller that reads for all in {@link ReadMode#CALLER} (leader/follower). */
+    private final java.util.concurrent.atomic.AtomicBoolean pollLock = new java.util.concurrent.atomic.AtomicBoolean();
+    /** A waiting caller that takes the lead when the leader leaves. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> nextLeader =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private static final long FOLLOWER_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
-    private Thread callerThread;
     private final ErrorHandler failureListener;
     private final ErrorHandler errorHandler;
     private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
@@ -330,14 +334,44 @@ final class ChannelSide
      */
     int poll()
     {
+        if (reader != null)
+        {
+            throw new IllegalStateException("channel " + config.name() + " has a reader thread: read mode " +
+                "CALLER is needed to poll");
+        }
         enter();
         try
         {
-            return pollOnce();
+            if (!pollLock.compareAndSet(false, true))
+            {
+                return 0; // another thread is polling: it completes this thread's calls too
+            }
+            try
+            {
+                return pollOnce();
+            }
+            finally
+            {
+                leaveLead();
+            }
         }
         finally
         {
             exit();
+        }
+    }
+
+    /**
+     * The polling thread gives up the lead: a follower that registered (the latest) is unparked to take it, the
+     * others wake when their call completes or within a millisecond.
+     */
+    private void leaveLead()
+    {
+        pollLock.set(false);
+        final Thread next = nextLeader.getAndSet(null);
+        if (next != null)
+        {
+            LockSupport.unpark(next);
         }
     }
 
@@ -380,23 +414,9 @@ final class ChannelSide
         return errors.get();
     }
 
+    /** The caller must hold {@link #pollLock}. */
     private int pollOnce()
     {
-        final Thread current = Thread.currentThread();
-        if (pollingThread != current)
-        {
-            if (reader != null)
-            {
-                throw new IllegalStateException("channel " + config.name() + " has a reader thread: read mode " +
-                    "CALLER is needed to poll");
-            }
-            if (pollingThread != null)
-            {
-                throw new IllegalStateException("read mode CALLER of channel " + config.name() + " is for one " +
-                    "thread: " + pollingThread.getName() + " reads, " + current.getName() + " tried too");
-            }
-            pollingThread = current;
-        }
         final int read;
         try
         {
@@ -442,19 +462,50 @@ final class ChannelSide
         enter();
         try
         {
-            callerIdle.reset();
             while (!done.isDone())
             {
                 if (closing)
                 {
                     throw new IllegalStateException("channel " + config.name() + " closed while waiting for a response");
                 }
-                final int read = pollOnce();
-                if (read == 0 && System.nanoTime() - deadline >= 0)
+                if (pollLock.compareAndSet(false, true))
+                {
+                    // Leader: read for everyone (completing and unparking the others' calls) until this call is done.
+                    try
+                    {
+                        callerIdle.reset();
+                        while (!done.isDone())
+                        {
+                            if (closing)
+                            {
+                                throw new IllegalStateException("channel " + config.name() +
+                                    " closed while waiting for a response");
+                            }
+                            final int read = pollOnce();
+                            if (read == 0 && System.nanoTime() - deadline >= 0)
+                            {
+                                return;
+                            }
+                            callerIdle.idle(read);
+                        }
+                    }
+                    finally
+                    {
+                        leaveLead();
+                    }
+                    return;
+                }
+                // Follower: the leader completes this call (and unparks it) or leaves the lead to it.
+                final long left = deadline - System.nanoTime();
+                if (left <= 0)
                 {
                     return;
                 }
-                callerIdle.idle(read);
+                nextLeader.set(Thread.currentThread());
+                if (!done.isDone() && pollLock.get())
+                {
+                    LockSupport.parkNanos(this, Math.min(left, FOLLOWER_PARK_NS));
+                }
             }
         }
         finally
@@ -535,16 +586,6 @@ final class ChannelSide
     private synchronized boolean writeOnce(
         final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
     {
-        final Thread current = Thread.currentThread();
-        if (callerThread == null)
-        {
-            callerThread = current;
-        }
-        else if (callerThread != current)
-        {
-            throw new IllegalStateException("write mode CALLER of channel " + config.name() + " is for one sending " +
-                "thread: " + callerThread.getName() + " sends, " + current.getName() + " tried too");
-        }
         final long deadline = System.nanoTime() + timeoutNs;
         while (!out.write(SimpleIpcRingBuffer.MSG_TYPE_ID, buffer, offset, length))
         {

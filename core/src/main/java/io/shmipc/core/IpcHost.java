@@ -415,6 +415,7 @@ public final class IpcHost implements AutoCloseable
     {
         if (side.callerReads())
         {
+            slot.waiter = Thread.currentThread(); // a leading caller unparks this one when it completes the call
             side.pollUntil(slot, deadline);
             return;
         }

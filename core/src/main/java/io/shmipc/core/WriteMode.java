@@ -13,8 +13,8 @@ public enum WriteMode
     WRITER_THREAD,
 
     /**
-     * The calling thread writes straight into the shared queue: no thread hop, for a single-threaded sender. Calls
-     * from a second thread are rejected.
+     * The calling thread writes straight into the shared queue: no thread hop. Any number of threads may send; they
+     * take turns under a lock, each write published (and signalled when the reader may sleep) on its own.
      */
     CALLER
 }

@@ -149,6 +149,52 @@ class ThreadingModeTest
         }
     }
 
+    /**
+     * Caller modes with many threads: callers write under a lock and take turns leading the reads (leader/follower),
+     * every answer checked; with busy-spin on both sides the host has no spinning thread of its own.
+     */
+    @ParameterizedTest(name = "caller modes, {0}, {1} calling threads")
+    @CsvSource({"wait, 1", "wait, 4", "wait, 8", "busy-spin, 1", "busy-spin, 4", "busy-spin, 8"})
+    @Timeout(120)
+    void callerModesServeManyCallingThreads(final String idle, final int threads) throws Exception
+    {
+        final IpcHost host = keep(IpcHost.start(config().readMode(ReadMode.CALLER).writeMode(WriteMode.CALLER)
+            .readerIdle(idle).build()));
+        final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle, "threading=shared"));
+        guest.awaitOutput("ready", 60, TimeUnit.SECONDS);
+        final int calls = 1500 / threads;
+        final ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try
+        {
+            final List<Future<?>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final int thread = t;
+                results.add(pool.submit(() ->
+                {
+                    for (int i = 0; i < calls; i++)
+                    {
+                        final double x = thread * 100_000 + i;
+                        assertEquals(x + 0.5, result(host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, 0.5),
+                            Duration.ofSeconds(10))), 0.0);
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> result : results)
+            {
+                result.get(100, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+        assertEquals(0, host.unknownResponses());
+        assertEquals(0, host.expiredResponses());
+        assertEquals(0, host.pendingCalls());
+    }
+
     /** Host and guest in INVOKER mode, composed into the test's own CompositeAgent and run by its own AgentRunner. */
     @Test
     @Timeout(60)
