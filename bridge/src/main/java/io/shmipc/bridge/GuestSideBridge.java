@@ -50,6 +50,8 @@ public final class GuestSideBridge extends Bridge
             channel = ChannelConfig.builder(config.localName())
                 .capacity(config.capacity())
                 .writeMode(WriteMode.CALLER)              // requests are written by the agent thread itself
+                // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
+                .threadingMode(io.shmipc.core.ThreadingMode.DEDICATED)
                 .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
                 .readerIdle(config.localIdle())
                 .readerAffinity(config.localReaderAffinity())

@@ -87,6 +87,8 @@ public final class HostSideBridge extends Bridge
     {
         final ChannelConfig channel = ChannelConfig.builder(config.localName())
             .writeMode(WriteMode.CALLER)              // responses are written by the agent thread itself
+            // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
+            .threadingMode(io.shmipc.core.ThreadingMode.DEDICATED)
             .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
             .openTimeout(timeout)
             .readerIdle(config.localIdle())
@@ -176,8 +178,10 @@ public final class HostSideBridge extends Bridge
     @Override
     boolean localRunStillValid()
     {
-        // On the reader thread, which the guest's close waits for: its mapping is still there.
-        return Files.exists(file) && blockQueue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET) == blockEpoch;
+        // On the reader thread, which the guest's close waits for: its mapping is still there. A guest whose host
+        // went away (its conductor found the lock released and the heartbeat stale) is no longer running.
+        return blockGuest.isRunning() && Files.exists(file) &&
+            blockQueue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET) == blockEpoch;
     }
 
     @Override
