@@ -56,11 +56,11 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
     String writerIdle;
 
     @Option(names = "--host-write-mode", defaultValue = "WRITER_THREAD",
-        description = "WRITER_THREAD or CALLER (one calling thread only) (default: ${DEFAULT-VALUE}).")
+        description = "WRITER_THREAD or CALLER (callers write under a lock) (default: ${DEFAULT-VALUE}).")
     WriteMode hostWriteMode;
 
     @Option(names = "--host-read-mode", defaultValue = "READER_THREAD",
-        description = "READER_THREAD or CALLER (one calling thread only: it reads its own responses) " +
+        description = "READER_THREAD or CALLER (callers read for each other, leader/follower) " +
             "(default: ${DEFAULT-VALUE}).")
     ReadMode hostReadMode;
 
@@ -84,11 +84,6 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             if (t < 1 || t > 64)
             {
                 throw new IllegalArgumentException("--threads " + t + ": must be 1..64");
-            }
-            if (t > 1 && (hostWriteMode == WriteMode.CALLER || hostReadMode == ReadMode.CALLER))
-            {
-                throw new IllegalArgumentException("--threads " + t + " with the host's write or read mode CALLER: " +
-                    "the caller modes are for one calling thread");
             }
         }
         final List<String> specs = new ArrayList<>();
