@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
 /**
- * The bridge's own header in front of every block it carries over Aeron (little-endian, 16 bytes):
+ * The bridge's own header in front of every block it carries over Aeron (little-endian, 24 bytes):
  * <pre>
  *   0  int32  magic  0x42504D53 ("SMPB")
  *   4  int32  kind   1 = request (host-side to guest-side), 2 = response (guest-side to host-side)
