@@ -311,13 +311,19 @@ public final class IpcHost implements AutoCloseable
         final RequestEncoder encoder, final CompletableFuture<ByteBuffer> future, final long timeoutNs)
     {
         checkCalls();
-        final long reqId = nextReqId.getAndIncrement();
-        final CallSlots.Slot slot = calls.acquire(reqId, future);
+        // A slow call keeps its slot; the ids that map to it are skipped (ids need only be unique), and only when
+        // every slot is taken does the table push back.
+        long reqId = nextReqId.getAndIncrement();
+        CallSlots.Slot slot = calls.acquire(reqId, future);
+        for (int tries = 1; null == slot && tries < calls.size() && calls.inFlight() < calls.size(); tries++)
+        {
+            reqId = nextReqId.getAndIncrement();
+            slot = calls.acquire(reqId, future);
+        }
         if (slot == null)
         {
             throw new IllegalStateException("host of " + config.name() + " has its " + calls.size() +
-                " call slots in use (req_id " + reqId + " found its slot taken): wait for answers, or raise " +
-                "ChannelConfig.callSlots");
+                " call slots in use: wait for answers, or raise ChannelConfig.callSlots");
         }
         final FlatBufferBuilder builder = BUILDERS.get();
         builder.clear();
