@@ -86,9 +86,14 @@ final class HostCommand implements Callable<Integer>
     int capacity;
 
     @Option(names = "--caller",
-        description = "The calling thread writes requests and reads responses itself: no writer or reader thread, " +
-            "no hand-off (write and read modes CALLER). Needs --threads 1.")
+        description = "The calling threads write requests and read responses themselves, one leading the reads for " +
+            "all (write and read modes CALLER): no writer or reader thread, no hand-off. The default.")
     boolean caller;
+
+    @Option(names = "--hand-off",
+        description = "A writer thread and a reader thread do the channel's writes and reads, the calling threads " +
+            "hand requests over and wait (write and read modes WRITER_THREAD, READER_THREAD): slower here.")
+    boolean handOff;
 
     @Option(names = "--call-timeout", defaultValue = "5s", converter = DurationConverter.class,
         description = "Longest wait for one response (default: ${DEFAULT-VALUE}).")
@@ -110,11 +115,11 @@ final class HostCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be from 1 to 1024, was " + threads);
         }
-        if (caller && threads != 1)
+        if (caller && handOff)
         {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                "--caller is for one calling thread, but --threads is " + threads);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--caller and --hand-off exclude each other");
         }
+        caller = !handOff;
         if (iterations < 1)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--iterations must be positive, was " + iterations);
@@ -138,9 +143,10 @@ final class HostCommand implements Callable<Integer>
             }
             try
             {
-                out.printf(Locale.ROOT, "host %s: %d thread%s x %d calls, capacity %d per queue, reader idle %s, " +
+                out.printf(Locale.ROOT, "host %s: %d thread%s x %d calls, capacity %d per queue, %s, reader idle %s, " +
                     "writer idle %s%n", name, threads, 1 == threads ? "" : "s", iterations, capacity,
-                    config.readerIdle(), config.writerIdle());
+                    caller ? "callers write and read (no hand-off)" : "hand-off to writer and reader threads (" +
+                    config.threadingMode().name().toLowerCase(Locale.ROOT) + ")", config.readerIdle(), config.writerIdle());
                 host.placements().forEach(placement -> out.println("host " + name + ": " + placement));
                 out.flush();
                 final String guest = awaitGuest(host, guard);
@@ -320,7 +326,7 @@ final class HostCommand implements Callable<Integer>
             }, "host-caller-" + t);
             callerThread.setDaemon(true);
             callers.add(callerThread);
-            if (!caller)
+            if (!caller || threads > 1)
             {
                 callerThread.start();
             }
@@ -328,9 +334,9 @@ final class HostCommand implements Callable<Integer>
 
         final long startNs = System.nanoTime();
         start.countDown();
-        if (caller)
+        if (caller && threads == 1)
         {
-            // --caller: the thread that waited for the guest owns the channel's writes and reads; it calls too.
+            // One caller: the thread that waited for the guest makes the calls too, writing and reading itself.
             callers.get(0).run();
         }
         for (final Thread callerThread : callers)

@@ -199,7 +199,7 @@ class HostGuestCommandTest
             {"host", name, "--capacity", "12"},
             {"host", name, "--capacity", "lots"},
             {"host", name, "--threads", "0"},
-            {"host", name, "--threads", "2", "--caller"},
+            {"host", name, "--caller", "--hand-off"},
             {"host", name, "--idle", "sleepy"},
             {"host", "bad/name-test"},
             {"guest", name, "--workers", "0"},

@@ -56,7 +56,8 @@ class LiveChannelTest
     void inspectOfAChannelDrivenByAnotherJvmIsConsistentAndCountsEveryUnreadRequest() throws Exception
     {
         final String name = channels.newName("inspectlive");
-        final Child host = keep(Child.cli("host", name, "--capacity", "64KiB", "--idle", "backoff", "--wait-guest", "60s"));
+        final Child host = keep(Child.cli("host", name, "--hand-off", "--capacity", "64KiB", "--idle", "backoff",
+            "--wait-guest", "60s"));
         Channels.awaitSegment(name, 60);
         // The host sends a warm-up MyRandRequest each second until a guest answers; none will.
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
