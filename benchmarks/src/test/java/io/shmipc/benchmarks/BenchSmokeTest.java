@@ -198,8 +198,9 @@ class BenchSmokeTest
             "--host-write-mode", "CALLER", "--host-read-mode", "CALLER", "--iterations", "300", "--warmup", "100",
             "--capacity", "65536", "--out", out.toString(), "--shm-prefix", PREFIX, "--quiet");
         assertEquals(0, callerCode, "one calling thread that writes and reads itself");
-        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("calls", "--threads", "2", "--host-read-mode", "CALLER",
-            "--quiet"), "caller modes need one calling thread");
+        assertEquals(0, BenchMain.execute("calls", "--idle", "wait", "--threads", "2", "--host-write-mode", "CALLER",
+            "--host-read-mode", "CALLER", "--iterations", "300", "--warmup", "100", "--capacity", "65536", "--out",
+            out.toString(), "--shm-prefix", PREFIX, "--quiet"), "calling threads take turns leading the reads");
         assertNothingLeftInShm();
     }
 
