@@ -5,8 +5,8 @@ import io.shmipc.schemas.IpcMessages;
 import ipc.AddRequest;
 import ipc.AddResponse;
 import ipc.Message;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
@@ -27,14 +27,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class CallSlotsTest
 {
-    private final TestChannel channel = new TestChannel("slots");
+    @RegisterExtension
+    final TestChannel channel = new TestChannel("slots");
     private final String name = channel.name;
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        channel.close();
-    }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {

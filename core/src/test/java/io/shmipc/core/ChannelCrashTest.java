@@ -4,9 +4,9 @@ import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
@@ -39,14 +39,9 @@ class ChannelCrashTest
     private static final long SEED = Long.getLong("shmipc.crash.seed", System.nanoTime());
     private static final int ROUNDS = Integer.getInteger("shmipc.crash.rounds", 5);
 
-    private final TestChannel channel = new TestChannel("crashchan");
+    @RegisterExtension
+    final TestChannel channel = new TestChannel("crashchan");
     private final String name = channel.name;
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        channel.close();
-    }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {

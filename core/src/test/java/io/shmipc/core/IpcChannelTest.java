@@ -7,8 +7,8 @@ import ipc.Message;
 import ipc.MyRandResponse;
 import ipc.Payload;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -36,14 +36,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class IpcChannelTest
 {
-    private final TestChannel channel = new TestChannel("chan");
+    @RegisterExtension
+    final TestChannel channel = new TestChannel("chan");
     private final String name = channel.name;
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        channel.close();
-    }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {

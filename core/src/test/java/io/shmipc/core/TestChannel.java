@@ -1,16 +1,19 @@
 package io.shmipc.core;
 
 import io.shmipc.idle.NamedSignals;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A channel name unique to one test, the hosts, guests and child processes the test keeps, and their clean-up:
- * closed in reverse order, then the segment file and both semaphores removed whatever the test left.
+ * A channel name unique to one test, the hosts, guests and child processes the test keeps, and their clean-up after
+ * each test (register it with {@code @RegisterExtension}): closed in reverse order, then the segment file and both
+ * semaphores removed whatever the test left.
  */
-final class TestChannel implements AutoCloseable
+final class TestChannel implements AutoCloseable, AfterEachCallback
 {
     final String name;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -27,6 +30,11 @@ final class TestChannel implements AutoCloseable
     {
         resources.add(resource);
         return resource;
+    }
+
+    public void afterEach(final ExtensionContext context) throws Exception
+    {
+        close();
     }
 
     public void close() throws Exception

@@ -10,8 +10,8 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -39,14 +39,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ThreadingModeTest
 {
-    private final TestChannel channel = new TestChannel("mode");
+    @RegisterExtension
+    final TestChannel channel = new TestChannel("mode");
     private final String name = channel.name;
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        channel.close();
-    }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
@@ -108,35 +103,7 @@ class ThreadingModeTest
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle,
             "threading=" + mode.name().toLowerCase()));
         guest.awaitOutput("ready", 60, TimeUnit.SECONDS);
-        final int calls = 1500 / threads;
-        final ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try
-        {
-            final List<Future<?>> results = new ArrayList<>();
-            for (int t = 0; t < threads; t++)
-            {
-                final int thread = t;
-                results.add(pool.submit(() ->
-                {
-                    for (int i = 0; i < calls; i++)
-                    {
-                        final double x = thread * 100_000 + i;
-                        final ByteBuffer response = host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, 0.5),
-                            Duration.ofSeconds(10));
-                        assertEquals(x + 0.5, result(response), 0.0);
-                    }
-                    return null;
-                }));
-            }
-            for (final Future<?> result : results)
-            {
-                result.get(100, TimeUnit.SECONDS);
-            }
-        }
-        finally
-        {
-            pool.shutdownNow();
-        }
+        callFromThreads(host, threads, 1500 / threads);
         assertEquals(0, host.unknownResponses());
         assertEquals(0, host.expiredResponses());
         assertEquals(0, host.errorCount());
@@ -162,7 +129,15 @@ class ThreadingModeTest
             .readerIdle(idle).build()));
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle, "threading=shared"));
         guest.awaitOutput("ready", 60, TimeUnit.SECONDS);
-        final int calls = 1500 / threads;
+        callFromThreads(host, threads, 1500 / threads);
+        assertEquals(0, host.unknownResponses());
+        assertEquals(0, host.expiredResponses());
+        assertEquals(0, host.pendingCalls());
+    }
+
+    /** {@code threads} threads each make {@code calls} AddRequest calls and check every answer. */
+    private static void callFromThreads(final IpcHost host, final int threads, final int calls) throws Exception
+    {
         final ExecutorService pool = Executors.newFixedThreadPool(threads);
         try
         {
@@ -190,9 +165,6 @@ class ThreadingModeTest
         {
             pool.shutdownNow();
         }
-        assertEquals(0, host.unknownResponses());
-        assertEquals(0, host.expiredResponses());
-        assertEquals(0, host.pendingCalls());
     }
 
     /** Host and guest in INVOKER mode, composed into the test's own CompositeAgent and run by its own AgentRunner. */
