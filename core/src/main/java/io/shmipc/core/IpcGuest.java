@@ -58,6 +58,8 @@ public final class IpcGuest implements AutoCloseable
     private final ChannelSide side;
     private final long sendTimeoutNs;
     private final long attachedEpoch;
+    /** Identity (device and inode) of the file the guest mapped, or null where the platform has none. */
+    private final Object attachedFile;
     private volatile String stopReason;
     private volatile boolean hostRestarted;
     private volatile boolean closed;
@@ -82,6 +84,7 @@ public final class IpcGuest implements AutoCloseable
         {
             segment = openReady(file, deadline);
             this.attachedEpoch = hostEpoch(segment);
+            this.attachedFile = fileKey(file);
             request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
             response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
             this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request, this::onRequest,
@@ -154,6 +157,18 @@ public final class IpcGuest implements AutoCloseable
         }
     }
 
+    private static Object fileKey(final Path file)
+    {
+        try
+        {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        }
+        catch (final java.io.IOException ex)
+        {
+            return null;
+        }
+    }
+
     private static long hostEpoch(final SharedSegment segment)
     {
         return segment.queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
@@ -211,6 +226,14 @@ public final class IpcGuest implements AutoCloseable
         if (!Files.exists(file))
         {
             stopReason = "the host removed the segment " + file;
+            return false;
+        }
+        final Object key = fileKey(file);
+        if (attachedFile != null && key != null && !attachedFile.equals(key))
+        {
+            stopReason = "the segment " + file + " was replaced by a new file (a new host created it): open the " +
+                "channel again to serve it";
+            hostRestarted = true;
             return false;
         }
         final long epoch = side.toGuestHeaderWordFromReader(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);

@@ -159,6 +159,23 @@ class ChannelCrashTest
         assertTrue(guest.isAlive(), guest::output);
     }
 
+    /**
+     * A host that closed (removing the file) and a new one that created the file again on the same path within
+     * milliseconds: the guest, still mapping the old file, sees that the path now names another file and leaves,
+     * instead of taking the new host's lock for its old host's and serving nobody.
+     */
+    @Test
+    @Timeout(60)
+    void aGuestNoticesThatANewHostReplacedItsSegmentFile() throws Exception
+    {
+        final IpcHost first = IpcHost.start(config().build());
+        final IpcGuest guest = keep(IpcGuest.start(config().build(), (buffer, index, length, g) -> { }));
+        first.close();
+        keep(IpcHost.start(config().build()));
+        assertTrue(guest.awaitStop(Duration.ofSeconds(5)), "the guest left the replaced file");
+        assertTrue(guest.hostRestarted() || guest.stopReason().contains("removed"), guest.stopReason());
+    }
+
     /** A host whose reader fails says why, counts it, and fails pending and later calls at once. */
     @Test
     @Timeout(60)
