@@ -3,6 +3,7 @@ package io.shmipc.benchmarks;
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.IpcHost;
 import io.shmipc.core.ReadMode;
+import io.shmipc.core.ThreadingMode;
 import io.shmipc.core.WriteMode;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
@@ -64,6 +65,10 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             "(default: ${DEFAULT-VALUE}).")
     ReadMode hostReadMode;
 
+    @Option(names = "--threading", defaultValue = "DEDICATED",
+        description = "Threading mode of both sides' agents: DEDICATED or SHARED (default: ${DEFAULT-VALUE}).")
+    ThreadingMode threading;
+
     @Option(names = "--guest-write-mode", defaultValue = "CALLER",
         description = "WRITER_THREAD or CALLER: the guest answers from its reader thread (default: ${DEFAULT-VALUE}).")
     WriteMode guestWriteMode;
@@ -79,6 +84,11 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
      */
     public Integer call() throws Exception
     {
+        if (threading == ThreadingMode.INVOKER)
+        {
+            throw new IllegalArgumentException("--threading INVOKER: the benchmark runs its agents on threads; " +
+                "take DEDICATED or SHARED");
+        }
         for (final int t : threads)
         {
             if (t < 1 || t > 64)
@@ -190,6 +200,7 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             .writerIdle(writerIdle)
             .writeMode(hostWriteMode)
             .readMode(hostReadMode)
+            .threadingMode(threading)
             .callTimeout(Duration.ofSeconds(10))
             .build();
         final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
@@ -197,6 +208,7 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         try (IpcHost host = IpcHost.start(config))
         {
             final List<String> command = new ArrayList<>(context.javaCommand());
+            command.add(1, "-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name());
             command.addAll(List.of("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
                 "--write-mode", guestWriteMode.name()));
             guest = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
