@@ -422,7 +422,7 @@ public final class ChannelConfig
         }
 
         /**
-         * @param mode reader thread (default) or, for a host with one calling thread, the caller reads.
+         * @param mode reader thread (default) or, for a host, the calling threads read (leader/follower).
          * @return this.
          */
         public Builder readMode(final ReadMode mode)

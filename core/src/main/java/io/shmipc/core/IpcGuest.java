@@ -185,8 +185,8 @@ public final class IpcGuest implements AutoCloseable
     }
 
     /**
-     * Write a response, waiting up to the call timeout for room. Thread safe (in {@link WriteMode#CALLER} mode,
-     * call it from one thread only: the reader thread, in the handler, gives a response with no thread hop).
+     * Write a response, waiting up to the call timeout for room. Thread safe (in {@link WriteMode#CALLER} mode the
+     * calling thread writes, under a lock; from the reader thread, in the handler, a response takes no thread hop).
      *
      * @return false if there was no room in time (the host is not reading).
      * @throws IllegalArgumentException if longer than the queue's maxMsgLength.

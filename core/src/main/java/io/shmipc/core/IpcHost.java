@@ -44,9 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #expiredResponses()}), never silently dropped. With {@link #start(ChannelConfig, MessageHandler)} the
  * channel carries raw bytes: {@link #send} writes them and every response goes to the handler, on the reader thread.
  * <p>
- * <b>Threads.</b> {@link #callAsync}, {@link #call} and {@link #send} are thread safe (in {@link WriteMode#CALLER}
- * mode, only one thread may send; in {@link ReadMode#CALLER} mode, only one thread may call and poll). A guest that
- * dies makes calls time out; the host keeps running.
+ * <b>Threads.</b> {@link #callAsync}, {@link #call}, {@link #poll} and {@link #send} are thread safe in every mode
+ * (in {@link WriteMode#CALLER} senders take turns under a lock; in {@link ReadMode#CALLER} callers take turns
+ * reading for each other). A guest that dies makes calls time out; the host keeps running.
  */
 public final class IpcHost implements AutoCloseable
 {
