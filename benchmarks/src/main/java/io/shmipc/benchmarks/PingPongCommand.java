@@ -39,8 +39,10 @@ final class PingPongCommand implements Callable<Integer>
     /** Percentiles (indices into {@link Rounds#PERCENTILES}) the goals and the self-check judge: p50 and p99. */
     static final int P50 = 0;
     static final int P99 = 2;
-    /** Below this CPU share a busy-spinning measuring thread was descheduled, and the run is not judged. */
+    /** Below this CPU share in a round a busy-spinning measuring thread was descheduled; the round is left out. */
     static final double MIN_SPIN_CPU_PERCENT = 90;
+    /** Fewest rounds with which a run is judged. */
+    static final int MIN_ROUNDS = 3;
 
     @Mixin
     CommonOptions common;
@@ -111,11 +113,19 @@ final class PingPongCommand implements Callable<Integer>
         spec.passiveCpu = cpus.passiveCpu();
         final PairRun.Outcome outcome = PairRun.run(context, spec);
 
+        // busy-spinning threads below 90% of a core in a round were descheduled in it: that round measured the
+        // scheduler's time slices (both sides of every ratio alike), not the mechanism, and is left out
+        final boolean spinning = idleSpec.startsWith("busy-spin");
+        final double[] lowestCpu = RoundReport.lowestCpuPerRound(outcome.active, outcome.passive, n, plan.rounds);
+        final int[] kept = spinning ? Rounds.cleanRounds(lowestCpu, MIN_SPIN_CPU_PERCENT) :
+            Rounds.cleanRounds(lowestCpu, 0);
+        final boolean descheduled = kept.length < MIN_ROUNDS;
+        final int[] used = descheduled ? Rounds.cleanRounds(lowestCpu, 0) : kept;
         final Histogram[][] perRound = new Histogram[n][];
         final Histogram[] pooled = new Histogram[n];
         for (int v = 0; v < n; v++)
         {
-            perRound[v] = RoundReport.histograms(outcome.active, v, plan.rounds);
+            perRound[v] = Rounds.select(RoundReport.histograms(outcome.active, v, plan.rounds), used);
             pooled[v] = Rounds.pool(perRound[v]);
         }
         final List<String> names = new ArrayList<>();
@@ -127,7 +137,10 @@ final class PingPongCommand implements Callable<Integer>
             "-byte messages, idle " + idleSpec + ", placement " + cpus + "; " + plan.describe() +
             ", order rotating; all variants on the same two threads");
         out.println(Machine.line(machine));
-        out.println("pooled over all rounds:");
+        out.println("rounds used: " + used.length + " of " + plan.rounds + (spinning && !descheduled &&
+            used.length < plan.rounds ? " (the others had a busy-spinning measuring thread below " +
+            Math.round(MIN_SPIN_CPU_PERCENT) + "% of a core: descheduled)" : ""));
+        out.println("pooled over the rounds used:");
         out.println(Latency.header("variant", width));
         for (int v = 0; v < n; v++)
         {
@@ -178,20 +191,11 @@ final class PingPongCommand implements Callable<Integer>
         final StringBuilder cpuLine = new StringBuilder("CPU while measuring (pinger / ponger, % of a core):");
         cpu.forEach((name, c) -> cpuLine.append(String.format(" %s %.0f/%.0f", name, c[0], c[1])));
         out.println(cpuLine);
-        // busy-spinning threads below 90% of a core were descheduled: the rounds then measure the scheduler's time
-        // slices (both sides of every ratio alike), not the mechanism, and no ratio is judged
-        double minCpu = 100;
-        for (final double[] c : cpu.values())
-        {
-            minCpu = Math.min(minCpu, Math.min(c[0], c[1]));
-        }
-        final boolean spinning = idleSpec.startsWith("busy-spin");
-        final boolean descheduled = spinning && minCpu < MIN_SPIN_CPU_PERCENT;
         if (descheduled)
         {
-            out.printf("WARNING: a busy-spinning measuring thread had only %.0f%% of a core (below %.0f%%): other work " +
-                "competed for the CPUs, the figures describe the scheduler, and nothing is judged%n", minCpu,
-                MIN_SPIN_CPU_PERCENT);
+            out.printf("WARNING: only %d of %d rounds had every busy-spinning measuring thread at %.0f%% of a core " +
+                "or more: other work competed for the CPUs, the figures (all rounds) describe the scheduler, and " +
+                "nothing is judged%n", kept.length, plan.rounds, MIN_SPIN_CPU_PERCENT);
         }
         final Map<String, Object> goals = new LinkedHashMap<>();
         boolean selfCheckPassed = true;
@@ -257,6 +261,8 @@ final class PingPongCommand implements Callable<Integer>
             settings.put("placement", cpus.toString());
             settings.put("selfCheck", selfCheck);
             settings.put("rounds", plan.rounds);
+            settings.put("roundsUsed", used.length);
+            settings.put("lowestCpuPercentPerRound", Rounds.jsonValues(lowestCpu));
             settings.put("plan", plan.describe());
             settings.put("ringCapacity", PairRun.CAPACITY);
             json.put("settings", settings);

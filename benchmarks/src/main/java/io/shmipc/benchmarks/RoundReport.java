@@ -132,4 +132,36 @@ final class RoundReport
         map.put("ratio", Rounds.json(spread));
         return map;
     }
+
+    /**
+     * @return per round, the lowest CPU share (percent of a core) either measuring thread had during any variant's
+     * slice of that round: the driving side over the recorded slice, the serving side over the whole slice
+     * (settle included). 100 where a side did not record it.
+     */
+    static double[] lowestCpuPerRound(final ResultFile active, final ResultFile passive, final int variants,
+        final int rounds)
+    {
+        final double[] lowest = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            lowest[r] = 100;
+            for (int v = 0; v < variants; v++)
+            {
+                final String key = "round." + r + "." + v;
+                lowest[r] = Math.min(lowest[r], share(active, key + ".cpuNanos", key + ".wallNanos"));
+                lowest[r] = Math.min(lowest[r], share(passive, key + ".serve.cpuNanos", key + ".serve.wallNanos"));
+            }
+        }
+        return lowest;
+    }
+
+    private static double share(final ResultFile result, final String cpuKey, final String wallKey)
+    {
+        if (!result.has(cpuKey) || !result.has(wallKey))
+        {
+            return 100;
+        }
+        final long wall = result.getLong(wallKey);
+        return wall > 0 ? 100.0 * result.getLong(cpuKey) / wall : 100;
+    }
 }

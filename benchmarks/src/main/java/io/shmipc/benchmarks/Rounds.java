@@ -355,4 +355,52 @@ final class Rounds
         Arrays.sort(sorted);
         return sorted;
     }
+
+    /**
+     * The rounds to keep: those in which every measuring thread had at least {@code minCpuPercent} of a core. A
+     * busy-spinning thread below that was descheduled during the round, and the round measured the scheduler; it is
+     * dropped for every variant, so the remaining rounds stay paired.
+     *
+     * @param lowestCpuPercent per round, the lowest CPU share of any measuring thread in it.
+     * @return the indices of the rounds kept, in order.
+     */
+    static int[] cleanRounds(final double[] lowestCpuPercent, final double minCpuPercent)
+    {
+        int n = 0;
+        final int[] kept = new int[lowestCpuPercent.length];
+        for (int r = 0; r < lowestCpuPercent.length; r++)
+        {
+            if (lowestCpuPercent[r] >= minCpuPercent)
+            {
+                kept[n++] = r;
+            }
+        }
+        return Arrays.copyOf(kept, n);
+    }
+
+    /**
+     * @return the elements of {@code values} at {@code rounds}.
+     */
+    static Histogram[] select(final Histogram[] values, final int[] rounds)
+    {
+        final Histogram[] selected = new Histogram[rounds.length];
+        for (int i = 0; i < rounds.length; i++)
+        {
+            selected[i] = values[rounds[i]];
+        }
+        return selected;
+    }
+
+    /**
+     * @return the elements of {@code values} at {@code rounds}.
+     */
+    static double[] select(final double[] values, final int[] rounds)
+    {
+        final double[] selected = new double[rounds.length];
+        for (int i = 0; i < rounds.length; i++)
+        {
+            selected[i] = values[rounds[i]];
+        }
+        return selected;
+    }
 }

@@ -87,13 +87,11 @@ final class ThroughputCommand implements Callable<Integer>
         spec.worstOperationNanos = 10_000;
         final PairRun.Outcome outcome = PairRun.run(context, spec);
 
-        double minCpu = 100;
-        for (int v = 0; v < plan.variants.size(); v++)
-        {
-            minCpu = Math.min(minCpu, Math.min(RoundReport.driverCpuPercent(outcome.active, v, plan.rounds),
-                RoundReport.serverCpuPercent(outcome.passive, v, "measure")));
-        }
-        final boolean descheduled = minCpu < PingPongCommand.MIN_SPIN_CPU_PERCENT;
+        final double[] lowestCpu = RoundReport.lowestCpuPerRound(outcome.active, outcome.passive,
+            plan.variants.size(), plan.rounds);
+        final int[] kept = Rounds.cleanRounds(lowestCpu, PingPongCommand.MIN_SPIN_CPU_PERCENT);
+        final boolean descheduled = kept.length < PingPongCommand.MIN_ROUNDS;
+        final int[] used = descheduled ? Rounds.cleanRounds(lowestCpu, 0) : kept;
         final List<Map<String, Object>> results = new ArrayList<>();
         final List<Map<String, Object>> ratios = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
@@ -104,12 +102,13 @@ final class ThroughputCommand implements Callable<Integer>
             for (int m = 0; m < 2; m++)
             {
                 final int v = groups[s][m];
-                final double[] ops = RoundReport.counters(outcome.active, v, plan.rounds, "ops");
-                final double[] wall = RoundReport.counters(outcome.active, v, plan.rounds, "wallNanos");
-                rates[m] = new double[plan.rounds];
+                final double[] ops = Rounds.select(RoundReport.counters(outcome.active, v, plan.rounds, "ops"), used);
+                final double[] wall = Rounds.select(RoundReport.counters(outcome.active, v, plan.rounds, "wallNanos"),
+                    used);
+                rates[m] = new double[used.length];
                 double totalOps = 0;
                 double totalWall = 0;
-                for (int r = 0; r < plan.rounds; r++)
+                for (int r = 0; r < used.length; r++)
                 {
                     rates[m][r] = ops[r] * 1e9 / wall[r];
                     totalOps += ops[r];
@@ -162,10 +161,14 @@ final class ThroughputCommand implements Callable<Integer>
                     r.get("messagesPerSecondQ3")), r.get("megabytesPerSecond"), r.get("consumerCpuPercent"),
                 r.get("producerCpuPercent"));
         }
+        out.println("rounds used: " + used.length + " of " + plan.rounds + (!descheduled && used.length < plan.rounds ?
+            " (the others had a busy-spinning side below " + Math.round(PingPongCommand.MIN_SPIN_CPU_PERCENT) +
+            "% of a core: descheduled)" : ""));
         if (descheduled)
         {
-            out.printf("WARNING: a busy-spinning side had only %.0f%% of a core (below %.0f%%): other work competed " +
-                "for the CPUs, and nothing is judged%n", minCpu, PingPongCommand.MIN_SPIN_CPU_PERCENT);
+            out.printf("WARNING: only %d of %d rounds had both busy-spinning sides at %.0f%% of a core or more: " +
+                "other work competed for the CPUs, the figures (all rounds) describe the scheduler, and nothing is " +
+                "judged%n", kept.length, plan.rounds, PingPongCommand.MIN_SPIN_CPU_PERCENT);
         }
         out.println("median over rounds of each round's ratio (IQR):");
         lines.forEach(out::println);
@@ -183,6 +186,8 @@ final class ThroughputCommand implements Callable<Integer>
             settings.put("trustWriter", trustWriter);
             json.put("settings", settings);
             json.put("descheduled", descheduled);
+            settings.put("roundsUsed", used.length);
+            settings.put("lowestCpuPercentPerRound", Rounds.jsonValues(lowestCpu));
             json.put("results", results);
             json.put("ratios", ratios);
             Json.write(common.json, json);

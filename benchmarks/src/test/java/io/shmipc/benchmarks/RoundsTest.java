@@ -124,6 +124,24 @@ class RoundsTest
     }
 
     @Test
+    void roundsWithADescheduledThreadAreDroppedForEveryVariant()
+    {
+        assertArrayEquals(new int[]{0, 2, 3}, Rounds.cleanRounds(new double[]{99, 52, 95, 90, 89.9}, 90));
+        // three of five rounds descheduled: in those both sides waited out the same 4-5 ms time slices
+        final int[] kept = Rounds.cleanRounds(new double[]{99, 52, 95, 60, 89.9}, 90);
+        assertArrayEquals(new int[]{0, 2}, kept);
+        final Histogram[] floor = {histogram(100, 10), histogram(5_000_000, 10), histogram(110, 10),
+            histogram(4_000_000, 10), histogram(4_000_000, 10)};
+        final Histogram[] ring = {histogram(150, 10), histogram(5_000_000, 10), histogram(165, 10),
+            histogram(4_000_000, 10), histogram(4_000_000, 10)};
+        assertEquals(1.0, Rounds.ratioSpreads(ring, floor)[0].median, 0.01, "all rounds: the scheduler's 1.0");
+        assertEquals(1.5, Rounds.ratioSpreads(Rounds.select(ring, kept), Rounds.select(floor, kept))[0].median, 0.01,
+            "clean rounds: the mechanism");
+        assertArrayEquals(new double[]{1, 3}, Rounds.select(new double[]{1, 2, 3, 4, 5}, kept), EPSILON);
+        assertEquals(0, Rounds.cleanRounds(new double[]{50, 60}, 90).length);
+    }
+
+    @Test
     void goalsAreJudgedOnTheMedianUnlessTheRoundsDisagree()
     {
         assertEquals(Rounds.Verdict.MET, Rounds.atMost(new Rounds.Spread(0.97, 0.95, 0.99, 20), 1.0));
