@@ -724,7 +724,11 @@ final class ChannelSide
         }
         if (invoker != null && callersInside.get() == 0)
         {
-            invoker.close(); // the agents' onClose: every invocation from now on is refused by the gate
+            invoker.close(); // the agents' onClose, once: every invocation from now on is refused by the gate
+            while (callersInside.get() > 0 && System.nanoTime() - deadline < 0)
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // an application runner's onClose
+            }
         }
         readerStopped.countDown();
         boolean threadsDone = true;
@@ -765,6 +769,8 @@ final class ChannelSide
     private final class GatedAgent implements Agent
     {
         private final Agent agent;
+        private final java.util.concurrent.atomic.AtomicBoolean agentsClosed =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
         GatedAgent(final Agent agent)
         {
@@ -773,7 +779,18 @@ final class ChannelSide
 
         public void onStart()
         {
-            agent.onStart();
+            callersInside.incrementAndGet();
+            try
+            {
+                if (!closing)
+                {
+                    agent.onStart();
+                }
+            }
+            finally
+            {
+                callersInside.decrementAndGet();
+            }
         }
 
         public int doWork() throws Exception
@@ -793,9 +810,25 @@ final class ChannelSide
             }
         }
 
+        /**
+         * Runs the agents' {@code onClose} once, whoever calls first (the side's own invoker at close, or the
+         * application's runner), counted as a caller so that the side's close waits for it before unmapping; a
+         * later call does nothing and touches nothing.
+         */
         public void onClose()
         {
-            agent.onClose();
+            callersInside.incrementAndGet();
+            try
+            {
+                if (agentsClosed.compareAndSet(false, true))
+                {
+                    agent.onClose();
+                }
+            }
+            finally
+            {
+                callersInside.decrementAndGet();
+            }
         }
 
         public String roleName()

@@ -197,6 +197,29 @@ class ThreadingModeTest
                 .agent());
     }
 
+    /**
+     * The application's runner drives a host's agent while another thread closes the host, and the runner is
+     * closed only afterwards: its last duty cycles and its onClose must not touch the unmapped segment (a crash).
+     */
+    @org.junit.jupiter.api.RepeatedTest(10)
+    @Timeout(60)
+    void closingAnInvokerSideUnderTheApplicationsRunnerNeverTouchesTheMapping() throws Exception
+    {
+        final IpcHost host = IpcHost.start(config().threadingMode(ThreadingMode.INVOKER).build());
+        final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), Throwable::printStackTrace, null,
+            host.agent());
+        AgentRunner.startOnThread(runner);
+        for (int i = 0; i < 20; i++)
+        {
+            host.callAsync((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofMillis(100));
+        }
+        Thread.sleep(5);
+        host.close();
+        assertThrows(IllegalStateException.class, host::guestAlive);
+        runner.close(); // its onClose comes after the unmap: it must do nothing
+        assertTrue(runner.isClosed());
+    }
+
     /** The test drives both sides' invokers from one thread, the way a trading system's duty cycle would. */
     @Test
     @Timeout(60)
