@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * <p>
  * With one worker (the default) the guest's reader thread answers each request itself. With {@code --workers N}
  * the reader copies each request and hands it to N worker threads, which answer in any order
- * ({@link IpcGuest#respond} is thread safe); when their queue of 4096 requests is full the reader answers itself.
+ * ({@link IpcGuest#respond} is thread safe: each writes its answer itself, write mode CALLER, under a lock); when
+ * their queue of 4096 requests is full the reader answers itself.
  * <p>
  * It waits up to {@code --timeout} for the host's channel, then runs until the host goes away (its segment is
  * removed or its heartbeat stops), its reader fails (exit 5 for a corrupt queue, 4 for a truncated segment, 1
@@ -103,7 +104,7 @@ final class GuestCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final ChannelConfig config = side.applyTo(ChannelConfig.builder(name))
             .openTimeout(timeout)
-            .writeMode(workers > 1 ? WriteMode.WRITER_THREAD : WriteMode.CALLER)
+            .writeMode(WriteMode.CALLER) // the reader or the workers write, taking turns under a lock
             .build();
 
         final ThreadPoolExecutor pool = workers > 1 ? workerPool() : null;
