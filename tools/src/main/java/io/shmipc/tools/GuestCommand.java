@@ -33,8 +33,9 @@ import java.util.function.Supplier;
  * <p>
  * With one worker (the default) the guest's reader thread answers each request itself. With {@code --workers N}
  * the reader copies each request and hands it to N worker threads, which answer in any order
- * ({@link IpcGuest#respond} is thread safe: each writes its answer itself, write mode CALLER, under a lock); when
- * their queue of 4096 requests is full the reader answers itself.
+ * ({@link IpcGuest#respond} is thread safe: each writes its answer itself, write mode CALLER, under a lock), but
+ * only while answering takes longer than a hand-off ({@link HandlerTiming}): a quick handler is answered by the reader
+ * itself. When their queue of 4096 requests is full the reader answers itself.
  * <p>
  * It waits up to {@code --timeout} for the host's channel, then runs until the host goes away (its segment is
  * removed or its heartbeat stops), its reader fails (exit 5 for a corrupt queue, 4 for a truncated segment, 1
@@ -111,12 +112,15 @@ final class GuestCommand implements Callable<Integer>
         this.pool = pool;
         final ThreadLocal<FlatBufferBuilder> builders = ThreadLocal.withInitial(() -> new FlatBufferBuilder(128));
         final byte[] readerBytes = new byte[64 * 1024];
+        final HandlerTiming timing = new HandlerTiming();
         final IpcGuest.RequestHandler handler = (buffer, index, length, guest) ->
         {
-            if (null == pool)
+            if (null == pool || timing.answerInline())
             {
+                final long start = System.nanoTime();
                 final ByteBuffer request = copy(buffer, index, length, length <= readerBytes.length ? readerBytes : null);
                 answer(guest, request, builders.get());
+                timing.record(System.nanoTime() - start);
             }
             else
             {
@@ -350,6 +354,52 @@ final class GuestCommand implements Callable<Integer>
         while (null != pool && inFlight.get() > 0 && System.nanoTime() - deadline < 0)
         {
             Thread.sleep(1);
+        }
+    }
+
+    /**
+     * Decides, on the reader thread, whether a request is answered there or handed to a worker: a hand-off costs a
+     * worker's wake-up (tens of microseconds on these VMs), so while answering takes less than that the reader
+     * answers itself, and with more workers the guest is never slower than with one. The reader keeps measuring on
+     * one request in 256 when the workers answer, so a handler that becomes quick again is answered inline again.
+     */
+    static final class HandlerTiming
+    {
+        /** Answering takes longer than this (on average): hand requests to the workers. */
+        static final long HAND_OFF_NS = 20_000;
+        private static final int SAMPLE_EVERY = 256;
+
+        private long averageNs;
+        private int sinceSample;
+
+        boolean answerInline()
+        {
+            if (averageNs < HAND_OFF_NS)
+            {
+                return true;
+            }
+            if (++sinceSample >= SAMPLE_EVERY)
+            {
+                sinceSample = 0;
+                return true;
+            }
+            return false;
+        }
+
+        void record(final long nanos)
+        {
+            averageNs += (nanos - averageNs) >> 3;
+        }
+
+        /** For tests: one request's decision, recording {@code nanos} when it is answered inline. */
+        boolean answerInlineAfter(final long nanos)
+        {
+            final boolean inline = answerInline();
+            if (inline)
+            {
+                record(nanos);
+            }
+            return inline && averageNs < HAND_OFF_NS;
         }
     }
 

@@ -1,0 +1,41 @@
+package io.shmipc.tools;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The guest's reader answers quick requests itself and hands slow ones to its workers, measuring again now and then.
+ */
+class HandlerTimingTest
+{
+    @Test
+    void quickHandlersAreAnsweredInlineAndSlowOnesByTheWorkers()
+    {
+        final GuestCommand.HandlerTiming timing = new GuestCommand.HandlerTiming();
+        for (int i = 0; i < 100; i++)
+        {
+            assertTrue(timing.answerInline(), "a 2 us handler is answered by the reader");
+            timing.record(2_000);
+        }
+        for (int i = 0; i < 50; i++)
+        {
+            timing.record(500_000); // the handler became slow (0.5 ms)
+        }
+        int inline = 0;
+        for (int i = 0; i < 1024; i++)
+        {
+            if (timing.answerInline())
+            {
+                inline++;
+                timing.record(500_000);
+            }
+        }
+        assertEquals(4, inline, "one request in 256 is still measured on the reader");
+        for (int i = 0; i < 20_000 && !timing.answerInlineAfter(1_000); i++)
+        {
+            // the handler is quick again: the samples bring the average down
+        }
+        assertTrue(timing.answerInline(), "a handler that is quick again goes back inline");
+    }
+}
