@@ -13,7 +13,8 @@ package io.shmipc.core;
  *   16  u32 readerState          extension, producer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep;
  *                                written by a shmipc consumer only when it starts, sleeps, wakes or stops, and read by
  *                                the producer after every publish, so it lives on the line the producer owns
- *   20  u32                      zero
+ *   20  u32 consumerMode         extension, producer line: 0 reads writePos, 1 asks to poll headers, 2 a shmipc
+ *                                producer agreed (it then records each publish in pendingLimit/pendingHeader)
  *   24  u64 pendingLimit         extension, producer line: writePos the producer is about to store (crash recovery)
  *   32  u64 pendingHeader        extension, producer line: the header of the first block that store publishes
  *   40  24 bytes                 zero
@@ -68,6 +69,24 @@ public final class SimpleIpcDescriptor
 
     /** Reader state of a shmipc reader that is about to block or blocked: the writer must signal after publishing. */
     public static final int READER_STATE_SLEEPING = 2;
+
+    /**
+     * Offset of the extension consumer-mode word (u32) on the producer's line: {@link #CONSUMER_READS_WRITE_POS},
+     * {@link #CONSUMER_ASKS_HEADER_POLLING} or {@link #CONSUMER_POLLS_HEADERS}. A consumer polls block headers only
+     * after a live shmipc producer has answered its request (a C++/Go producer never does, so a consumer can never
+     * poll the headers of a producer that does not follow section 7b's rules), and a producer pays for the
+     * {@code pendingLimit} record of each publish only while a consumer polls headers.
+     */
+    public static final int CONSUMER_MODE_OFFSET = 20;
+
+    /** Consumer mode: the consumer bounds its reads by writePos (the SimpleIPC v1 rule); no record needed. */
+    public static final int CONSUMER_READS_WRITE_POS = 0;
+
+    /** Consumer mode: the consumer would poll headers, and reads writePos until a shmipc producer agrees. */
+    public static final int CONSUMER_ASKS_HEADER_POLLING = 1;
+
+    /** Consumer mode: a shmipc producer agreed; it records every publish, and the consumer polls headers. */
+    public static final int CONSUMER_POLLS_HEADERS = 2;
 
     /**
      * Offset of the extension {@code pendingLimit} (u64) on the producer's line: the writePos a shmipc producer is

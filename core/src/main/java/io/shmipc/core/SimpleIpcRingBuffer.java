@@ -63,6 +63,8 @@ abstract class SimpleIpcRingConsumerFields extends SimpleIpcRingPadding2
     long peekedHeader;
     /** Poll block headers instead of writePos: every writer of this queue is shmipc (see trustShmipcWriter). */
     boolean trustWriter;
+    /** Header polling was asked for; the consumer reads writePos until a shmipc producer agrees. */
+    boolean trustRequested;
 }
 
 abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
@@ -299,8 +301,18 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             final long header = deferredHeader;
             final AtomicBuffer buffer = this.buffer;
-            buffer.putLong(PENDING_HEADER_OFFSET, header);
-            buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
+            final int consumerMode = buffer.getInt(CONSUMER_MODE_OFFSET);
+            if (CONSUMER_READS_WRITE_POS != consumerMode)
+            {
+                // A consumer polls headers (or asks to): it may read this batch a moment before writePos covers it,
+                // so record the publish for a successor should this producer die between the two stores below.
+                buffer.putLong(PENDING_HEADER_OFFSET, header);
+                buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
+                if (CONSUMER_ASKS_HEADER_POLLING == consumerMode)
+                {
+                    buffer.putIntRelease(CONSUMER_MODE_OFFSET, CONSUMER_POLLS_HEADERS);
+                }
+            }
             if (!recovering || !holdsHeader(deferred, header))
             {
                 buffer.putLongRelease(HEADER_LENGTH + deferred, header);
@@ -651,6 +663,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     public void resetReaderState()
     {
         buffer.putIntVolatile(READER_STATE_OFFSET, READER_STATE_UNKNOWN);
+        if (trustWriter || trustRequested)
+        {
+            buffer.putIntVolatile(CONSUMER_MODE_OFFSET, CONSUMER_READS_WRITE_POS);
+        }
     }
 
     /**
@@ -685,6 +701,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset);
         }
         final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        if (trustRequested && CONSUMER_POLLS_HEADERS == buffer.getIntVolatile(CONSUMER_MODE_OFFSET))
+        {
+            trustRequested = false;
+            trustWriter = true; // a shmipc producer agreed: every publish from now on is recorded
+        }
         if (readPos != writePos)
         {
             checkPositions(readPos, writePos);
@@ -704,6 +725,12 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * neither: trust only a queue that every producer since the host initialised it is shmipc, as when both ends
      * of a channel are shmipc. The reader then touches one cache line per message, as Agrona's does.
      *
+     * <p>
+     * Polling starts only once the producer has agreed: this stores "asks" in the consumer-mode word
+     * ({@link SimpleIpcDescriptor#CONSUMER_MODE_OFFSET}) and keeps reading writePos until a shmipc producer's
+     * publish answers "polls" (from then on it records each publish, so a successor can finish one it died in).
+     * A C++/Go producer never answers, so this consumer then simply keeps the SimpleIPC v1 rule.
+     *
      * @param trust true to poll headers; false (the default) for the SimpleIPC v1 rule of reading writePos.
      * @return this.
      * @throws IllegalStateException if the capacity is not a multiple of 8 (a header slot could be cut by the wrap).
@@ -715,7 +742,13 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             throw new IllegalStateException("header polling needs a capacity that is a multiple of " + ALIGNMENT +
                 ", " + name + " has " + capacity);
         }
-        trustWriter = trust;
+        trustWriter = false;
+        trustRequested = trust;
+        if (trust)
+        {
+            // Ask the producer (always afresh: an answer left by an earlier producer proves nothing about this one).
+            buffer.putIntVolatile(CONSUMER_MODE_OFFSET, CONSUMER_ASKS_HEADER_POLLING);
+        }
         return this;
     }
 
