@@ -22,6 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -50,19 +54,19 @@ final class ChannelSide
     private final Agent composite;
     private final CountDownLatch readerStopped = new CountDownLatch(1);
     /** Caller-mode operations (caller writes, caller polls) in progress: the mapping must outlive them. */
-    private final java.util.concurrent.atomic.AtomicInteger callersInside = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger callersInside = new AtomicInteger();
     private volatile boolean closing;
     /** Held by the one caller that reads for all in {@link ReadMode#CALLER} (leader/follower). */
-    private final java.util.concurrent.atomic.AtomicBoolean pollLock = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean pollLock = new AtomicBoolean();
     /** A waiting caller that takes the lead when the leader leaves. */
-    private final java.util.concurrent.atomic.AtomicReference<Thread> nextLeader =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<Thread> nextLeader =
+        new AtomicReference<>();
     private static final long FOLLOWER_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
     private final ErrorHandler failureListener;
     private final ErrorHandler errorHandler;
-    private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
     private volatile Throwable failure;
 
     /**
@@ -214,15 +218,12 @@ final class ChannelSide
         {
             final Agent agent = runner.agent();
             final ThreadFactory factory = agent == writer ? plan.threadFactory(ChannelConfig.WRITER_ROLE) :
-                agent == conductor ? ChannelSide::conductorThread : plan.threadFactory(ChannelConfig.READER_ROLE);
+                agent == conductor ? runnable -> new Thread(runnable, conductor.roleName()) :
+                plan.threadFactory(ChannelConfig.READER_ROLE);
             AgentRunner.startOnThread(runner, runnable ->
             {
                 final Thread thread = factory.newThread(runnable);
                 thread.setDaemon(true);
-                if (agent == conductor)
-                {
-                    thread.setName(conductor.roleName());
-                }
                 return thread;
             });
         }
@@ -269,15 +270,16 @@ final class ChannelSide
         return IdleStrategies.BUSY_SPIN.equals(name) || IdleStrategies.NO_OP.equals(name);
     }
 
-    private static Thread conductorThread(final Runnable runnable)
-    {
-        return new Thread(runnable);
-    }
-
     /**
      * An error the side survives: counted, and reported to the configured error handler.
      */
     private void onError(final Throwable error)
+    {
+        countError();
+        config.errorHandler().onError(error);
+    }
+
+    private void countError()
     {
         errors.incrementAndGet();
         final AtomicCounter counter = config.errorCounter();
@@ -285,7 +287,6 @@ final class ChannelSide
         {
             counter.increment();
         }
-        config.errorHandler().onError(error);
     }
 
     private void stopReader()
@@ -384,12 +385,7 @@ final class ChannelSide
     private RuntimeException fail(final Throwable t)
     {
         final Throwable explained = segment.explainFault(t);
-        errors.incrementAndGet();
-        final AtomicCounter counter = config.errorCounter();
-        if (counter != null)
-        {
-            counter.increment();
-        }
+        countError();
         if (writer != null)
         {
             writer.stopAccepting();
@@ -769,8 +765,8 @@ final class ChannelSide
     private final class GatedAgent implements Agent
     {
         private final Agent agent;
-        private final java.util.concurrent.atomic.AtomicBoolean agentsClosed =
-            new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean agentsClosed =
+            new AtomicBoolean();
 
         GatedAgent(final Agent agent)
         {

@@ -101,9 +101,11 @@ abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
  * each other raise a {@link CorruptQueueException}; the blocks before it stay consumed and nothing after it is read.
  * <p>
  * <b>Header slots.</b> Beyond the spec's bytes, the producer writes each block header last with release semantics and
- * clears the header slot after the block while it is free, and the consumer clears the header of every block it
- * consumes. A consumer whose producer is known to be shmipc may then poll block headers instead of writePos
- * ({@link #trustShmipcWriter(boolean)}): one cache line per message instead of two.
+ * clears the header slot after the block while it is free, holds back the first header of a batch until
+ * {@link #publish()}, and the consumer marks the header of every block it consumes (bit 15 of the magic, the size
+ * kept, so a successor of a consumer that died mid-batch reads that batch again). A consumer whose producer is known
+ * to be shmipc may then poll block headers instead of writePos ({@link #trustShmipcWriter(boolean)}): one cache line
+ * per message instead of two.
  * <p>
  * <b>Waking the consumer.</b> The ring is the consumer's {@link SleepGuard} for a {@code wait} idle strategy:
  * {@link #prepareToSleep()} and {@link #awake()} keep the reader-state extension field, and a producer asks
@@ -719,9 +721,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
 
     /**
      * Consumer side: poll the block header at readPos instead of writePos. A block's header is then trusted as soon
-     * as it is non-zero, which is safe only because a shmipc producer writes each header last, with release
-     * semantics, and zeroes the header slot after each block while that slot is free, and a shmipc consumer zeroes
-     * the header of every block it consumes (see {@code docs/layout.md}, section 5). A C++/Go producer does
+     * as it is non-zero and not marked consumed, which is safe only because a shmipc producer writes each header
+     * last, with release semantics, zeroes the header slot after each block while that slot is free and writes a
+     * batch's first header at publish, and a shmipc consumer marks the header of every block it consumes (see
+     * {@code docs/layout.md}, section 7b). A C++/Go producer does
      * neither: trust only a queue that every producer since the host initialised it is shmipc, as when both ends
      * of a channel are shmipc. The reader then touches one cache line per message, as Agrona's does.
      *
@@ -827,7 +830,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /**
      * Write the header of the block at the limit, last and with release semantics, after clearing the header slot
      * that follows the block when that slot is free space (by the cached readPos; when it is not, it holds the header
-     * of the oldest unconsumed block, which its consumer clears). So the slot at the end of the published blocks is
+     * of the oldest unconsumed block, which its consumer marks). So the slot at the end of the published blocks is
      * always zero, a consumed block's marked header, or a complete header: what a consumer that trusts this writer
      * relies on. The header of the first block since the last publish is not written here but by {@link #publish()},
      * so a consumer that polls headers never sees a block before writePos covers it (or a dead producer's
@@ -845,7 +848,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);
         }
-        final long header = (size & 0xFFFF_FFFFL) | ((long)magic << 32);
+        final long header = header(size, magic);
         if (deferredOffset < 0)
         {
             deferredOffset = blockOffset;
@@ -898,9 +901,14 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         return size;
     }
 
+    private static long header(final int size, final int magic)
+    {
+        return (size & 0xFFFF_FFFFL) | ((long)magic << 32);
+    }
+
     private static long consumedHeader(final int size, final int magic)
     {
-        return (size & 0xFFFF_FFFFL) | ((long)(magic | MAGIC_CONSUMED_FLAG) << 32);
+        return header(size, magic | MAGIC_CONSUMED_FLAG);
     }
 
     /**

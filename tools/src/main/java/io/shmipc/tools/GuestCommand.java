@@ -390,17 +390,6 @@ final class GuestCommand implements Callable<Integer>
         {
             averageNs += (nanos - averageNs) >> 3;
         }
-
-        /** For tests: one request's decision, recording {@code nanos} when it is answered inline. */
-        boolean answerInlineAfter(final long nanos)
-        {
-            final boolean inline = answerInline();
-            if (inline)
-            {
-                record(nanos);
-            }
-            return inline && averageNs < HAND_OFF_NS;
-        }
     }
 
     private ThreadPoolExecutor workerPool()
