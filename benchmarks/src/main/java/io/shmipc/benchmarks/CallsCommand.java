@@ -205,7 +205,7 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             .build();
         final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
         Process guest = null;
-        try (IpcHost host = IpcHost.start(config))
+        try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
             final List<String> command = new ArrayList<>(context.javaCommand());
             command.add(1, "-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name());

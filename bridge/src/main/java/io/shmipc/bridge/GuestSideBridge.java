@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcHost;
 import io.shmipc.core.SegmentException;
 import io.shmipc.core.WriteMode;
 import org.agrona.DirectBuffer;
@@ -10,7 +10,7 @@ import org.agrona.MutableDirectBuffer;
 import java.time.Duration;
 
 /**
- * The bridge on the guest's machine: it creates the local channel as its host ({@link IpcHost}, raw bytes; the
+ * The bridge on the guest's machine: it creates the local channel as its host ({@link HostChannel}, raw bytes; the
  * same name as the far channel unless {@link BridgeConfig#localName(String)}), writes every request that comes in
  * into {@code toGuest} and forwards every response from {@code fromGuest} back. Stopping removes the channel's
  * segment and semaphores.
@@ -26,7 +26,7 @@ public final class GuestSideBridge extends Bridge
     /** Side name, in counters, thread names and the embedded driver's directory. */
     public static final String SIDE = "guest-side";
 
-    private final IpcHost host;
+    private final HostChannel host;
     private final long staleGraceNs;
     // Attribution of responses to runs, shared by the agent (requests) and the local reader thread (responses).
     private long currentRun = BridgeFrame.NO_RUN;
@@ -56,7 +56,7 @@ public final class GuestSideBridge extends Bridge
                 .readerIdle(config.localIdle())
                 .readerAffinity(config.localReaderAffinity())
                 .build();
-            this.host = IpcHost.start(channel, this::onResponse);
+            this.host = HostChannel.start(channel, this::onResponse);
         }
         catch (final SegmentException ex)
         {
@@ -167,7 +167,7 @@ public final class GuestSideBridge extends Bridge
     }
 
     /** @return the local channel's host, for inspection. */
-    public IpcHost localHost()
+    public HostChannel localHost()
     {
         return host;
     }

@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
 import io.shmipc.core.QueueId;
 import io.shmipc.core.SimpleIpcRingBuffer;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class BridgeBackPressureTest
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final int[] sizes = sizes(400, 4096);
         final Checker checker = new Checker(sizes);
-        try (IpcHost host = IpcHost.start(channel(a).build(), (type, buffer, index, length) ->
+        try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) ->
                 checker.onResponse(buffer, index, length));
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors)))
         {
@@ -103,7 +103,7 @@ class BridgeBackPressureTest
             sizes[i] = 1024 + (i * 37) % 3072;
         }
         final Checker checker = new Checker(sizes);
-        try (IpcHost host = IpcHost.start(channel(a).callTimeout(Duration.ofSeconds(30)).build(),
+        try (HostChannel host = HostChannel.start(channel(a).callTimeout(Duration.ofSeconds(30)).build(),
                 (type, buffer, index, length) -> checker.onResponse(buffer, index, length));
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));

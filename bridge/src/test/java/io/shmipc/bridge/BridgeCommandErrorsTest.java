@@ -1,5 +1,6 @@
 package io.shmipc.bridge;
 
+import io.shmipc.schemas.IpcMessages;
 import io.shmipc.core.IpcHost;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,7 +79,7 @@ class BridgeCommandErrorsTest
     void aRemoteThatNeverAppearsEndsTheBridgeAfterConnectTimeout()
     {
         final String name = uniqueName("bed");
-        try (IpcHost host = IpcHost.start(channel(name).build()))
+        try (IpcHost host = IpcHost.start(channel(name).build(), IpcMessages::reqId))
         {
             final String text = run(5, "host-side", name, "--publish", udp(freePort()), "--subscribe", udp(freePort()),
                 "--connect-timeout", "500ms", "--embedded-dir", aeronDir(name, HostSideBridge.SIDE).toString())[0];

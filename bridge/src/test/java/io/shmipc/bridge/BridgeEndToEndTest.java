@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
 import io.shmipc.core.SimpleIpcDescriptor;
 import io.shmipc.core.WriteMode;
 import org.agrona.DirectBuffer;
@@ -19,7 +19,7 @@ import static io.shmipc.bridge.BridgeTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * IpcHost (raw) <-shm-> host-side bridge ==Aeron== guest-side bridge <-shm-> IpcGuest, in this JVM: every block
+ * HostChannel (raw) <-shm-> host-side bridge ==Aeron== guest-side bridge <-shm-> IpcGuest, in this JVM: every block
  * answered, in order, with its boundaries, sizes up to the channel's maximum, over UDP on 127.0.0.1.
  */
 class BridgeEndToEndTest
@@ -79,7 +79,7 @@ class BridgeEndToEndTest
         return sizes;
     }
 
-    static void sendAll(final IpcHost host, final int[] sizes, final int from, final int to)
+    static void sendAll(final HostChannel host, final int[] sizes, final int from, final int to)
     {
         final UnsafeBuffer message = new UnsafeBuffer(new byte[SimpleIpcDescriptor.maxMsgLength(CAPACITY)]);
         for (int seq = from; seq < to; seq++)
@@ -110,7 +110,7 @@ class BridgeEndToEndTest
         final int max = SimpleIpcDescriptor.maxMsgLength(CAPACITY);
         final int[] sizes = sizes(100_000, max);
         final Checker checker = new Checker(sizes);
-        try (IpcHost host = IpcHost.start(channel(a).build(), (type, buffer, index, length) ->
+        try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) ->
                 checker.onResponse(buffer, index, length));
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));

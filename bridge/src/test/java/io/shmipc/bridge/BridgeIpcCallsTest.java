@@ -74,7 +74,7 @@ class BridgeIpcCallsTest
             .dirDeleteOnShutdown(true);
         final ExecutorService pool = Executors.newFixedThreadPool(4);
         try (MediaDriver driver = MediaDriver.launch(driverContext);
-             IpcHost host = IpcHost.start(channel(a).build());
+             IpcHost host = IpcHost.start(channel(a).build(), IpcMessages::reqId);
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, "aeron:ipc", "aeron:ipc", errors)
                  .aeronDir(driver.aeronDirectoryName()));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, "aeron:ipc", "aeron:ipc", errors)
@@ -141,7 +141,7 @@ class BridgeIpcCallsTest
         final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
         Thread duty = null;
         try (MediaDriver driver = MediaDriver.launch(driverContext);
-             IpcHost host = IpcHost.start(channel(a).build());
+             IpcHost host = IpcHost.start(channel(a).build(), IpcMessages::reqId);
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, "aeron:ipc", "aeron:ipc", errors)
                  .aeronDir(driver.aeronDirectoryName()).invoker(true));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, "aeron:ipc", "aeron:ipc", errors)

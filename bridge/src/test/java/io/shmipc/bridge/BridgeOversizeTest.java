@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
 import io.shmipc.core.WriteMode;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class BridgeOversizeTest
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final List<Integer> got = new CopyOnWriteArrayList<>();
         final int termLength = 64 * 1024;
-        try (IpcHost host = IpcHost.start(channel(a).build(), (type, buffer, index, length) -> got.add(length));
+        try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) -> got.add(length));
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors)
                  .termLength(termLength));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors)

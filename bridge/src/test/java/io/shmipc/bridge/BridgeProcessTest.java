@@ -1,5 +1,6 @@
 package io.shmipc.bridge;
 
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.IpcGuest;
 import io.shmipc.core.IpcHost;
 import io.shmipc.schemas.IpcMessages;
@@ -96,7 +97,7 @@ class BridgeProcessTest
         final int hostSidePort = freePort();
         final Path hostDir = aeronDir(a, HostSideBridge.SIDE);
         final Path guestDir = aeronDir(b, GuestSideBridge.SIDE);
-        try (IpcHost host = IpcHost.start(channel(a).build());
+        try (IpcHost host = IpcHost.start(channel(a).build(), IpcMessages::reqId);
              BridgeProcess hostSide = new BridgeProcess(hostSideArgs(a, guestSidePort, hostSidePort, hostDir));
              BridgeProcess guestSide = new BridgeProcess(guestSideArgs(a, b, guestSidePort, hostSidePort, guestDir)))
         {
@@ -151,7 +152,7 @@ class BridgeProcessTest
         final int hostSidePort = freePort();
         final Path hostDir = aeronDir(a, HostSideBridge.SIDE);
         final Path guestDir = aeronDir(b, GuestSideBridge.SIDE);
-        try (IpcHost host = IpcHost.start(channel(a).callTimeout(Duration.ofSeconds(3)).build());
+        try (IpcHost host = IpcHost.start(channel(a).callTimeout(Duration.ofSeconds(3)).build(), IpcMessages::reqId);
              BridgeProcess hostSide = new BridgeProcess(hostSideArgs(a, guestSidePort, hostSidePort, hostDir)))
         {
             try (BridgeProcess guestSide = new BridgeProcess(guestSideArgs(a, b, guestSidePort, hostSidePort, guestDir));
@@ -241,7 +242,7 @@ class BridgeProcessTest
         final java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
         final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
         Thread sender = null;
-        try (IpcHost host = IpcHost.start(channel(a).build(), (type, buffer, index, length) ->
+        try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) ->
              {
                  final int value = buffer.getInt(index);
                  synchronized (responsesSeen)

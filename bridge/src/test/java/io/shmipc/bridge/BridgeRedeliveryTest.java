@@ -1,6 +1,6 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.IpcHost;
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.QueueId;
 import io.shmipc.core.SharedSegment;
 import io.shmipc.core.SimpleIpcDescriptor;
@@ -28,7 +28,7 @@ class BridgeRedeliveryTest
     void blocksADeadConsumerMarkedAreFoundBeforeTheNewReaderStarts() throws Exception
     {
         final String a = uniqueName("bda");
-        try (IpcHost host = IpcHost.start(channel(a).build(), (type, buffer, index, length) -> { }))
+        try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) -> { }))
         {
             final UnsafeBuffer message = new UnsafeBuffer(new byte[20]);
             for (int i = 0; i < 3; i++)

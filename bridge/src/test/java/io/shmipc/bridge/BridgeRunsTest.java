@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
+import io.shmipc.core.HostChannel;
 import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -72,7 +72,7 @@ class BridgeRunsTest
             waitUntil("the host-side bridge to leave the old run", Duration.ofSeconds(5), () -> !hostSide.attached());
 
             // Run 2: a new host on the same name; the bridge attaches again with a new run id.
-            try (IpcHost second = IpcHost.start(channel(a).build(),
+            try (HostChannel second = HostChannel.start(channel(a).build(),
                 (type, buffer, index, length) -> secondRunGot.add(buffer.getInt(index))))
             {
                 waitUntil("the host-side bridge to attach to the new run", Duration.ofSeconds(5), hostSide::attached);
@@ -106,12 +106,12 @@ class BridgeRunsTest
         assertEquals(List.of(), shmLeftovers(a, b));
     }
 
-    private IpcHost firstHost;
+    private HostChannel firstHost;
 
     private HostSideBridge startHostSideWhenHostIs(final String a, final String toGuestSide, final String toHostSide,
         final List<Throwable> errors, final List<Integer> got)
     {
-        firstHost = IpcHost.start(channel(a).build(), (type, buffer, index, length) -> got.add(buffer.getInt(index)));
+        firstHost = HostChannel.start(channel(a).build(), (type, buffer, index, length) -> got.add(buffer.getInt(index)));
         return HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
     }
 }

@@ -1,7 +1,7 @@
 package io.shmipc.core;
 
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -148,7 +148,7 @@ final class CallSlots
      *
      * @return true if a call was waiting for it; false if none was (unknown id, timed out, or answered twice).
      */
-    boolean complete(final long reqId, final MutableDirectBuffer source, final int index, final int length)
+    boolean complete(final long reqId, final DirectBuffer source, final int index, final int length)
     {
         final Slot slot = slots[(int)reqId & mask];
         while (true)

@@ -1,67 +1,56 @@
 package io.shmipc.core;
 
-import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.affinity.Placement;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
-import io.shmipc.schemas.IpcMessages;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.MessageHandler;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CancellationException;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The host side of a channel: it creates the channel, sends requests to the guest on queue 0 ({@code toGuest},
- * posting {@code NAME_REQ}) and reads responses from queue 1 ({@code fromGuest}, waiting on {@code NAME_RESP}),
- * byte-compatible with the C++ host, so a Go guest or an {@link IpcGuest} can answer.
+ * Request/response calls over a {@link HostChannel}: the host gives each request a new id (1, 2, 3, ...), the
+ * request's encoder writes it into the message, and the response that carries it, read by the {@link Correlation}
+ * the host was started with, completes the call. The payload protocol is the caller's: for SimpleIPC's FlatBuffers
+ * {@code ipc.Message} pass {@code IpcMessages::reqId} and encode with {@code IpcMessages.encode...}.
  * <p>
- * <b>Start-up</b>, in the original's order: create both semaphores (draining counts a previous run left), create
- * the segment file, take its lock, size it and initialise both queue headers. A segment left by a dead run is
- * re-initialised in place, so its stale requests are never delivered; a segment whose lock a live shmipc host holds
- * is refused with {@link SegmentException}. New files and semaphores get the configured mode (0600 by default).
+ * <b>Calls.</b> Each call takes a slot of a preallocated table ({@link ChannelConfig#callSlots()}), so a
+ * synchronous {@link #call(RequestEncoder, ResponseHandler, Duration)} allocates nothing in steady state; when
+ * every slot is taken, calls are refused with {@link IllegalStateException} until answers free them. A call not
+ * answered within its timeout fails with {@link TimeoutException} and frees its slot. Responses whose id is
+ * unknown, or belongs to a call that already timed out, or that the correlation cannot read, are counted
+ * ({@link #unknownResponses()}, {@link #expiredResponses()}, {@link #malformedResponses()}), never delivered to
+ * another call.
  * <p>
- * <b>Calls.</b> With {@link #start(ChannelConfig)} every message is a FlatBuffers {@code ipc.Message}: the host
- * gives each request a new {@code req_id} (1, 2, 3, ...), and completes the call whose id the response carries.
- * A call not answered within its timeout fails with {@link TimeoutException} and its slot is freed. Responses whose
- * id is unknown, or belongs to a call that already timed out, are counted ({@link #unknownResponses()},
- * {@link #expiredResponses()}), never silently dropped. With {@link #start(ChannelConfig, MessageHandler)} the
- * channel carries raw bytes: {@link #send} writes them and every response goes to the handler, on the reader thread.
- * <p>
- * <b>Threads.</b> {@link #callAsync}, {@link #call}, {@link #poll} and {@link #send} are thread safe in every mode
- * (in {@link WriteMode#CALLER} senders take turns under a lock; in {@link ReadMode#CALLER} callers take turns
- * reading for each other). A guest that dies makes calls time out; the host keeps running.
+ * <b>Threads.</b> Every method is thread safe in every mode (in {@link WriteMode#CALLER} callers take turns
+ * writing under a lock; in {@link ReadMode#CALLER} a waiting caller reads for the others). A guest that dies makes
+ * calls time out; the host keeps running.
  */
 public final class IpcHost implements AutoCloseable
 {
     /**
-     * Encodes one request into a builder the host lends the calling thread.
+     * Encodes one request into a buffer the host lends the calling thread.
      */
     @FunctionalInterface
     public interface RequestEncoder
     {
         /**
-         * @param builder a cleared builder of the calling thread, reused across calls.
-         * @param reqId   the id the request must carry as {@code Message.req_id}.
-         * @return the finished message, e.g. {@code builder.dataBuffer()} after {@code finish}.
+         * @param buffer a buffer of the calling thread, reused across calls, that grows as it is written: write
+         *               the request from index 0.
+         * @param reqId  the id the request must carry (for {@code ipc.Message}, its {@code req_id}).
+         * @return the length of the request written.
          */
-        ByteBuffer encode(FlatBufferBuilder builder, long reqId);
+        int encode(MutableDirectBuffer buffer, long reqId);
     }
 
     /**
@@ -73,146 +62,52 @@ public final class IpcHost implements AutoCloseable
     public interface ResponseHandler
     {
         /**
-         * @param buffer holds the response, a FlatBuffers {@code ipc.Message}, from {@code index}.
+         * @param buffer holds the response from {@code index}.
          * @param index  where the response starts.
          * @param length of the response.
          */
         void onResponse(DirectBuffer buffer, int index, int length);
     }
 
-    private static final ThreadLocal<FlatBufferBuilder> BUILDERS = ThreadLocal.withInitial(() -> new FlatBufferBuilder(256));
+    private static final ThreadLocal<ExpandableArrayBuffer> REQUESTS =
+        ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(256));
 
     private final ChannelConfig config;
-    private final Path file;
-    private final NamedSignal requestSignal;
-    private final NamedSignal responseSignal;
-    private final SegmentLock lock;
-    private final SharedSegment segment;
-    private final ChannelSide side;
-    private final MessageHandler rawHandler;
+    private final Correlation correlation;
     private final CallSlots calls;
-    /** The reader's copy of the response it is looking at, so its req_id can be read without allocating. */
-    private byte[] scratch = new byte[256];
-    private ByteBuffer scratchView = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
     private final AtomicLong nextReqId = new AtomicLong(1);
     private final AtomicLong unknownResponses = new AtomicLong();
     private final AtomicLong expiredResponses = new AtomicLong();
     private final AtomicLong malformedResponses = new AtomicLong();
-    private volatile boolean closed;
+    private final HostChannel channel;
+    private final ChannelSide side;
 
-    private IpcHost(final ChannelConfig config, final MessageHandler rawHandler)
+    private IpcHost(final ChannelConfig config, final Correlation correlation)
     {
-        Platform.requireLinux("IpcHost");
         this.config = config;
-        this.rawHandler = rawHandler;
+        this.correlation = Objects.requireNonNull(correlation, "correlation");
         this.calls = new CallSlots(config.callSlots());
-        this.file = SharedSegment.shmPath(config.name());
-        final String requestName = NamedSignals.requestSignalName(config.name());
-        final String responseName = NamedSignals.responseSignalName(config.name());
-
-        NamedSignal request = null;
-        NamedSignal response = null;
-        SegmentLock lock = null;
-        SharedSegment segment = null;
-        boolean ours = false;
-        try
-        {
-            request = NamedSignals.create(requestName, config.mode());
-            response = NamedSignals.create(responseName, config.mode());
-            SharedSegment.createEmptyFile(file, config.permissions());
-            lock = SegmentLock.tryAcquire(file);
-            if (lock == null)
-            {
-                final List<Long> holders = SegmentLock.holders(file);
-                throw new SegmentException(file.toString(), "a live host holds this channel" +
-                    (holders.isEmpty() ? "" : " (pid " + holders + ")") + "; close it first, or pick another name");
-            }
-            ours = true;
-            announceRestart(file, request, config);
-            request.drain();
-            response.drain();
-            segment = SharedSegment.initialiseFile(file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
-            this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, this::onResponse, null,
-                this::onReaderFailure);
-        }
-        catch (final RuntimeException ex)
-        {
-            if (segment != null)
-            {
-                segment.close();
-            }
-            if (lock != null)
-            {
-                lock.close();
-            }
-            closeQuietly(request);
-            closeQuietly(response);
-            if (ours && config.unlinkOnClose())
-            {
-                unlink(file, requestName, responseName);
-            }
-            throw ex;
-        }
-        this.requestSignal = request;
-        this.responseSignal = response;
-        this.lock = lock;
-        this.segment = segment;
-        side.start();
+        this.channel = new HostChannel(config, this::onResponse, this::onReaderFailure);
+        this.side = channel.side();
     }
 
     /**
-     * A dead host's segment may still be mapped by its shmipc guest, which would take this host's lock for its old
-     * host's and write responses at its stale positions. If that guest's heartbeat is fresh, tell it to leave (an odd
-     * host epoch, and posts to wake its reader) and wait, up to the peer timeout, until its heartbeat is withdrawn or
-     * stale; only then is the segment re-initialised. A C++/Go guest keeps no heartbeat and reads no epoch.
+     * Create the channel and start serving calls.
+     *
+     * @param config      the channel's configuration.
+     * @param correlation reads the id a response carries.
+     * @return the running host.
+     * @throws SegmentException                     if a live host holds the channel, or the segment cannot be made.
+     * @throws io.shmipc.idle.NamedSignalException if a semaphore cannot be created.
      */
-    private static void announceRestart(final Path file, final NamedSignal request, final ChannelConfig config)
+    public static IpcHost start(final ChannelConfig config, final Correlation correlation)
     {
-        final SharedSegment old;
-        try
-        {
-            old = SharedSegment.open(file, false);
-        }
-        catch (final SegmentException ex)
-        {
-            return; // a new (empty) or unusable file: no guest can be attached to it
-        }
-        try
-        {
-            if (old.layout() != SegmentLayout.SIMPLE_IPC)
-            {
-                return;
-            }
-            final org.agrona.concurrent.AtomicBuffer queue = old.queueBuffer(QueueId.TO_GUEST);
-            final long peerTimeoutMs = config.peerTimeout().toMillis();
-            if (!heartbeatFresh(queue.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET), peerTimeoutMs))
-            {
-                return;
-            }
-            queue.putLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET,
-                SharedSegment.announcedEpoch(queue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET)));
-            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(peerTimeoutMs + 200);
-            while (heartbeatFresh(queue.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET), peerTimeoutMs) &&
-                System.nanoTime() - deadline < 0)
-            {
-                request.post(); // a reader blocked on the semaphore wakes and checks the epoch
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            }
-        }
-        finally
-        {
-            old.close();
-        }
-    }
-
-    private static boolean heartbeatFresh(final long heartbeat, final long timeoutMs)
-    {
-        return heartbeat != 0 && System.currentTimeMillis() - heartbeat <= timeoutMs;
+        return new IpcHost(config, correlation);
     }
 
     /**
-     * The reader thread (or a caller-mode read) failed: no response can arrive any more, so every pending call
-     * fails now with the reason, and later calls fail at once.
+     * The reader (or a caller-mode read) failed: no response can arrive any more, so every pending call fails now
+     * with the reason, and later calls fail at once.
      */
     private void onReaderFailure(final Throwable failure)
     {
@@ -226,39 +121,13 @@ public final class IpcHost implements AutoCloseable
     }
 
     /**
-     * Create the channel and start serving FlatBuffers calls.
-     *
-     * @param config the channel's configuration.
-     * @return the running host.
-     * @throws SegmentException                     if a live host holds the channel, or the segment cannot be made.
-     * @throws io.shmipc.idle.NamedSignalException if a semaphore cannot be created.
-     */
-    public static IpcHost start(final ChannelConfig config)
-    {
-        return new IpcHost(config, null);
-    }
-
-    /**
-     * Create the channel for raw bytes: {@link #send} writes, and every response is handed to {@code responses}
-     * on the reader thread (the buffer is valid only during the call). No correlation, no allocation.
-     *
-     * @param config    the channel's configuration.
-     * @param responses handler of every message from the guest.
-     * @return the running host.
-     */
-    public static IpcHost start(final ChannelConfig config, final MessageHandler responses)
-    {
-        return new IpcHost(config, java.util.Objects.requireNonNull(responses, "responses"));
-    }
-
-    /**
      * Send a request and return at once. The future completes with the response message (a little-endian heap
      * buffer the caller owns), or exceptionally with {@link TimeoutException} after {@link ChannelConfig#callTimeout()},
      * or with {@link IllegalStateException} if the request could not be written in that time or the host closed.
+     * An adapter over the call slots: it allocates the future and the response's copy.
      *
-     * @param encoder writes the request with the given {@code req_id}.
+     * @param encoder writes the request with the given id.
      * @return the pending response.
-     * @throws IllegalStateException if this host carries raw bytes or is closed.
      */
     public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder)
     {
@@ -268,17 +137,12 @@ public final class IpcHost implements AutoCloseable
     /**
      * As {@link #callAsync(RequestEncoder)} with an explicit timeout.
      *
-     * @param encoder writes the request with the given {@code req_id}.
+     * @param encoder writes the request with the given id.
      * @param timeout how long to wait for the response.
      * @return the pending response.
      */
     public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder, final Duration timeout)
     {
-        checkOpen();
-        if (rawHandler != null)
-        {
-            checkCalls();
-        }
         final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
         final CallSlots.Slot slot;
         try
@@ -325,12 +189,16 @@ public final class IpcHost implements AutoCloseable
             throw new IllegalStateException("host of " + config.name() + " has its " + calls.size() +
                 " call slots in use: wait for answers, or raise ChannelConfig.callSlots");
         }
-        final FlatBufferBuilder builder = BUILDERS.get();
-        builder.clear();
-        final ByteBuffer request;
+        final ExpandableArrayBuffer buffer = REQUESTS.get();
+        final int length;
         try
         {
-            request = encoder.encode(builder, reqId);
+            length = encoder.encode(buffer, reqId);
+            if (length <= 0 || length > buffer.capacity())
+            {
+                throw new IllegalArgumentException("request encoder of " + config.name() + " returned length " +
+                    length + ": must be 1.." + buffer.capacity() + ", the bytes it wrote from index 0");
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -343,7 +211,7 @@ public final class IpcHost implements AutoCloseable
             calls.abandon(slot, reqId);
             throw readerFailed(failure); // failed while this call registered
         }
-        if (!side.send(request, timeoutNs))
+        if (!channel.send(buffer, 0, length, timeoutNs))
         {
             if (calls.abandon(slot, reqId))
             {
@@ -351,7 +219,7 @@ public final class IpcHost implements AutoCloseable
                     " could not be written within " + Duration.ofNanos(timeoutNs) + ": the guest is not reading");
             }
         }
-        if (closed)
+        if (channel.isClosed())
         {
             calls.failAll(new IllegalStateException("host of " + config.name() + " closed"));
         }
@@ -364,7 +232,7 @@ public final class IpcHost implements AutoCloseable
      * the call takes a preallocated slot, the response is copied into the slot's buffer, and the thread spins
      * briefly, then parks until the reader (or, in {@link ReadMode#CALLER}, this thread's own poll) completes it.
      *
-     * @param encoder writes the request with the given {@code req_id}.
+     * @param encoder writes the request with the given id.
      * @param handler receives the response.
      * @param timeout how long to wait.
      * @throws TimeoutException      if no response came in time; the slot is freed and a late answer is counted
@@ -457,7 +325,7 @@ public final class IpcHost implements AutoCloseable
     /**
      * Send a request and wait for its response.
      *
-     * @param encoder writes the request with the given {@code req_id}.
+     * @param encoder writes the request with the given id.
      * @param timeout how long to wait.
      * @return the response message (a little-endian heap buffer the caller owns: this convenience allocates it).
      * @throws TimeoutException      if no response came in time; the call's slot is freed.
@@ -476,35 +344,15 @@ public final class IpcHost implements AutoCloseable
     }
 
     /**
-     * Write raw bytes to the guest, waiting up to the call timeout for room.
-     *
-     * @return false if there was no room in time.
-     * @throws IllegalArgumentException if longer than the queue's maxMsgLength.
+     * On the reading thread: the correlation reads the id on the mapped queue (no copy), and the call's slot gets
+     * the only copy of the response.
      */
-    public boolean send(final DirectBuffer buffer, final int offset, final int length)
+    private void onResponse(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
     {
-        checkOpen();
-        return side.send(buffer, offset, length, config.callTimeout().toNanos());
-    }
-
-    private void onResponse(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
-    {
-        if (rawHandler != null)
-        {
-            rawHandler.onMessage(msgTypeId, buffer, index, length);
-            return;
-        }
-        if (length > scratch.length)
-        {
-            scratch = new byte[Math.max(length, 2 * scratch.length)];
-            scratchView = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        buffer.getBytes(index, scratch, 0, length);
-        scratchView.limit(length).position(0);
         final long reqId;
         try
         {
-            reqId = IpcMessages.reqId(scratchView);
+            reqId = correlation.correlationId(buffer, index, length);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -529,15 +377,14 @@ public final class IpcHost implements AutoCloseable
      * {@link #call} does this while it waits; use it to complete {@link #callAsync} futures.
      *
      * @return responses read.
-     * @throws IllegalStateException if the host has a reader thread, or another thread reads.
+     * @throws IllegalStateException if the host has a reader thread, another thread reads, or it is closed.
      */
     public int poll()
     {
-        checkOpen();
-        return side.poll();
+        return channel.poll();
     }
 
-    /** @return responses whose {@code req_id} this host never issued. */
+    /** @return responses whose id this host never issued. */
     public long unknownResponses()
     {
         return unknownResponses.get();
@@ -549,7 +396,7 @@ public final class IpcHost implements AutoCloseable
         return expiredResponses.get();
     }
 
-    /** @return messages from the guest that are not a FlatBuffers {@code Message}. */
+    /** @return responses the correlation could not read an id from. */
     public long malformedResponses()
     {
         return malformedResponses.get();
@@ -567,16 +414,13 @@ public final class IpcHost implements AutoCloseable
      */
     public boolean guestAlive()
     {
-        checkOpen();
-        return side.peerAlive();
+        return channel.guestAlive();
     }
 
-    /**
-     * @return errors that stopped the reader or writer (0 or 1 today; a failure stops serving calls).
-     */
+    /** @return errors reported to the error handler (see {@link HostChannel#errorCount()}). */
     public long errorCount()
     {
-        return side.errorCount();
+        return channel.errorCount();
     }
 
     /**
@@ -585,54 +429,53 @@ public final class IpcHost implements AutoCloseable
      */
     public Throwable failure()
     {
-        return side.failure();
+        return channel.failure();
     }
 
-    /**
-     * @return why the host stopped serving calls by itself (its reader failed), or null while it serves.
-     */
+    /** @return why the host stopped serving calls by itself (its reader failed), or null while it serves. */
     public String stopReason()
     {
-        final Throwable failure = side.failure();
-        return failure != null ? "the reader failed: " + failure.getMessage() : null;
+        return channel.stopReason();
+    }
+
+    /** @return the raw channel the calls travel on. */
+    public HostChannel channel()
+    {
+        return channel;
     }
 
     /** @return the mapped segment, for inspection. */
     public SharedSegment segment()
     {
-        return segment;
+        return channel.segment();
     }
 
     /**
-     * {@link ThreadingMode#INVOKER}: the invoker of this host's agents (reader, writer, conductor), already started,
-     * for the application to {@link AgentInvoker#invoke()} from its own duty cycle. Invoking after {@link #close()}
-     * does nothing: the agents refuse to run.
+     * {@link ThreadingMode#INVOKER}: see {@link HostChannel#invoker()}.
      *
-     * @return the invoker.
+     * @return the invoker of the host's agents.
      * @throws IllegalStateException in the other threading modes.
      */
     public AgentInvoker invoker()
     {
-        return side.invoker();
+        return channel.invoker();
     }
 
     /**
-     * {@link ThreadingMode#INVOKER}: the host's agents as one {@link Agent}, to add to the application's own
-     * {@link org.agrona.concurrent.CompositeAgent} (instead of using {@link #invoker()}; never both). The
-     * application's runner calls its {@code onStart} and {@code onClose}; {@link #close()} stops it from working.
+     * {@link ThreadingMode#INVOKER}: see {@link HostChannel#agent()}.
      *
-     * @return the composite agent.
+     * @return the host's agents as one agent.
      * @throws IllegalStateException in the other threading modes.
      */
     public Agent agent()
     {
-        return side.agent();
+        return channel.agent();
     }
 
     /** @return where the writer and reader threads run. */
     public List<Placement> placements()
     {
-        return side.placements();
+        return channel.placements();
     }
 
     /** @return the configuration. */
@@ -642,83 +485,31 @@ public final class IpcHost implements AutoCloseable
     }
 
     /**
-     * Stop the threads, fail pending calls, unmap, release the lock, close the semaphores, and (by default, see
-     * {@link ChannelConfig#unlinkOnClose()}) remove the segment and the semaphores. Idempotent. Safe to call from
-     * another thread (a shutdown hook) while a caller-mode thread writes or polls: that thread gets an
-     * {@link IllegalStateException} and the mapping is removed only after it has left (or kept, if it has not left
-     * within 5 s, since touching unmapped memory would crash the JVM).
+     * Close the channel ({@link HostChannel#close()}), then fail every pending call with
+     * {@link IllegalStateException}. Idempotent; safe from another thread (a shutdown hook) while threads call.
      */
     public void close()
     {
-        if (closed)
-        {
-            return;
-        }
-        closed = true;
-        boolean quiescent = false;
         try
         {
-            quiescent = side.close();
+            channel.close();
         }
         finally
         {
-            final IllegalStateException closedException = new IllegalStateException("host of " + config.name() + " closed");
-            calls.failAll(closedException);
-            if (quiescent)
-            {
-                segment.close(); // else a thread may still touch it: keep the mapping rather than crash that thread
-            }
-            if (config.unlinkOnClose())
-            {
-                unlink(file, requestSignal.name(), responseSignal.name());
-            }
-            lock.close();
-            closeQuietly(requestSignal);
-            closeQuietly(responseSignal);
-        }
-    }
-
-    private static void unlink(final Path file, final String requestName, final String responseName)
-    {
-        try
-        {
-            Files.deleteIfExists(file);
-        }
-        catch (final java.io.IOException ignore)
-        {
-            // removed by someone else, or not ours to remove: nothing more to do
-        }
-        NamedSignals.unlink(requestName);
-        NamedSignals.unlink(responseName);
-    }
-
-    private static void closeQuietly(final NamedSignal signal)
-    {
-        if (signal != null)
-        {
-            signal.close();
-        }
-    }
-
-    private void checkOpen()
-    {
-        if (closed)
-        {
-            throw new IllegalStateException("host of " + config.name() + " is closed");
+            calls.failAll(new IllegalStateException("host of " + config.name() + " closed"));
         }
     }
 
     private void checkCalls()
     {
-        checkOpen();
+        if (channel.isClosed())
+        {
+            throw new IllegalStateException("host of " + config.name() + " is closed");
+        }
         final Throwable failure = side.failure();
         if (failure != null)
         {
             throw readerFailed(failure);
-        }
-        if (rawHandler != null)
-        {
-            throw new IllegalStateException("channel " + config.name() + " carries raw bytes: use send()");
         }
     }
 

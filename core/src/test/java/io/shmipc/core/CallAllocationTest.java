@@ -51,8 +51,7 @@ class CallAllocationTest
         public void onResponse(final DirectBuffer buffer, final int index, final int length)
         {
             calls++;
-            // The last 8 bytes of a finished AddResponse are not the result in general: decode the field properly.
-            last = ResultReader.result(buffer, index, length);
+            last = IpcMessages.result(buffer, index, length);
         }
     }
 
@@ -66,7 +65,7 @@ class CallAllocationTest
         assertTrue(threads.isThreadAllocatedMemorySupported());
         threads.setThreadAllocatedMemoryEnabled(true);
         try (IpcHost host = IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024).threadingMode(mode)
-            .readMode(readMode).writeMode(writeMode).readerIdle("backoff").writerIdle("backoff").build()))
+            .readMode(readMode).writeMode(writeMode).readerIdle("backoff").writerIdle("backoff").build(), IpcMessages::reqId))
         {
             guest = ChildProcess.java(AddGuestMain.class, name, "backoff");
             guest.awaitOutput("ready", 60, TimeUnit.SECONDS);
@@ -95,36 +94,6 @@ class CallAllocationTest
             assertTrue(readerAllocated < 1024,
                 "reader thread allocated " + readerAllocated + " bytes in " + CALLS + " calls");
             assertEquals(0, host.pendingCalls());
-        }
-    }
-
-    /** Decodes {@code Message.payload.result} of an AddResponse from a DirectBuffer, without allocating. */
-    static final class ResultReader
-    {
-        private ResultReader()
-        {
-        }
-
-        static double result(final DirectBuffer buffer, final int index, final int length)
-        {
-            final int root = index + buffer.getInt(index, ByteOrder.LITTLE_ENDIAN);
-            final int payload = field(buffer, root, 2); // Message: 0 req_id, 1 payload_type, 2 payload
-            final int table = payload + buffer.getInt(payload, ByteOrder.LITTLE_ENDIAN);
-            final int result = field(buffer, table, 0);
-            return result < 0 ? 0 : buffer.getDouble(result, ByteOrder.LITTLE_ENDIAN);
-        }
-
-        private static int field(final DirectBuffer buffer, final int table, final int slot)
-        {
-            final int vtable = table - buffer.getInt(table, ByteOrder.LITTLE_ENDIAN);
-            final int vtableSize = buffer.getShort(vtable, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            final int entry = 4 + 2 * slot;
-            if (entry + 2 > vtableSize)
-            {
-                return -1;
-            }
-            final int offset = buffer.getShort(vtable + entry, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            return offset == 0 ? -1 : table + offset;
         }
     }
 }

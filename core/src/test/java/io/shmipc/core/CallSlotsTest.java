@@ -70,7 +70,7 @@ class CallSlotsTest
     @Timeout(60)
     void aFullCallTablePushesBackAndRecovers() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).callSlots(4).build()));
+        final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).callSlots(4).build(), IpcMessages::reqId));
         slowGuest();
         final List<CompletableFuture<ByteBuffer>> unanswered = new ArrayList<>();
         for (int i = 0; i < 4; i++)
@@ -108,7 +108,7 @@ class CallSlotsTest
     @Timeout(60)
     void aLateResponseIsCountedAndNeverGivenToTheCallInItsSlot() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).callSlots(1).build()));
+        final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).callSlots(1).build(), IpcMessages::reqId));
         slowGuest();
         assertThrows(TimeoutException.class,
             () -> host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 400, 1), Duration.ofMillis(100)));

@@ -77,7 +77,7 @@ class ChannelCrashTest
     void guestsKilledMidBatchNeverStopTheHostServingTheNextOne() throws Exception
     {
         final SplittableRandom random = new SplittableRandom(SEED);
-        final IpcHost host = keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build()));
+        final IpcHost host = keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build(), IpcMessages::reqId));
         long x = 0;
         long answered = 0;
         for (int round = 0; round <= ROUNDS; round++)
@@ -153,7 +153,7 @@ class ChannelCrashTest
                 host.close();
             }
         }
-        final IpcHost host = keep(IpcHost.start(config().build()));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         assertEquals(5, add(host, 4), () -> "the guest serves the newest host: " + guest.output());
         assertTrue(guest.output().contains("re-attached"), guest::output);
         assertTrue(guest.isAlive(), guest::output);
@@ -168,10 +168,10 @@ class ChannelCrashTest
     @Timeout(60)
     void aGuestNoticesThatANewHostReplacedItsSegmentFile() throws Exception
     {
-        final IpcHost first = IpcHost.start(config().build());
+        final IpcHost first = IpcHost.start(config().build(), IpcMessages::reqId);
         final IpcGuest guest = keep(IpcGuest.start(config().build(), (buffer, index, length, g) -> { }));
         first.close();
-        keep(IpcHost.start(config().build()));
+        keep(IpcHost.start(config().build(), IpcMessages::reqId));
         assertTrue(guest.awaitStop(Duration.ofSeconds(5)), "the guest left the replaced file");
         assertTrue(guest.hostRestarted() || guest.stopReason().contains("removed"), guest.stopReason());
     }
@@ -181,7 +181,7 @@ class ChannelCrashTest
     @Timeout(60)
     void aHostWhoseReaderFailedSaysWhyAndFailsCallsAtOnce() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().build()));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         final CountDownLatch requests = new CountDownLatch(1);
         keep(IpcGuest.start(config().build(), (buffer, index, length, guest) -> requests.countDown()));
         final CompletableFuture<ByteBuffer> pending = addAsync(host, 1, Duration.ofSeconds(30));
@@ -212,7 +212,7 @@ class ChannelCrashTest
     @Timeout(60)
     void closingFromAnotherThreadWhileThreadsReadLivenessAndCallNeverCrashes() throws Exception
     {
-        final IpcHost host = IpcHost.start(config().readerIdle("wait").build());
+        final IpcHost host = IpcHost.start(config().readerIdle("wait").build(), IpcMessages::reqId);
         final AtomicInteger ended = new AtomicInteger();
         final AtomicReference<Throwable> unexpected = new AtomicReference<>();
         final List<Thread> threads = new ArrayList<>();
@@ -271,7 +271,7 @@ class ChannelCrashTest
     @Timeout(60)
     void aTruncatedSegmentStopsBothSidesWithTheFileAndItsSize() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().readerIdle("backoff").build()));
+        final IpcHost host = keep(IpcHost.start(config().readerIdle("backoff").build(), IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config().readerIdle("backoff").build(), (buffer, index, length, g) ->
             g.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
                 IpcMessages.reqId(ByteBuffer.wrap(bytes(buffer, index, length)).order(java.nio.ByteOrder.LITTLE_ENDIAN)),

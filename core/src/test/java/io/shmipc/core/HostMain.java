@@ -23,7 +23,7 @@ final class HostMain
             callForever(config);
             return;
         }
-        try (IpcHost host = IpcHost.start(config))
+        try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
             final int pending = Integer.parseInt(args[1]);
             for (int i = 0; i < pending; i++)
@@ -44,7 +44,7 @@ final class HostMain
 
     private static void callForever(final ChannelConfig config) throws Exception
     {
-        try (IpcHost host = IpcHost.start(config))
+        try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
             final long deadline = System.nanoTime() + 120_000_000_000L;
             boolean served = false;

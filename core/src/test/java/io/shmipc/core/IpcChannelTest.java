@@ -103,7 +103,7 @@ class IpcChannelTest
     @Timeout(180)
     void javaHostAndJavaGuestInTwoJvms(final int threads, final boolean trust) throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().trustPeer(trust).build()));
+        final IpcHost host = keep(IpcHost.start(config().trustPeer(trust).build(), IpcMessages::reqId));
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, "wait", trust ? "trust" : "rule"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         callFromThreads(host, threads, 2000);
@@ -119,7 +119,7 @@ class IpcChannelTest
     void cGuestAnswersTheJavaHost(final int threads) throws Exception
     {
         final Path guestProgram = NativePeer.compile("simpleipc_guest.c", "-pthread");
-        final IpcHost host = keep(IpcHost.start(config().build()));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         final ChildProcess guest = keep(ChildProcess.exec(guestProgram.toString(), name, "120"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         callFromThreads(host, threads, 2000);
@@ -133,7 +133,7 @@ class IpcChannelTest
     @Timeout(60)
     void unansweredCallTimesOutAndItsSlotIsFreed() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().build()));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         final AtomicInteger delayed = new AtomicInteger();
         keep(IpcGuest.start(config().build(), (buffer, index, length, guest) ->
         {
@@ -193,7 +193,7 @@ class IpcChannelTest
     @Timeout(120)
     void killedGuestMakesCallsFailCleanlyAndTheHostSurvives() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build()));
+        final IpcHost host = keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build(), IpcMessages::reqId));
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, "wait"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         assertEquals(5, add(host, 2, 3));
@@ -235,7 +235,7 @@ class IpcChannelTest
                 "the dead host's requests are still there");
         }
 
-        final IpcHost host = keep(IpcHost.start(config().build()));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         assertEquals(0, host.segment().queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET));
         final List<Long> seen = new ArrayList<>();
         keep(IpcGuest.start(config().build(), (buffer, index, length, guest) ->
@@ -263,15 +263,15 @@ class IpcChannelTest
     {
         final ChildProcess live = keep(ChildProcess.java(HostMain.class, name, "0"));
         live.awaitOutput("ready", 30, TimeUnit.SECONDS);
-        final SegmentException ex = assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build())));
+        final SegmentException ex = assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build(), IpcMessages::reqId)));
         assertTrue(ex.getMessage().contains("live host") && ex.getMessage().contains(Long.toString(live.pid())),
             ex.getMessage());
         assertTrue(Files.exists(SharedSegment.shmPath(name)), "the refused host removed nothing");
         assertTrue(NamedSignals.exists(NamedSignals.requestSignalName(name)));
 
         live.kill9();
-        final IpcHost host = keep(IpcHost.start(config().build()));
-        final SegmentException second = assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build())));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
+        final SegmentException second = assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build(), IpcMessages::reqId)));
         assertTrue(second.getMessage().contains("live host"), second.getMessage());
         assertNotNull(host.segment());
     }
@@ -294,7 +294,7 @@ class IpcChannelTest
     @Timeout(60)
     void filesAndSemaphoresGetTheConfiguredMode() throws Exception
     {
-        try (IpcHost host = IpcHost.start(config().build()))
+        try (IpcHost host = IpcHost.start(config().build(), IpcMessages::reqId))
         {
             assertEquals("rw-------", mode(SharedSegment.shmPath(name)));
             assertEquals("rw-------", mode(Paths.get("/dev/shm/sem." + name + "_REQ")));
@@ -303,7 +303,7 @@ class IpcChannelTest
         }
         assertFalse(Files.exists(SharedSegment.shmPath(name)), "unlinked on close by default");
         assertFalse(NamedSignals.exists(NamedSignals.requestSignalName(name)));
-        try (IpcHost ignored = IpcHost.start(config().permissions("rw-rw----").unlinkOnClose(false).build()))
+        try (IpcHost ignored = IpcHost.start(config().permissions("rw-rw----").unlinkOnClose(false).build(), IpcMessages::reqId))
         {
             assertEquals("rw-rw----", mode(SharedSegment.shmPath(name)));
             assertEquals("rw-rw----", mode(Paths.get("/dev/shm/sem." + name + "_REQ")));
@@ -315,7 +315,7 @@ class IpcChannelTest
     @Timeout(60)
     void guestStopsWhenItsHostGoesAway() throws Exception
     {
-        final IpcHost host = IpcHost.start(config().build());
+        final IpcHost host = IpcHost.start(config().build(), IpcMessages::reqId);
         final IpcGuest guest = keep(IpcGuest.start(config().build(), (b, i, l, g) -> { }));
         assertTrue(guest.isRunning());
         host.close();
@@ -347,7 +347,7 @@ class IpcChannelTest
     @Timeout(60)
     void closeLeavesNoThreadRunning() throws Exception
     {
-        final IpcHost host = IpcHost.start(config().build());
+        final IpcHost host = IpcHost.start(config().build(), IpcMessages::reqId);
         final IpcGuest guest = IpcGuest.start(config().build(), (b, i, l, g) -> g.respond(b, i, l));
         assertTrue(threadsOf(name) >= 4, "writer and reader of both sides");
         guest.close();
@@ -360,7 +360,7 @@ class IpcChannelTest
     void rawBytesBothWaysAndCallerWritesMode() throws Exception
     {
         final List<String> received = new ArrayList<>();
-        final IpcHost host = keep(IpcHost.start(config().writeMode(WriteMode.CALLER).build(), (type, buffer, index, length) ->
+        final HostChannel host = keep(HostChannel.start(config().writeMode(WriteMode.CALLER).build(), (type, buffer, index, length) ->
         {
             synchronized (received)
             {
@@ -387,7 +387,6 @@ class IpcChannelTest
             assertEquals("raw-0", received.get(0));
             assertEquals("raw-99", received.get(99));
         }
-        assertThrows(IllegalStateException.class, () -> host.callAsync((b, id) -> IpcMessages.encodeMyRandRequest(b, id)));
         final CompletableFuture<Boolean> otherThread = CompletableFuture.supplyAsync(() -> host.send(message, 0, 4));
         assertTrue(otherThread.get(5, TimeUnit.SECONDS), "any thread may send in write mode CALLER");
     }
@@ -398,7 +397,7 @@ class IpcChannelTest
     void callerWritesAndReadsWithNoThreadHop(final String idle, final boolean trust) throws Exception
     {
         final IpcHost host = keep(IpcHost.start(config().readerIdle(idle).writeMode(WriteMode.CALLER)
-            .readMode(ReadMode.CALLER).trustPeer(trust).build()));
+            .readMode(ReadMode.CALLER).trustPeer(trust).build(), IpcMessages::reqId));
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle, trust ? "trust" : "rule"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         for (int i = 0; i < 3000; i++)
@@ -447,7 +446,7 @@ class IpcChannelTest
     void closingFromAnotherThreadStopsACallerThatPollsWithoutCrashing(final String idle) throws Exception
     {
         final IpcHost host = IpcHost.start(config().readerIdle(idle).writeMode(WriteMode.CALLER)
-            .readMode(ReadMode.CALLER).build());
+            .readMode(ReadMode.CALLER).build(), IpcMessages::reqId);
         keep(IpcGuest.start(config().build(), (buffer, index, length, guest) -> { })); // never answers
         final CompletableFuture<Throwable> caller = CompletableFuture.supplyAsync(() ->
         {
@@ -478,7 +477,7 @@ class IpcChannelTest
     void requestsWaitingBeforeTheGuestStartsAreAnswered() throws Exception
     {
         final AtomicInteger echoes = new AtomicInteger();
-        final IpcHost host = keep(IpcHost.start(config().build(), (type, buffer, index, length) -> echoes.incrementAndGet()));
+        final HostChannel host = keep(HostChannel.start(config().build(), (type, buffer, index, length) -> echoes.incrementAndGet()));
         final UnsafeBuffer message = new UnsafeBuffer(new byte[16]);
         for (int i = 0; i < 10; i++)
         {

@@ -98,7 +98,7 @@ class ThreadingModeTest
     void everyCallIsAnsweredInEveryModeAcrossTwoJvms(final ThreadingMode mode, final String idle, final int threads)
         throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().threadingMode(mode).readerIdle(idle).build()));
+        final IpcHost host = keep(IpcHost.start(config().threadingMode(mode).readerIdle(idle).build(), IpcMessages::reqId));
         final DutyCycle duty = mode == ThreadingMode.INVOKER ? keep(new DutyCycle(host.invoker())) : null;
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle,
             "threading=" + mode.name().toLowerCase()));
@@ -112,7 +112,7 @@ class ThreadingModeTest
         if (duty != null)
         {
             assertThrows(IllegalStateException.class, () -> keep(IpcHost.start(ChannelConfig.builder(name + "-d")
-                .threadingMode(ThreadingMode.DEDICATED).build())).invoker(), "a DEDICATED host has no invoker");
+                .threadingMode(ThreadingMode.DEDICATED).build(), IpcMessages::reqId)).invoker(), "a DEDICATED host has no invoker");
         }
     }
 
@@ -126,7 +126,7 @@ class ThreadingModeTest
     void callerModesServeManyCallingThreads(final String idle, final int threads) throws Exception
     {
         final IpcHost host = keep(IpcHost.start(config().readMode(ReadMode.CALLER).writeMode(WriteMode.CALLER)
-            .readerIdle(idle).build()));
+            .readerIdle(idle).build(), IpcMessages::reqId));
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle, "threading=shared"));
         guest.awaitOutput("ready", 60, TimeUnit.SECONDS);
         callFromThreads(host, threads, 1500 / threads);
@@ -173,7 +173,7 @@ class ThreadingModeTest
     void invokerAgentsComposeIntoTheApplicationsOwnCompositeAgent() throws Exception
     {
         final ChannelConfig config = config().threadingMode(ThreadingMode.INVOKER).build();
-        final IpcHost host = keep(IpcHost.start(config));
+        final IpcHost host = keep(IpcHost.start(config, IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config, (buffer, index, length, self) -> self.respond(
             IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
                 IpcMessages.reqId(copy(buffer, index, length)), 42))));
@@ -193,7 +193,7 @@ class ThreadingModeTest
             runner.close();
         }
         assertThrows(IllegalStateException.class,
-            () -> keep(IpcHost.start(ChannelConfig.builder(name + "-d").threadingMode(ThreadingMode.SHARED).build()))
+            () -> keep(IpcHost.start(ChannelConfig.builder(name + "-d").threadingMode(ThreadingMode.SHARED).build(), IpcMessages::reqId))
                 .agent());
     }
 
@@ -205,7 +205,7 @@ class ThreadingModeTest
     @Timeout(60)
     void closingAnInvokerSideUnderTheApplicationsRunnerNeverTouchesTheMapping() throws Exception
     {
-        final IpcHost host = IpcHost.start(config().threadingMode(ThreadingMode.INVOKER).build());
+        final IpcHost host = IpcHost.start(config().threadingMode(ThreadingMode.INVOKER).build(), IpcMessages::reqId);
         final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), Throwable::printStackTrace, null,
             host.agent());
         AgentRunner.startOnThread(runner);
@@ -226,7 +226,7 @@ class ThreadingModeTest
     void invokerModeRunsOnlyWhenTheApplicationInvokes() throws Exception
     {
         final ChannelConfig config = config().threadingMode(ThreadingMode.INVOKER).build();
-        final IpcHost host = keep(IpcHost.start(config));
+        final IpcHost host = keep(IpcHost.start(config, IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config, (buffer, index, length, self) -> self.respond(
             IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
                 IpcMessages.reqId(copy(buffer, index, length)), 7))));
@@ -257,7 +257,7 @@ class ThreadingModeTest
         final ConcurrentLinkedQueue<Throwable> seen = new ConcurrentLinkedQueue<>();
         final AtomicBuffer counterValues = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
         final AtomicCounter counter = new AtomicCounter(counterValues, 0);
-        final IpcHost host = keep(IpcHost.start(config().threadingMode(mode).build()));
+        final IpcHost host = keep(IpcHost.start(config().threadingMode(mode).build(), IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config().threadingMode(mode).errorHandler(seen::add)
             .errorCounter(counter).build(), (buffer, index, length, self) ->
             {
@@ -300,7 +300,7 @@ class ThreadingModeTest
         final java.util.concurrent.atomic.AtomicLong idles = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicReference<io.shmipc.idle.NamedSignal> given =
             new java.util.concurrent.atomic.AtomicReference<>();
-        final IpcHost host = keep(IpcHost.start(config().build()));
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         keep(IpcGuest.start(config().readerIdle((signal, guard) ->
         {
             given.set(signal);

@@ -8,19 +8,26 @@ import ipc.MyRandRequest;
 import ipc.MyRandResponse;
 import ipc.Payload;
 
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * Encodes and inspects the {@code ipc.Message} FlatBuffers of the SimpleIPC v1 demo and interop workload
  * (spec section 6). The channels never depend on this class: they carry raw bytes, and these messages are
- * only what the C++ host and Go guest exchange.
+ * only what the C++ host and Go guest exchange. {@code IpcHost} calls use {@link #reqId(DirectBuffer, int, int)}
+ * as their correlation and the {@code MutableDirectBuffer} encoders as request encoders.
  * <p>
  * <b>Encoding</b> goes into a caller-owned {@link FlatBufferBuilder} that is {@link FlatBufferBuilder#clear()
  * cleared} first, so one builder per thread can be reused for every message without allocating once it has
  * grown to fit. The returned {@link ByteBuffer} is the builder's own buffer, positioned at the first byte
  * of the finished message with its limit at the last: it is valid only until the builder is used again.
- * Fields equal to their schema default (0) are not written, exactly as the C++ and Go builders do.
+ * Fields equal to their schema default (0) are not written, exactly as the C++ and Go builders do. The
+ * {@link MutableDirectBuffer} overloads encode with a builder of the calling thread and copy the finished message
+ * to index 0 of the destination, returning its length.
  * <p>
  * <b>Reading</b> looks at the bytes from {@code position()} to {@code limit()} of the given buffer, with
  * absolute reads only: the buffer's position, limit and byte order are never changed, nothing is copied
@@ -51,8 +58,149 @@ public final class IpcMessages
     /** Offsets that leave the buffer, misaligned data or an inconsistent table. */
     private static final int INVALID = -2;
 
+    private static final ThreadLocal<FlatBufferBuilder> BUILDERS =
+        ThreadLocal.withInitial(() -> new FlatBufferBuilder(256));
+    private static final ThreadLocal<UnsafeBuffer> VIEWS = ThreadLocal.withInitial(UnsafeBuffer::new);
+
     private IpcMessages()
     {
+    }
+
+    /**
+     * Encode {@code Message{req_id, AddRequest{x, y}}} into {@code dst} from index 0.
+     *
+     * @param dst   where the message goes (an expandable buffer grows to fit).
+     * @param reqId request id, an unsigned 64-bit value on the wire.
+     * @param x     first operand.
+     * @param y     second operand.
+     * @return the message's length.
+     */
+    public static int encodeAddRequest(final MutableDirectBuffer dst, final long reqId, final double x, final double y)
+    {
+        return copy(encodeAddRequest(BUILDERS.get(), reqId, x, y), dst);
+    }
+
+    /**
+     * Encode {@code Message{req_id, AddResponse{result}}} into {@code dst} from index 0.
+     *
+     * @param dst    where the message goes.
+     * @param reqId  id of the request this answers.
+     * @param result the sum.
+     * @return the message's length.
+     */
+    public static int encodeAddResponse(final MutableDirectBuffer dst, final long reqId, final double result)
+    {
+        return copy(encodeAddResponse(BUILDERS.get(), reqId, result), dst);
+    }
+
+    /**
+     * Encode {@code Message{req_id, MyRandRequest{}}} into {@code dst} from index 0.
+     *
+     * @param dst   where the message goes.
+     * @param reqId request id.
+     * @return the message's length.
+     */
+    public static int encodeMyRandRequest(final MutableDirectBuffer dst, final long reqId)
+    {
+        return copy(encodeMyRandRequest(BUILDERS.get(), reqId), dst);
+    }
+
+    /**
+     * Encode {@code Message{req_id, MyRandResponse{result}}} into {@code dst} from index 0.
+     *
+     * @param dst    where the message goes.
+     * @param reqId  id of the request this answers.
+     * @param result the random value.
+     * @return the message's length.
+     */
+    public static int encodeMyRandResponse(final MutableDirectBuffer dst, final long reqId, final double result)
+    {
+        return copy(encodeMyRandResponse(BUILDERS.get(), reqId, result), dst);
+    }
+
+    private static int copy(final ByteBuffer message, final MutableDirectBuffer dst)
+    {
+        final int length = message.remaining();
+        dst.putBytes(0, message, message.position(), length);
+        return length;
+    }
+
+    /**
+     * Read {@code req_id} of the Message in {@code [index, index + length)} of {@code buffer}, in place: the
+     * correlation of {@code IpcHost} calls ({@code IpcMessages::reqId}). Checks as {@link #reqId(ByteBuffer)}.
+     *
+     * @param buffer holds the message; not modified.
+     * @param index  where the message starts.
+     * @param length of the message.
+     * @return the request id (0 when absent).
+     * @throws IllegalArgumentException if the root table or the field lies outside the range or is misaligned.
+     */
+    public static long reqId(final DirectBuffer buffer, final int index, final int length)
+    {
+        final int end = index + length;
+        final int table = rootTable(buffer, index, end);
+        final int field = field(buffer, index, end, table, MESSAGE_REQ_ID, SIZE_OF_LONG);
+        if (INVALID == table || INVALID == field)
+        {
+            throw notAMessage("req_id", index, end, table);
+        }
+        return ABSENT == field ? 0L : readLong(buffer, field);
+    }
+
+    /**
+     * Read {@code payload.result} of an {@code AddResponse} or {@code MyRandResponse} Message in
+     * {@code [index, index + length)}, in place, with no allocation: a response handler's decoder.
+     *
+     * @param buffer holds the message; not modified.
+     * @param index  where the message starts.
+     * @param length of the message.
+     * @return the result (0 when the field is absent, which is how builders encode 0).
+     * @throws IllegalArgumentException if the bytes are not such a response, or an offset leaves the range.
+     */
+    public static double result(final DirectBuffer buffer, final int index, final int length)
+    {
+        final int end = index + length;
+        final int table = rootTable(buffer, index, end);
+        final int typeField = field(buffer, index, end, table, MESSAGE_PAYLOAD_TYPE, 1);
+        final int payloadField = field(buffer, index, end, table, MESSAGE_PAYLOAD, SIZE_OF_INT);
+        if (INVALID == table || INVALID == typeField || INVALID == payloadField)
+        {
+            throw notAMessage("payload", index, end, table);
+        }
+        final byte type = ABSENT == typeField ? Payload.NONE : buffer.getByte(typeField);
+        if ((Payload.AddResponse != type && Payload.MyRandResponse != type) || ABSENT == payloadField)
+        {
+            throw new IllegalArgumentException("not an AddResponse or MyRandResponse: payload type " + type +
+                (ABSENT == payloadField ? " with no payload" : "") + " in bytes [" + index + ", " + end + ")");
+        }
+        final int followed = followOffset(buffer, index, end, payloadField);
+        final int payload = INVALID == followed ? INVALID : checkedTable(buffer, index, end, followed);
+        final int result = field(buffer, index, end, payload, RESULT, SIZE_OF_DOUBLE);
+        if (INVALID == result)
+        {
+            throw notAMessage("result", index, end, payload);
+        }
+        return ABSENT == result ? 0.0 : Double.longBitsToDouble(readLong(buffer, result));
+    }
+
+    /**
+     * As {@link #isPlausibleMessage(ByteBuffer)}, for the message in {@code [index, index + length)}.
+     *
+     * @param buffer holds the message; not modified.
+     * @param index  where the message starts.
+     * @param length of the message.
+     * @return true if every accessor of the generated classes can read it without leaving the range.
+     */
+    public static boolean isPlausibleMessage(final DirectBuffer buffer, final int index, final int length)
+    {
+        return isPlausible(buffer, index, index + length);
+    }
+
+    private static DirectBuffer view(final ByteBuffer message)
+    {
+        final UnsafeBuffer view = VIEWS.get();
+        view.wrap(message);
+        return view;
     }
 
     /**
@@ -127,15 +275,7 @@ public final class IpcMessages
      */
     public static long reqId(final ByteBuffer message)
     {
-        final int start = message.position();
-        final int end = message.limit();
-        final int table = rootTable(message, start, end);
-        final int field = field(message, start, end, table, MESSAGE_REQ_ID, SIZE_OF_LONG);
-        if (INVALID == table || INVALID == field)
-        {
-            throw notAMessage("req_id", start, end, table);
-        }
-        return ABSENT == field ? 0L : readLong(message, field);
+        return reqId(view(message), message.position(), message.remaining());
     }
 
     /**
@@ -149,15 +289,18 @@ public final class IpcMessages
      */
     public static byte payloadType(final ByteBuffer message)
     {
-        final int start = message.position();
-        final int end = message.limit();
+        return payloadType(view(message), message.position(), message.limit());
+    }
+
+    private static byte payloadType(final DirectBuffer message, final int start, final int end)
+    {
         final int table = rootTable(message, start, end);
         final int field = field(message, start, end, table, MESSAGE_PAYLOAD_TYPE, 1);
         if (INVALID == table || INVALID == field)
         {
             throw notAMessage("payload_type", start, end, table);
         }
-        return ABSENT == field ? Payload.NONE : message.get(field);
+        return ABSENT == field ? Payload.NONE : message.getByte(field);
     }
 
     /**
@@ -173,8 +316,11 @@ public final class IpcMessages
      */
     public static boolean isPlausibleMessage(final ByteBuffer message)
     {
-        final int start = message.position();
-        final int end = message.limit();
+        return isPlausible(view(message), message.position(), message.limit());
+    }
+
+    private static boolean isPlausible(final DirectBuffer message, final int start, final int end)
+    {
         final int table = rootTable(message, start, end);
         final int typeField = field(message, start, end, table, MESSAGE_PAYLOAD_TYPE, 1);
         final int payloadField = field(message, start, end, table, MESSAGE_PAYLOAD, SIZE_OF_INT);
@@ -184,7 +330,7 @@ public final class IpcMessages
             return false;
         }
 
-        final byte type = ABSENT == typeField ? Payload.NONE : message.get(typeField);
+        final byte type = ABSENT == typeField ? Payload.NONE : message.getByte(typeField);
         switch (type)
         {
             case Payload.NONE:
@@ -217,19 +363,20 @@ public final class IpcMessages
      */
     public static String describe(final ByteBuffer message)
     {
-        if (!isPlausibleMessage(message))
-        {
-            return null;
-        }
-
-        // Everything below was bounds-checked by isPlausibleMessage.
+        final DirectBuffer view = view(message);
         final int start = message.position();
         final int end = message.limit();
+        return isPlausible(view, start, end) ? describe(view, start, end) : null;
+    }
+
+    /** Everything was bounds-checked by isPlausible. */
+    private static String describe(final DirectBuffer message, final int start, final int end)
+    {
         final int table = rootTable(message, start, end);
         final int reqIdField = field(message, start, end, table, MESSAGE_REQ_ID, SIZE_OF_LONG);
         final int typeField = field(message, start, end, table, MESSAGE_PAYLOAD_TYPE, 1);
         final int payloadField = field(message, start, end, table, MESSAGE_PAYLOAD, SIZE_OF_INT);
-        final byte type = ABSENT == typeField ? Payload.NONE : message.get(typeField);
+        final byte type = ABSENT == typeField ? Payload.NONE : message.getByte(typeField);
 
         final StringBuilder text = new StringBuilder(96).append('{');
         String separator = "";
@@ -270,7 +417,7 @@ public final class IpcMessages
     }
 
     private static boolean payloadFieldsValid(
-        final ByteBuffer bb, final int start, final int end, final int payloadField, final byte type)
+        final DirectBuffer bb, final int start, final int end, final int payloadField, final byte type)
     {
         final int followed = followOffset(bb, start, end, payloadField);
         final int table = INVALID == followed ? INVALID : checkedTable(bb, start, end, followed);
@@ -295,7 +442,7 @@ public final class IpcMessages
      * @return the separator for the next field: "," once something has been printed.
      */
     private static String appendDouble(
-        final StringBuilder text, final ByteBuffer bb, final String separator, final String name, final int field)
+        final StringBuilder text, final DirectBuffer bb, final String separator, final String name, final int field)
     {
         if (ABSENT == field)
         {
@@ -309,7 +456,7 @@ public final class IpcMessages
     /**
      * Position of the root table, or INVALID. The root uoffset sits at the window start.
      */
-    private static int rootTable(final ByteBuffer bb, final int start, final int end)
+    private static int rootTable(final DirectBuffer bb, final int start, final int end)
     {
         if (end - start < SIZE_OF_INT)
         {
@@ -323,7 +470,7 @@ public final class IpcMessages
      * The uoffset stored at {@code at} (already known to be in bounds) added to {@code at}, or INVALID if
      * the target leaves the window.
      */
-    private static int followOffset(final ByteBuffer bb, final int start, final int end, final int at)
+    private static int followOffset(final DirectBuffer bb, final int start, final int end, final int at)
     {
         if ((at - start) % SIZE_OF_INT != 0)
         {
@@ -338,7 +485,7 @@ public final class IpcMessages
      *
      * @return {@code table} if consistent, else INVALID.
      */
-    private static int checkedTable(final ByteBuffer bb, final int start, final int end, final int table)
+    private static int checkedTable(final DirectBuffer bb, final int start, final int end, final int table)
     {
         if (table < start || (long)table + SIZE_OF_INT > end || (table - start) % SIZE_OF_INT != 0)
         {
@@ -364,7 +511,7 @@ public final class IpcMessages
      * the vtable has no entry for it, or INVALID if it is outside the table's inline size or misaligned.
      */
     private static int field(
-        final ByteBuffer bb, final int start, final int end, final int table, final int index, final int size)
+        final DirectBuffer bb, final int start, final int end, final int table, final int index, final int size)
     {
         if (INVALID == table)
         {
@@ -400,23 +547,20 @@ public final class IpcMessages
             end + ") or is misaligned, cannot read " + field);
     }
 
-    // FlatBuffers is little-endian whatever order the caller's buffer is set to; reading this way leaves it alone.
+    // FlatBuffers is little-endian whatever order the caller's ByteBuffer is set to.
 
-    private static int readUnsignedShort(final ByteBuffer bb, final int index)
+    private static int readUnsignedShort(final DirectBuffer bb, final int index)
     {
-        final short value = bb.getShort(index);
-        return (ByteOrder.LITTLE_ENDIAN == bb.order() ? value : Short.reverseBytes(value)) & 0xFFFF;
+        return bb.getShort(index, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
     }
 
-    private static int readInt(final ByteBuffer bb, final int index)
+    private static int readInt(final DirectBuffer bb, final int index)
     {
-        final int value = bb.getInt(index);
-        return ByteOrder.LITTLE_ENDIAN == bb.order() ? value : Integer.reverseBytes(value);
+        return bb.getInt(index, ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static long readLong(final ByteBuffer bb, final int index)
+    private static long readLong(final DirectBuffer bb, final int index)
     {
-        final long value = bb.getLong(index);
-        return ByteOrder.LITTLE_ENDIAN == bb.order() ? value : Long.reverseBytes(value);
+        return bb.getLong(index, ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -7,6 +7,8 @@ import ipc.Message;
 import ipc.MyRandRequest;
 import ipc.MyRandResponse;
 import ipc.Payload;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
@@ -42,6 +44,38 @@ class IpcMessagesTest
         assertEquals(-2.25, request.y());
         assertEquals("{\"req_id\":42,\"payload_type\":\"AddRequest\",\"payload\":{\"x\":1.5,\"y\":-2.25}}",
             IpcMessages.describe(bytes));
+    }
+
+    @Test
+    void directBufferEncodersWriteTheBuilderBytesAndReqIdReadsThemInPlace()
+    {
+        final ExpandableArrayBuffer dst = new ExpandableArrayBuffer(8); // grows to fit
+        final int length = IpcMessages.encodeAddRequest(dst, 42, 1.5, -2.25);
+        final ByteBuffer expected = copy(IpcMessages.encodeAddRequest(builder, 42, 1.5, -2.25));
+        assertEquals(expected.remaining(), length);
+        final byte[] written = new byte[length];
+        dst.getBytes(0, written);
+        assertEquals(expected, ByteBuffer.wrap(written));
+
+        // In place at an offset, as a ring hands a response to a correlation: same answers as the ByteBuffer form.
+        final UnsafeBuffer ring = new UnsafeBuffer(new byte[length + 24]);
+        ring.putBytes(16, written);
+        assertEquals(42, IpcMessages.reqId(ring, 16, length));
+        assertTrue(IpcMessages.isPlausibleMessage(ring, 16, length));
+        assertThrows(IllegalArgumentException.class, () -> IpcMessages.reqId(ring, 16, 3), "3 bytes hold no root");
+        assertFalse(IpcMessages.isPlausibleMessage(ring, 16, length - 4));
+
+        assertEquals(7, IpcMessages.reqId(dst, 0, IpcMessages.encodeAddResponse(dst, 7, 3.5)));
+        assertEquals(3.5, IpcMessages.result(dst, 0, IpcMessages.encodeAddResponse(dst, 7, 3.5)));
+        assertEquals(0.0, IpcMessages.result(dst, 0, IpcMessages.encodeAddResponse(dst, 7, 0)), "absent = 0");
+        assertThrows(IllegalArgumentException.class, () -> IpcMessages.result(ring, 16, length), "a request");
+        assertEquals(9, IpcMessages.reqId(dst, 0, IpcMessages.encodeMyRandRequest(dst, 9)));
+        final int rand = IpcMessages.encodeMyRandResponse(dst, 10, 0.25);
+        final byte[] randBytes = new byte[rand];
+        dst.getBytes(0, randBytes);
+        assertEquals(0.25, IpcMessages.result(dst, 0, rand));
+        assertEquals(0.25, ((MyRandResponse)Message.getRootAsMessage(ByteBuffer.wrap(randBytes)
+            .order(ByteOrder.LITTLE_ENDIAN)).payload(new MyRandResponse())).result());
     }
 
     @Test

@@ -121,7 +121,7 @@ final class DemoCommand implements Callable<Integer>
             null).install();
         try
         {
-            final IpcHost host = guard.startLocked(() -> IpcHost.start(config));
+            final IpcHost host = guard.startLocked(() -> IpcHost.start(config, IpcMessages::reqId));
             if (null == host)
             {
                 return ExitCodes.INTERRUPTED;

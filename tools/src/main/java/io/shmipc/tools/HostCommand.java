@@ -136,7 +136,7 @@ final class HostCommand implements Callable<Integer>
             createdFilesRemover()).install();
         try
         {
-            final IpcHost host = guard.startLocked(() -> IpcHost.start(config));
+            final IpcHost host = guard.startLocked(() -> IpcHost.start(config, IpcMessages::reqId));
             if (null == host)
             {
                 return ExitCodes.INTERRUPTED; // the hook ran first: nothing was created

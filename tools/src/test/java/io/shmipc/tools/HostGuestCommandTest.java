@@ -77,7 +77,7 @@ class HostGuestCommandTest
     {
         final String name = channels.newName("guestworkers");
         final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024)
-            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(20)).build()));
+            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(20)).build(), IpcMessages::reqId));
         final Child guest = keep(Child.cli("guest", name, "--workers", "3", "--idle", "backoff", "--timeout", "60s"));
         guest.awaitOutput("3 workers", 60);
 

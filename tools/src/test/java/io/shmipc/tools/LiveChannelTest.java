@@ -105,7 +105,7 @@ class LiveChannelTest
     {
         final String name = channels.newName("inspectmsg");
         final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024)
-            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(30)).build()));
+            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(30)).build(), IpcMessages::reqId));
         for (int i = 1; i <= 5; i++)
         {
             final double x = i;

@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import io.shmipc.schemas.IpcMessages;
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.IpcHost;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +49,7 @@ class ShutdownGuardTest
         final CountDownLatch release = new CountDownLatch(1);
         final CompletableFuture<IpcHost> start = CompletableFuture.supplyAsync(() -> guard.startLocked(() ->
         {
-            final IpcHost host = IpcHost.start(config(name));
+            final IpcHost host = IpcHost.start(config(name), IpcMessages::reqId);
             created.countDown();
             try
             {
@@ -89,7 +90,7 @@ class ShutdownGuardTest
         assertNull(guard.startLocked(() ->
         {
             starts.incrementAndGet();
-            return IpcHost.start(config(name));
+            return IpcHost.start(config(name), IpcMessages::reqId);
         }));
         assertEquals(0, starts.get());
         Channels.assertNoFiles(name);
@@ -101,7 +102,7 @@ class ShutdownGuardTest
     {
         final String name = channels.newName("guardafter");
         final ShutdownGuard<IpcHost> guard = new ShutdownGuard<>("test-host-shutdown", Duration.ofSeconds(20), null);
-        final IpcHost host = guard.startLocked(() -> IpcHost.start(config(name)));
+        final IpcHost host = guard.startLocked(() -> IpcHost.start(config(name), IpcMessages::reqId));
         final Thread hook = guard.hook();
         hook.start();
         hook.join(300);

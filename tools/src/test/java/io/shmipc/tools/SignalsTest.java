@@ -148,7 +148,7 @@ class SignalsTest
             final int delayMs = random.nextInt(MAX_DELAY_MS);
             final String name = channels.newName("sigguest");
             final IpcHost host = IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024).readerIdle("backoff")
-                .writerIdle("backoff").callTimeout(Duration.ofSeconds(2)).build());
+                .writerIdle("backoff").callTimeout(Duration.ofSeconds(2)).build(), IpcMessages::reqId);
             closeables.add(host);
             final AtomicBoolean stop = new AtomicBoolean();
             final Thread caller = new Thread(() ->
