@@ -1,13 +1,13 @@
 package io.shmipc.benchmarks;
 
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
-import io.shmipc.core.ReadMode;
-import io.shmipc.core.ThreadingMode;
-import io.shmipc.core.WriteMode;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.IpcHost;
+import io.shmipc.core.channel.ReadMode;
+import io.shmipc.core.channel.ThreadingMode;
+import io.shmipc.core.channel.WriteMode;
 import io.shmipc.idle.NamedSignals;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.schemas.IpcMessages;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;

@@ -1,7 +1,7 @@
 package io.shmipc.benchmarks;
 
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.NamedSignal;
 import io.shmipc.idle.NamedSignals;
 

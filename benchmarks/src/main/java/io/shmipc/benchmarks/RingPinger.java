@@ -1,6 +1,6 @@
 package io.shmipc.benchmarks;
 
-import io.shmipc.core.SimpleIpcRingBuffer;
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import io.shmipc.idle.NamedSignal;
 import org.HdrHistogram.Histogram;
 import org.agrona.MutableDirectBuffer;

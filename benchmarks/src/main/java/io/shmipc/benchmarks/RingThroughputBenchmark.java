@@ -1,8 +1,8 @@
 package io.shmipc.benchmarks;
 
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,8 +1,8 @@
 package io.shmipc.benchmarks;
 
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SharedSegment;
-import io.shmipc.core.SimpleIpcRingBuffer;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.NamedSignal;
 import io.shmipc.idle.NamedSignals;

@@ -210,7 +210,7 @@ class RoundsTest
     @Test
     void eachVariantGetsItsOwnCopyOfOurClassesAndAgronasButSharesTheInterface() throws Exception
     {
-        assertTrue(VariantLoader.isolated("io.shmipc.core.SimpleIpcRingBuffer"));
+        assertTrue(VariantLoader.isolated("io.shmipc.core.ring.SimpleIpcRingBuffer"));
         assertTrue(VariantLoader.isolated("org.agrona.concurrent.ringbuffer.OneToOneRingBuffer"));
         assertFalse(VariantLoader.isolated(RoundVariant.class.getName()));
         assertFalse(VariantLoader.isolated("org.HdrHistogram.Histogram"));

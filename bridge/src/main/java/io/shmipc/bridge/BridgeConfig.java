@@ -3,9 +3,9 @@ package io.shmipc.bridge;
 import io.aeron.ChannelUri;
 import io.aeron.driver.ThreadingMode;
 import io.shmipc.affinity.PlacementSpec;
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.ChannelNames;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.segment.ChannelNames;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.IdleStrategies;
 import org.agrona.ErrorHandler;
 

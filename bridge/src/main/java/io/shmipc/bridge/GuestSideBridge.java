@@ -1,9 +1,9 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.SegmentException;
-import io.shmipc.core.WriteMode;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.segment.SegmentException;
+import io.shmipc.core.channel.WriteMode;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -51,7 +51,7 @@ public final class GuestSideBridge extends Bridge
                 .capacity(config.capacity())
                 .writeMode(WriteMode.CALLER)              // requests are written by the agent thread itself
                 // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
-                .threadingMode(io.shmipc.core.ThreadingMode.DEDICATED)
+                .threadingMode(io.shmipc.core.channel.ThreadingMode.DEDICATED)
                 .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
                 .readerIdle(config.localIdle())
                 .readerAffinity(config.localReaderAffinity())

@@ -1,12 +1,12 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentException;
-import io.shmipc.core.SharedSegment;
-import io.shmipc.core.SimpleIpcDescriptor;
-import io.shmipc.core.WriteMode;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentException;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.core.ring.SimpleIpcDescriptor;
+import io.shmipc.core.channel.WriteMode;
 import io.shmipc.idle.NamedSignalException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
@@ -88,7 +88,7 @@ public final class HostSideBridge extends Bridge
         final ChannelConfig channel = ChannelConfig.builder(config.localName())
             .writeMode(WriteMode.CALLER)              // responses are written by the agent thread itself
             // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
-            .threadingMode(io.shmipc.core.ThreadingMode.DEDICATED)
+            .threadingMode(io.shmipc.core.channel.ThreadingMode.DEDICATED)
             .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
             .openTimeout(timeout)
             .readerIdle(config.localIdle())

@@ -1,9 +1,9 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SimpleIpcRingBuffer;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -107,7 +107,7 @@ class BridgeBackPressureTest
                 (type, buffer, index, length) -> checker.onResponse(buffer, index, length));
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
-             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.WriteMode.CALLER).build(),
+             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.channel.WriteMode.CALLER).build(),
                  (buffer, index, length, self) ->
                  {
                      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // 1 ms a request: slow

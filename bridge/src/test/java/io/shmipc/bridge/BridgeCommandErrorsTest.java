@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
 import io.shmipc.schemas.IpcMessages;
-import io.shmipc.core.IpcHost;
+import io.shmipc.core.channel.IpcHost;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

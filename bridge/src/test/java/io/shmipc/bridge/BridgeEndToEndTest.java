@@ -1,9 +1,9 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.SimpleIpcDescriptor;
-import io.shmipc.core.WriteMode;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.ring.SimpleIpcDescriptor;
+import io.shmipc.core.channel.WriteMode;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.WriteMode;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.WriteMode;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,8 +1,8 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.IpcHost;
 import io.shmipc.schemas.IpcMessages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -255,7 +255,7 @@ class BridgeProcessTest
                  }
              });
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
-             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.WriteMode.CALLER).build(),
+             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.channel.WriteMode.CALLER).build(),
                  (buffer, index, length, self) ->
                  {
                      final int value = buffer.getInt(index);

@@ -1,9 +1,9 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SharedSegment;
-import io.shmipc.core.SimpleIpcDescriptor;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.core.ring.SimpleIpcDescriptor;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.HostChannel;
-import io.shmipc.core.IpcGuest;
+import io.shmipc.core.channel.HostChannel;
+import io.shmipc.core.channel.IpcGuest;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

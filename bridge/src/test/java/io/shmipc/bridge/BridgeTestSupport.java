@@ -1,7 +1,7 @@
 package io.shmipc.bridge;
 
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.NamedSignals;
 import org.agrona.IoUtil;
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A peer process of a test: a second JVM running a test main class, or a native program. Output goes to a file so a
  * chatty child never blocks on a full pipe; {@link #close()} kills it if it is still running.
  */
-final class ChildProcess implements AutoCloseable
+public final class ChildProcess implements AutoCloseable
 {
     private final Process process;
     private final Path output;
@@ -35,7 +35,7 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
-    static ChildProcess java(final Class<?> mainClass, final String... args)
+    public static ChildProcess java(final Class<?> mainClass, final String... args)
     {
         final List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -48,7 +48,7 @@ final class ChildProcess implements AutoCloseable
         return new ChildProcess(command, mainClass.getSimpleName());
     }
 
-    static ChildProcess exec(final String... command)
+    public static ChildProcess exec(final String... command)
     {
         return new ChildProcess(Arrays.asList(command), Paths.get(command[0]).getFileName().toString());
     }
@@ -57,7 +57,7 @@ final class ChildProcess implements AutoCloseable
      * @return the exit code.
      * @throws AssertionError if it has not exited within the timeout (it is then killed).
      */
-    int waitFor(final long timeout, final TimeUnit unit)
+    public int waitFor(final long timeout, final TimeUnit unit)
     {
         try
         {
@@ -80,7 +80,7 @@ final class ChildProcess implements AutoCloseable
      *
      * @throws AssertionError if it exits first or the timeout passes, with its output.
      */
-    void awaitOutput(final String text, final long timeout, final TimeUnit unit)
+    public void awaitOutput(final String text, final long timeout, final TimeUnit unit)
     {
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (!output().contains(text))
@@ -110,7 +110,7 @@ final class ChildProcess implements AutoCloseable
     /**
      * Kill with SIGKILL, as {@code kill -9} does, and wait for the exit.
      */
-    void kill9()
+    public void kill9()
     {
         process.destroyForcibly();
         try
@@ -123,17 +123,17 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
-    boolean isAlive()
+    public boolean isAlive()
     {
         return process.isAlive();
     }
 
-    long pid()
+    public long pid()
     {
         return process.pid();
     }
 
-    String output()
+    public String output()
     {
         try
         {

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Compiles the C test peers of {@code src/test/c} with gcc into {@code target/native}, once per JVM.
  */
-final class NativePeer
+public final class NativePeer
 {
     private NativePeer()
     {
@@ -20,7 +20,7 @@ final class NativePeer
      * @return path of the executable.
      * @throws AssertionError if gcc is missing or the compile fails, with gcc's output.
      */
-    static synchronized Path compile(final String source, final String... extraFlags)
+    public static synchronized Path compile(final String source, final String... extraFlags)
     {
         final Path src = Paths.get("src", "test", "c", source).toAbsolutePath();
         final Path exe = Paths.get("target", "native", source.replace(".c", "")).toAbsolutePath();

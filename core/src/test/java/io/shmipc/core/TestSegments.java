@@ -1,5 +1,7 @@
 package io.shmipc.core;
 
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Unique segment files for tests, under {@code /dev/shm} (where the real ones live) and removed afterwards.
  */
-final class TestSegments
+public final class TestSegments
 {
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
@@ -17,22 +19,22 @@ final class TestSegments
     {
     }
 
-    static String uniqueName(final String label)
+    public static String uniqueName(final String label)
     {
         return "shmipc-test-" + label + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     }
 
-    static Path uniqueFile(final String label)
+    public static Path uniqueFile(final String label)
     {
         return SharedSegment.SHM_DIRECTORY.resolve(uniqueName(label));
     }
 
-    static SharedSegment create(final Path file, final int capacity)
+    public static SharedSegment create(final Path file, final int capacity)
     {
         return SharedSegment.create(file, capacity, SegmentLayout.SIMPLE_IPC, SharedSegment.DEFAULT_PERMISSIONS);
     }
 
-    static void delete(final Path file)
+    public static void delete(final Path file)
     {
         try
         {

@@ -1,8 +1,8 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.NamedSignals;
 
 import java.io.IOException;
@@ -52,7 +52,7 @@ record ChannelReport(
      * @param channelName the channel's name, whose semaphores are reported, or null if the file is not a named
      *                    channel in /dev/shm.
      * @return the report.
-     * @throws io.shmipc.core.SegmentException (and its subclasses) if the file is missing or not a valid segment.
+     * @throws io.shmipc.core.segment.SegmentException (and its subclasses) if the file is missing or not a valid segment.
      */
     static ChannelReport inspect(final Path file, final String channelName)
     {
@@ -66,7 +66,7 @@ record ChannelReport(
      * @param channelName the channel's name, or null if the file is not a named channel in /dev/shm.
      * @param maxMessages pending messages to copy per queue (rendered decoded or as a hex dump); 0 for none.
      * @return the report.
-     * @throws io.shmipc.core.SegmentException (and its subclasses) if the file is missing or not a valid segment.
+     * @throws io.shmipc.core.segment.SegmentException (and its subclasses) if the file is missing or not a valid segment.
      */
     static ChannelReport inspect(final Path file, final String channelName, final int maxMessages)
     {

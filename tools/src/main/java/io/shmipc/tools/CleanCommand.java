@@ -1,8 +1,8 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.ChannelNames;
-import io.shmipc.core.SegmentException;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.ChannelNames;
+import io.shmipc.core.segment.SegmentException;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.NamedSignals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

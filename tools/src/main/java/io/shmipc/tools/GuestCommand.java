@@ -1,9 +1,9 @@
 package io.shmipc.tools;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.WriteMode;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.WriteMode;
 import org.agrona.DirectBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -253,7 +253,7 @@ final class GuestCommand implements Callable<Integer>
     int serve(final Supplier<Session> attach, final ShutdownGuard<Session> guard, final String settings,
         final PrintWriter out) throws Exception
     {
-        final Path file = io.shmipc.core.SharedSegment.shmPath(name);
+        final Path file = io.shmipc.core.segment.SharedSegment.shmPath(name);
         Session session = guard.startUnlocked(attach);
         if (null == session)
         {

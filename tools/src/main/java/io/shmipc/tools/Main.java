@@ -1,8 +1,8 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.CorruptQueueException;
-import io.shmipc.core.SegmentException;
-import io.shmipc.core.SegmentNotFoundException;
+import io.shmipc.core.ring.CorruptQueueException;
+import io.shmipc.core.segment.SegmentException;
+import io.shmipc.core.segment.SegmentNotFoundException;
 import io.shmipc.idle.NamedSignalException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,8 +1,8 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SimpleIpcDescriptor;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.ring.SimpleIpcDescriptor;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;

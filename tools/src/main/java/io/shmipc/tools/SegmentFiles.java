@@ -1,7 +1,7 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.CorruptQueueException;
-import io.shmipc.core.SegmentTruncatedException;
+import io.shmipc.core.ring.CorruptQueueException;
+import io.shmipc.core.segment.SegmentTruncatedException;
 
 import java.io.IOException;
 import java.nio.file.Files;

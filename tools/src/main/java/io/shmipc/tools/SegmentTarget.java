@@ -1,7 +1,7 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.ChannelNames;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.ChannelNames;
+import io.shmipc.core.segment.SharedSegment;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;

@@ -1,7 +1,7 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.ThreadingMode;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.ThreadingMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -1,6 +1,6 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.NamedSignals;
 
 import java.io.IOException;

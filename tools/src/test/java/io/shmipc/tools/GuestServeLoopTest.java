@@ -1,8 +1,8 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.CorruptQueueException;
-import io.shmipc.core.SegmentNotFoundException;
-import io.shmipc.core.SegmentTruncatedException;
+import io.shmipc.core.ring.CorruptQueueException;
+import io.shmipc.core.segment.SegmentNotFoundException;
+import io.shmipc.core.segment.SegmentTruncatedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

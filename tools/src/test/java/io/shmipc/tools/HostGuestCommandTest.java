@@ -1,8 +1,8 @@
 package io.shmipc.tools;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcHost;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.IpcHost;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;

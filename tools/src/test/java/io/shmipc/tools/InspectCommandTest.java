@@ -1,11 +1,11 @@
 package io.shmipc.tools;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SharedSegment;
-import io.shmipc.core.SimpleIpcDescriptor;
-import io.shmipc.core.SimpleIpcRingBuffer;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.core.ring.SimpleIpcDescriptor;
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import io.shmipc.idle.NamedSignal;
 import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;

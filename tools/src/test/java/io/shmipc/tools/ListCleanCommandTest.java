@@ -1,7 +1,7 @@
 package io.shmipc.tools;
 
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SharedSegment;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.NamedSignals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package io.shmipc.tools;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcHost;
-import io.shmipc.core.QueueId;
-import io.shmipc.core.SegmentLayout;
-import io.shmipc.core.SharedSegment;
-import io.shmipc.core.SimpleIpcRingBuffer;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.IpcHost;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import io.shmipc.schemas.IpcMessages;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;

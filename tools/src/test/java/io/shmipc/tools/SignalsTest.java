@@ -1,9 +1,9 @@
 package io.shmipc.tools;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.core.ChannelConfig;
-import io.shmipc.core.IpcGuest;
-import io.shmipc.core.IpcHost;
+import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.IpcHost;
 import io.shmipc.schemas.IpcMessages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,839 @@
+package io.shmipc.core.channel;
+
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentTruncatedException;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.affinity.AffinityPlan;
+import io.shmipc.affinity.Placement;
+import io.shmipc.idle.IdleStrategies;
+import io.shmipc.idle.NamedSignal;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What a host and a guest share: the two rings of the segment, the two signals, the writer (a batching writer
+ * thread or the caller), the reader thread and the affinity plan of both threads. Package-private: users see
+ * {@link IpcHost} and {@link IpcGuest}.
+ */
+final class ChannelSide
+{
+    private final ChannelConfig config;
+    private final SharedSegment segment;
+    private final SimpleIpcRingBuffer out;
+    private final SimpleIpcRingBuffer in;
+    private final NamedSignal outSignal;
+    private final AffinityPlan plan;
+    private final WriterAgent writer;
+    private final ReaderAgent reader;
+    private final ChannelConductor conductor;
+    private final MessageHandler handler;
+    private final IdleStrategy callerIdle;
+    private final NamedSignal inSignal;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final AgentInvoker invoker;
+    private final Agent composite;
+    private final CountDownLatch readerStopped = new CountDownLatch(1);
+    /** Caller-mode operations (caller writes, caller polls) in progress: the mapping must outlive them. */
+    private final AtomicInteger callersInside = new AtomicInteger();
+    private volatile boolean closing;
+    /** Held by the one caller that reads for all in {@link ReadMode#CALLER} (leader/follower). */
+    private final AtomicBoolean pollLock = new AtomicBoolean();
+    /** A waiting caller that takes the lead when the leader leaves. */
+    private final AtomicReference<Thread> nextLeader =
+        new AtomicReference<>();
+    private static final long FOLLOWER_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    private int polls;
+    private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
+    private final ErrorHandler failureListener;
+    private final ErrorHandler errorHandler;
+    private final AtomicLong errors = new AtomicLong();
+    private volatile Throwable failure;
+
+    /**
+     * @param outSignal       posted after publishing to {@code out}.
+     * @param inSignal        the signal the reader blocks on.
+     * @param keepRunning     the side's liveness rule, asked about every 100 ms by the conductor; may be null.
+     * @param failureListener told, once, of the failure that stops this side's reader or writer (on that thread);
+     *                        may be null.
+     */
+    ChannelSide(
+        final ChannelConfig config,
+        final SharedSegment segment,
+        final QueueId outQueue,
+        final NamedSignal outSignal,
+        final NamedSignal inSignal,
+        final MessageHandler handler,
+        final BooleanSupplier keepRunning,
+        final ErrorHandler failureListener)
+    {
+        this.config = config;
+        this.failureListener = failureListener;
+        this.errorHandler = this::onError;
+        this.segment = segment;
+        this.out = segment.simpleIpcRing(outQueue);
+        this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST)
+            .trustShmipcWriter(config.trustPeer());
+        this.outSignal = outSignal;
+        this.inSignal = inSignal;
+        this.handler = handler;
+        final ThreadingMode mode = config.threadingMode();
+        final boolean readerAgent = config.readMode() == ReadMode.READER_THREAD;
+        this.plan = AffinityPlan.builder(config.name())
+            .role(ChannelConfig.WRITER_ROLE, config.writerAffinity())
+            .role(ChannelConfig.READER_ROLE, config.readerAffinity())
+            .resolve();
+        try
+        {
+            final NamedSignal wakeTarget = mode == ThreadingMode.SHARED && readerAgent ? inSignal : null;
+            this.writer = config.writeMode() == WriteMode.WRITER_THREAD ? new WriterAgent(config.name(), out,
+                outSignal, config.handoffCapacity(), wakeTarget, mode == ThreadingMode.DEDICATED, this::fail) : null;
+            this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
+                this::fail, readerStopped::countDown) : null;
+            this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
+            this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader);
+
+            final List<Agent> agents = new ArrayList<>(3);
+            if (reader != null)
+            {
+                agents.add(reader);
+            }
+            if (writer != null)
+            {
+                agents.add(writer);
+            }
+            agents.add(conductor);
+            this.composite = mode == ThreadingMode.INVOKER ? new GatedAgent(new CompositeAgent(agents)) :
+                new CompositeAgent(agents);
+            if (mode == ThreadingMode.DEDICATED)
+            {
+                this.invoker = null;
+                if (reader != null)
+                {
+                    runners.add(new AgentRunner(config.readerIdleFactory().newStrategy(inSignal, in),
+                        errorHandler, null, reader));
+                }
+                if (writer != null)
+                {
+                    runners.add(new AgentRunner(config.writerIdleFactory()
+                        .newStrategy(writer.wakeup(), writer.wakeup()), errorHandler, null, writer));
+                }
+                runners.add(new AgentRunner(new SleepingMillisIdleStrategy(10), errorHandler, null, conductor));
+            }
+            else if (mode == ThreadingMode.SHARED)
+            {
+                this.invoker = null;
+                final IdleStrategy idle = reader != null ?
+                    config.readerIdleFactory().newStrategy(inSignal, writer == null ? in :
+                        new BothEmpty(in, writer.wakeup())) :
+                    writer != null ? config.writerIdleFactory().newStrategy(writer.wakeup(), writer.wakeup()) :
+                    new SleepingMillisIdleStrategy(10);
+                runners.add(new AgentRunner(idle, errorHandler, null, composite));
+            }
+            else
+            {
+                this.invoker = new AgentInvoker(errorHandler, null, composite);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            plan.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * The sleep guard of a shared thread that reads the peer's queue and writes what this process's senders hand
+     * over: it may block only while both are empty. Both checks are the Dekker handshakes of their parts.
+     */
+    private static final class BothEmpty implements io.shmipc.idle.SleepGuard
+    {
+        private final SimpleIpcRingBuffer ring;
+        private final HandoffWakeup handoff;
+
+        BothEmpty(final SimpleIpcRingBuffer ring, final HandoffWakeup handoff)
+        {
+            this.ring = ring;
+            this.handoff = handoff;
+        }
+
+        public boolean prepareToSleep()
+        {
+            if (!handoff.prepareToSleep())
+            {
+                return false;
+            }
+            if (!ring.prepareToSleep())
+            {
+                handoff.awake();
+                return false;
+            }
+            return true;
+        }
+
+        public void awake()
+        {
+            handoff.awake();
+            ring.awake();
+        }
+    }
+
+    /**
+     * Start the agents' threads (or the invoker). Called by the owner once it is fully constructed, since a message
+     * may be waiting already and its handler may answer at once.
+     */
+    void start()
+    {
+        if (reader == null)
+        {
+            in.awake();
+            in.consumerHeartbeatTime(System.currentTimeMillis());
+        }
+        warnIfOversubscribed();
+        if (invoker != null)
+        {
+            invoker.start();
+            return;
+        }
+        for (final AgentRunner runner : runners)
+        {
+            final Agent agent = runner.agent();
+            final ThreadFactory factory = agent == writer ? plan.threadFactory(ChannelConfig.WRITER_ROLE) :
+                agent == conductor ? runnable -> new Thread(runnable, conductor.roleName()) :
+                plan.threadFactory(ChannelConfig.READER_ROLE);
+            AgentRunner.startOnThread(runner, runnable ->
+            {
+                final Thread thread = factory.newThread(runnable);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+    }
+
+    /**
+     * Threads of this side that never block or yield (busy-spin, no-op): with a peer on the same machine doing the
+     * same, twice this many must fit the CPUs this process may use, or the spinners take turns at the scheduler's
+     * time slice (milliseconds per message). Said once, at start, when the user's choice oversubscribes them.
+     */
+    private void warnIfOversubscribed()
+    {
+        int spinning = 0;
+        if (invoker == null)
+        {
+            final boolean readerSpins = spins(config.readerIdleFactory());
+            if (config.threadingMode() == ThreadingMode.SHARED)
+            {
+                spinning = reader != null ? (readerSpins ? 1 : 0) : (writer != null && spins(config.writerIdleFactory()) ? 1 : 0);
+            }
+            else
+            {
+                spinning = (reader != null && readerSpins ? 1 : 0) + (writer != null && spins(config.writerIdleFactory()) ? 1 : 0);
+            }
+        }
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        if (spinning > 0 && 2 * spinning > cpus)
+        {
+            System.err.println("shmipc: channel " + config.name() + " starts " + spinning + " spinning thread" +
+                (spinning > 1 ? "s" : "") + " (" + config.threadingMode() + ", reader " + config.readerIdle() +
+                ", writer " + config.writerIdle() + ") and its peer likely as many, on " + cpus + " allowed CPU" +
+                (cpus > 1 ? "s" : "") + ": they will take turns at the scheduler's time slice; use threading mode " +
+                "SHARED or the wait strategy");
+        }
+    }
+
+    private static boolean spins(final io.shmipc.idle.IdleStrategyFactory idle)
+    {
+        if (!(idle instanceof io.shmipc.idle.IdleSpec))
+        {
+            return false; // the application's own strategy: its choice, not ours to judge
+        }
+        final String name = ((io.shmipc.idle.IdleSpec)idle).name();
+        return IdleStrategies.BUSY_SPIN.equals(name) || IdleStrategies.NO_OP.equals(name);
+    }
+
+    /**
+     * An error the side survives: counted, and reported to the configured error handler.
+     */
+    private void onError(final Throwable error)
+    {
+        countError();
+        config.errorHandler().onError(error);
+    }
+
+    private void countError()
+    {
+        errors.incrementAndGet();
+        final AtomicCounter counter = config.errorCounter();
+        if (counter != null)
+        {
+            counter.increment();
+        }
+    }
+
+    private void stopReader()
+    {
+        if (reader != null)
+        {
+            reader.requestStop("stopped by the conductor");
+            inSignal.post();
+        }
+        else
+        {
+            readerStopped.countDown();
+        }
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: the invoker the application drives.
+     *
+     * @throws IllegalStateException in the other modes.
+     */
+    AgentInvoker invoker()
+    {
+        if (invoker == null)
+        {
+            throw new IllegalStateException("channel " + config.name() + " runs in threading mode " +
+                config.threadingMode() + ": only INVOKER has an invoker");
+        }
+        return invoker;
+    }
+
+    /**
+     * @return the side's agents as one composite agent, for the application's own runner ({@link ThreadingMode#INVOKER}
+     * only: then the application runs it instead of {@link #invoker()}).
+     */
+    Agent agent()
+    {
+        invoker();
+        return composite;
+    }
+
+    /**
+     * {@link ReadMode#CALLER}: read what has arrived on the calling thread.
+     *
+     * @return messages handed to the handler.
+     * @throws IllegalStateException if another thread has polled before, or the side has a reader thread.
+     */
+    int poll()
+    {
+        if (reader != null)
+        {
+            throw new IllegalStateException("channel " + config.name() + " has a reader thread: read mode " +
+                "CALLER is needed to poll");
+        }
+        enter();
+        try
+        {
+            if (!pollLock.compareAndSet(false, true))
+            {
+                return 0; // another thread is polling: it completes this thread's calls too
+            }
+            try
+            {
+                return pollOnce();
+            }
+            finally
+            {
+                leaveLead();
+            }
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * The polling thread gives up the lead: a follower that registered (the latest) is unparked to take it, the
+     * others wake when their call completes or within a millisecond.
+     */
+    private void leaveLead()
+    {
+        pollLock.set(false);
+        final Thread next = nextLeader.getAndSet(null);
+        if (next != null)
+        {
+            LockSupport.unpark(next);
+        }
+    }
+
+    /**
+     * Record the failure that stops this side (the first one wins): a fault on a truncated mapping becomes a
+     * {@link SegmentTruncatedException}. Counted, and passed to the failure listener.
+     *
+     * @return the failure as recorded.
+     */
+    private RuntimeException fail(final Throwable t)
+    {
+        final Throwable explained = segment.explainFault(t);
+        countError();
+        if (writer != null)
+        {
+            writer.stopAccepting();
+        }
+        if (failure == null)
+        {
+            failure = explained;
+            if (failureListener != null)
+            {
+                failureListener.onError(explained);
+            }
+        }
+        return explained instanceof RuntimeException ? (RuntimeException)explained :
+            new IllegalStateException("channel " + config.name() + " failed: " + explained, explained);
+    }
+
+    /**
+     * @return errors that stopped this side's reader or writer, or a caller-mode read or write.
+     */
+    long errorCount()
+    {
+        return errors.get();
+    }
+
+    /** The caller must hold {@link #pollLock}. */
+    private int pollOnce()
+    {
+        final int read;
+        try
+        {
+            read = in.read(handler, ReaderAgent.BATCH_LIMIT);
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            throw fail(ex);
+        }
+        if ((++polls & 0x3F) == 0)
+        {
+            in.consumerHeartbeatTime(System.currentTimeMillis());
+        }
+        return read;
+    }
+
+    /**
+     * Register a caller-mode operation, or refuse it once closing has begun. The increment is a full fence before
+     * the read of {@code closing}, and {@link #close()} sets {@code closing} before it reads the count, so either
+     * the caller sees the close or the close waits for the caller: the mapping is never unmapped under a caller.
+     */
+    private void enter()
+    {
+        callersInside.incrementAndGet();
+        if (closing)
+        {
+            callersInside.decrementAndGet();
+            throw new IllegalStateException("channel " + config.name() + " is closed");
+        }
+    }
+
+    private void exit()
+    {
+        callersInside.decrementAndGet();
+    }
+
+    /**
+     * {@link ReadMode#CALLER}: poll on the calling thread, idling with the reader's strategy, until {@code done} or
+     * the deadline ({@link System#nanoTime()}). With {@code wait}, the deadline may be overrun by one block timeout.
+     */
+    void pollUntil(final Completion done, final long deadline)
+    {
+        enter();
+        try
+        {
+            while (!done.isDone())
+            {
+                if (closing)
+                {
+                    throw new IllegalStateException("channel " + config.name() + " closed while waiting for a response");
+                }
+                if (pollLock.compareAndSet(false, true))
+                {
+                    // Leader: read for everyone (completing and unparking the others' calls) until this call is done.
+                    try
+                    {
+                        callerIdle.reset();
+                        while (!done.isDone())
+                        {
+                            if (closing)
+                            {
+                                throw new IllegalStateException("channel " + config.name() +
+                                    " closed while waiting for a response");
+                            }
+                            final int read = pollOnce();
+                            if (read == 0 && System.nanoTime() - deadline >= 0)
+                            {
+                                return;
+                            }
+                            callerIdle.idle(read);
+                        }
+                    }
+                    finally
+                    {
+                        leaveLead();
+                    }
+                    return;
+                }
+                // Follower: the leader completes this call (and unparks it) or leaves the lead to it.
+                final long left = deadline - System.nanoTime();
+                if (left <= 0)
+                {
+                    return;
+                }
+                nextLeader.set(Thread.currentThread());
+                if (!done.isDone() && pollLock.get())
+                {
+                    LockSupport.parkNanos(this, Math.min(left, FOLLOWER_PARK_NS));
+                }
+            }
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /** Something a caller-mode poll waits for. */
+    interface Completion
+    {
+        boolean isDone();
+    }
+
+    boolean callerReads()
+    {
+        return reader == null;
+    }
+
+    /**
+     * Send one message, waiting up to {@code timeoutNs} for room (in the handoff queue or, in caller mode, in the
+     * shared queue).
+     *
+     * @return true if sent, false if there was no room in time or the side is closing.
+     * @throws IllegalArgumentException if longer than the queue's maxMsgLength.
+     * @throws IllegalStateException    in caller mode, when called from a second thread.
+     */
+    boolean send(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
+    {
+        if (writer != null)
+        {
+            if (writer.offer(buffer, offset, length))
+            {
+                return true;
+            }
+            final long deadline = System.nanoTime() + timeoutNs;
+            while (writer.isRunning() && System.nanoTime() - deadline < 0)
+            {
+                LockSupport.parkNanos(1000);
+                if (writer.offer(buffer, offset, length))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return writeAsCaller(buffer, offset, length, timeoutNs);
+    }
+
+    boolean send(final ByteBuffer message, final long timeoutNs)
+    {
+        final UnsafeBuffer view = views.get();
+        view.wrap(message, message.position(), message.remaining());
+        return send(view, 0, message.remaining(), timeoutNs);
+    }
+
+    private boolean writeAsCaller(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
+    {
+        enter();
+        try
+        {
+            return writeOnce(buffer, offset, length, timeoutNs);
+        }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            throw ex; // the caller's mistake (oversize, second thread), not the channel's
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            throw fail(ex);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    private synchronized boolean writeOnce(
+        final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        while (!out.write(SimpleIpcRingBuffer.MSG_TYPE_ID, buffer, offset, length))
+        {
+            if (closing || System.nanoTime() - deadline >= 0)
+            {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        if (out.readerNeedsWakeUp())
+        {
+            outSignal.post();
+        }
+        return true;
+    }
+
+    SharedSegment segment()
+    {
+        return segment;
+    }
+
+    /**
+     * For this side's own reader thread, which {@link #close()} stops before anything is unmapped.
+     *
+     * @return the consumer heartbeat the peer keeps on the queue this side writes (epoch ms), 0 if it keeps none.
+     */
+    long peerHeartbeatFromReader()
+    {
+        return out.consumerHeartbeatTime();
+    }
+
+    /**
+     * For this side's own reader thread: a header word of queue 0 (the host epoch).
+     */
+    long toGuestHeaderWordFromReader(final int offset)
+    {
+        return segment.queueBuffer(QueueId.TO_GUEST).getLongVolatile(offset);
+    }
+
+    /**
+     * Any thread.
+     *
+     * @return true if the peer's heartbeat is fresh; false if it is stale or the peer keeps none (C++/Go).
+     * @throws IllegalStateException once the side is closing: the mapping may be gone.
+     */
+    boolean peerAlive()
+    {
+        enter();
+        try
+        {
+            final long heartbeat = out.consumerHeartbeatTime();
+            return heartbeat != 0 && System.currentTimeMillis() - heartbeat <= config.peerTimeout().toMillis();
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    List<Placement> placements()
+    {
+        return plan.placements();
+    }
+
+    boolean isRunning()
+    {
+        return !closing && failure == null && readerStopped.getCount() > 0 && (writer == null || writer.isRunning());
+    }
+
+    /**
+     * @return the failure that stopped this side's reader or writer (or a caller-mode read or write), or null.
+     */
+    Throwable failure()
+    {
+        return failure;
+    }
+
+    /**
+     * Wait until the reader has stopped (its host vanished, it failed, or the side closed).
+     *
+     * @return true if it stopped within the timeout.
+     */
+    boolean awaitReaderTermination(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return readerStopped.await(timeout, unit);
+    }
+
+    /**
+     * Stop the writer (after it has written what it can: up to 1 s while its messages go out, 50 ms once the peer
+     * stops making room) and the other agents, refuse new caller-mode operations and invocations and wait (up to
+     * 5 s) for those in progress, release the CPUs. A reader blocked on its semaphore is woken at once. Does not
+     * unmap.
+     *
+     * @return true if no thread of this side can touch the mapping any more, so the owner may unmap it.
+     */
+    public boolean close()
+    {
+        closing = true;
+        try
+        {
+            if (writer != null)
+            {
+                writer.stopAccepting();
+                if (invoker == null)
+                {
+                    awaitWriterDrained();
+                }
+            }
+        }
+        finally
+        {
+            if (reader != null)
+            {
+                reader.requestStop("closed");
+            }
+            inSignal.post(); // wakes a reader (or a caller) blocked on the semaphore, which then sees the close
+            if (writer != null)
+            {
+                writer.wakeup().post();
+            }
+            for (final AgentRunner runner : runners)
+            {
+                runner.close();
+            }
+            if (reader == null && !segment.isTruncated())
+            {
+                in.resetReaderState();
+            }
+            plan.close();
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (callersInside.get() > 0 && System.nanoTime() - deadline < 0)
+        {
+            inSignal.post();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        if (invoker != null && callersInside.get() == 0)
+        {
+            invoker.close(); // the agents' onClose, once: every invocation from now on is refused by the gate
+            while (callersInside.get() > 0 && System.nanoTime() - deadline < 0)
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // an application runner's onClose
+            }
+        }
+        readerStopped.countDown();
+        boolean threadsDone = true;
+        for (final AgentRunner runner : runners)
+        {
+            threadsDone &= runner.isClosed();
+        }
+        final boolean quiescent = callersInside.get() == 0 && threadsDone;
+        if (quiescent && !segment.isTruncated())
+        {
+            in.consumerHeartbeatTime(0); // this side has left: its peer need not wait out the heartbeat timeout
+        }
+        return quiescent;
+    }
+
+    private void awaitWriterDrained()
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long stalledSince = System.nanoTime();
+        int lastSize = writer.pending();
+        while (lastSize > 0 && failure == null && System.nanoTime() - deadline < 0 &&
+            System.nanoTime() - stalledSince < TimeUnit.MILLISECONDS.toNanos(50))
+        {
+            Thread.yield();
+            final int size = writer.pending();
+            if (size < lastSize)
+            {
+                stalledSince = System.nanoTime();
+            }
+            lastSize = size;
+        }
+    }
+
+    /**
+     * The composite agent of {@link ThreadingMode#INVOKER}, behind the caller gate: the application's thread may be
+     * inside {@link #doWork()} when another thread closes the side, and the mapping must outlive it.
+     */
+    private final class GatedAgent implements Agent
+    {
+        private final Agent agent;
+        private final AtomicBoolean agentsClosed =
+            new AtomicBoolean();
+
+        GatedAgent(final Agent agent)
+        {
+            this.agent = agent;
+        }
+
+        public void onStart()
+        {
+            callersInside.incrementAndGet();
+            try
+            {
+                if (!closing)
+                {
+                    agent.onStart();
+                }
+            }
+            finally
+            {
+                callersInside.decrementAndGet();
+            }
+        }
+
+        public int doWork() throws Exception
+        {
+            callersInside.incrementAndGet();
+            try
+            {
+                if (closing)
+                {
+                    throw new AgentTerminationException("channel " + config.name() + " is closed", true);
+                }
+                return agent.doWork();
+            }
+            finally
+            {
+                callersInside.decrementAndGet();
+            }
+        }
+
+        /**
+         * Runs the agents' {@code onClose} once, whoever calls first (the side's own invoker at close, or the
+         * application's runner), counted as a caller so that the side's close waits for it before unmapping; a
+         * later call does nothing and touches nothing.
+         */
+        public void onClose()
+        {
+            callersInside.incrementAndGet();
+            try
+            {
+                if (agentsClosed.compareAndSet(false, true))
+                {
+                    agent.onClose();
+                }
+            }
+            finally
+            {
+                callersInside.decrementAndGet();
+            }
+        }
+
+        public String roleName()
+        {
+            return agent.roleName();
+        }
+    }
+}

@@ -1,0 +1,401 @@
+package io.shmipc.core.channel;
+
+import io.shmipc.core.ring.CorruptQueueException;
+import io.shmipc.core.ring.SimpleIpcDescriptor;
+import io.shmipc.core.segment.Platform;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SegmentException;
+import io.shmipc.core.segment.SegmentLayout;
+import io.shmipc.core.segment.SegmentLock;
+import io.shmipc.core.segment.SegmentNotInitialisedException;
+import io.shmipc.core.segment.SegmentTruncatedException;
+import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.affinity.Placement;
+import io.shmipc.idle.NamedSignal;
+import io.shmipc.idle.NamedSignals;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The guest side of a channel: it opens a channel a host created, reads requests from queue 0 ({@code toGuest},
+ * waiting on {@code NAME_REQ}) and writes responses to queue 1 ({@code fromGuest}, posting {@code NAME_RESP}),
+ * byte-compatible with the Go guest, so the C++ host or an {@link IpcHost} can call it.
+ * <p>
+ * <b>Start-up</b> waits, up to {@link ChannelConfig#openTimeout()}, for the segment file, its size, a non-zero
+ * capacity and both semaphores, as the Go guest does. Attaching writes nothing to the queues.
+ * <p>
+ * <b>Requests</b> are handed to the {@link RequestHandler} on the reader thread, one at a time, in order; the
+ * handler answers with {@link #respond} (from that thread or any other, later).
+ * <p>
+ * <b>A vanished host</b> stops the guest within {@link ChannelConfig#peerTimeout()} (a shmipc host holds a lock on
+ * the segment while it lives, which the kernel drops when it dies, and keeps a heartbeat in the header of the queue
+ * it reads) or within about 100 ms of its segment file being removed;
+ * {@link #awaitStop} then returns and {@link #stopReason()} says why. Call {@link #close()} in any case.
+ */
+public final class IpcGuest implements AutoCloseable
+{
+    /**
+     * Receives each request on the guest's reader thread.
+     */
+    @FunctionalInterface
+    public interface RequestHandler
+    {
+        /**
+         * @param buffer the mapped queue; the request is valid only until this method returns.
+         * @param index  where the request starts in {@code buffer}.
+         * @param length of the request.
+         * @param guest  to {@link IpcGuest#respond} with.
+         */
+        void onRequest(DirectBuffer buffer, int index, int length, IpcGuest guest);
+    }
+
+    private final ChannelConfig config;
+    private final Path file;
+    private final RequestHandler handler;
+    private final NamedSignal requestSignal;
+    private final NamedSignal responseSignal;
+    private final SharedSegment segment;
+    private final ChannelSide side;
+    private final long sendTimeoutNs;
+    private final long attachedEpoch;
+    /** Identity (device and inode) of the file the guest mapped, or null where the platform has none. */
+    private final Object attachedFile;
+    private volatile String stopReason;
+    private volatile boolean hostRestarted;
+    private volatile boolean closed;
+
+    private IpcGuest(final ChannelConfig config, final RequestHandler handler)
+    {
+        Platform.requireLinux("IpcGuest");
+        if (config.readMode() != ReadMode.READER_THREAD)
+        {
+            throw new IllegalArgumentException("a guest serves requests from its reader thread: read mode " +
+                config.readMode() + " is for hosts");
+        }
+        this.config = config;
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.file = SharedSegment.shmPath(config.name());
+        this.sendTimeoutNs = config.callTimeout().toNanos();
+        final long deadline = System.nanoTime() + config.openTimeout().toNanos();
+        NamedSignal request = null;
+        NamedSignal response = null;
+        SharedSegment segment = null;
+        try
+        {
+            segment = openReady(file, deadline);
+            this.attachedEpoch = hostEpoch(segment);
+            this.attachedFile = fileKey(file);
+            request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
+            response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
+            this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request, this::onRequest,
+                this::hostAlive, null);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (segment != null)
+            {
+                segment.close();
+            }
+            if (request != null)
+            {
+                request.close();
+            }
+            if (response != null)
+            {
+                response.close();
+            }
+            throw ex;
+        }
+        this.requestSignal = request;
+        this.responseSignal = response;
+        this.segment = segment;
+        side.start();
+    }
+
+    /**
+     * Open the channel (waiting for its host) and start serving requests.
+     *
+     * @param config  the channel's configuration (its name, timeouts, idle strategies, affinity).
+     * @param handler answers requests.
+     * @return the running guest.
+     * @throws SegmentException                         if the segment did not appear or is invalid.
+     * @throws io.shmipc.idle.SignalNotFoundException if a semaphore did not appear in time.
+     */
+    public static IpcGuest start(final ChannelConfig config, final RequestHandler handler)
+    {
+        return new IpcGuest(config, handler);
+    }
+
+    /**
+     * Open the segment once its host has finished initialising it: a shmipc host makes the host epoch odd while it
+     * re-initialises a segment (its size may change), so an odd epoch means "open again shortly".
+     */
+    private static SharedSegment openReady(final Path file, final long deadline)
+    {
+        while (true)
+        {
+            final SharedSegment segment = SharedSegment.open(file, false, remaining(deadline));
+            if (segment.layout() != SegmentLayout.SIMPLE_IPC)
+            {
+                segment.close();
+                throw new SegmentException(file.toString(), "holds the " + segment.layout().label() +
+                    " layout; channels speak " + SegmentLayout.SIMPLE_IPC.label());
+            }
+            final long epoch = hostEpoch(segment);
+            if ((epoch & 1) == 0)
+            {
+                return segment;
+            }
+            segment.close();
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new SegmentNotInitialisedException(file.toString(), "its host has been re-initialising it " +
+                    "(host epoch " + epoch + " at offset " + SimpleIpcDescriptor.HOST_EPOCH_OFFSET + " is odd) for " +
+                    "longer than the open timeout");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    private static Object fileKey(final Path file)
+    {
+        try
+        {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        }
+        catch (final java.io.IOException ex)
+        {
+            return null;
+        }
+    }
+
+    private static long hostEpoch(final SharedSegment segment)
+    {
+        return segment.queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
+    }
+
+    private static Duration remaining(final long deadline)
+    {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private void onRequest(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        handler.onRequest(buffer, index, length, this);
+    }
+
+    /**
+     * Write a response, waiting up to the call timeout for room. Thread safe (in {@link WriteMode#CALLER} mode the
+     * calling thread writes, under a lock; from the reader thread, in the handler, a response takes no thread hop).
+     *
+     * @return false if there was no room in time (the host is not reading).
+     * @throws IllegalArgumentException if longer than the queue's maxMsgLength.
+     */
+    public boolean respond(final DirectBuffer buffer, final int offset, final int length)
+    {
+        checkOpen();
+        return side.send(buffer, offset, length, sendTimeoutNs);
+    }
+
+    /**
+     * As {@link #respond(DirectBuffer, int, int)} for the remaining bytes of a buffer (e.g. a finished
+     * FlatBuffers builder's {@code dataBuffer()}).
+     *
+     * @return false if there was no room in time.
+     */
+    public boolean respond(final ByteBuffer message)
+    {
+        checkOpen();
+        return side.send(message, sendTimeoutNs);
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("guest of " + config.name() + " is closed");
+        }
+    }
+
+    private boolean hostAlive()
+    {
+        if (closed)
+        {
+            return false;
+        }
+        if (!Files.exists(file))
+        {
+            stopReason = "the host removed the segment " + file;
+            return false;
+        }
+        final Object key = fileKey(file);
+        if (attachedFile != null && key != null && !attachedFile.equals(key))
+        {
+            stopReason = "the segment " + file + " was replaced by a new file (a new host created it): open the " +
+                "channel again to serve it";
+            hostRestarted = true;
+            return false;
+        }
+        final long epoch = side.toGuestHeaderWordFromReader(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
+        if (epoch != attachedEpoch)
+        {
+            stopReason = "a new host re-initialised the segment " + file + " (host epoch " + attachedEpoch + " -> " +
+                epoch + "): open the channel again to serve it";
+            hostRestarted = true;
+            return false;
+        }
+        if (SegmentLock.isHeld(file))
+        {
+            return true;
+        }
+        final long heartbeat = side.peerHeartbeatFromReader();
+        if (heartbeat != 0 && System.currentTimeMillis() - heartbeat > config.peerTimeout().toMillis())
+        {
+            stopReason = "no host holds the segment's lock and the host's heartbeat stopped " +
+                (System.currentTimeMillis() - heartbeat) + " ms ago";
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Wait until the guest stops: its host vanished, its reader failed, or it was closed.
+     *
+     * @return true if it stopped within the timeout.
+     */
+    public boolean awaitStop(final Duration timeout) throws InterruptedException
+    {
+        return side.awaitReaderTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @return why the guest stopped by itself, or null while it runs or after {@link #close()}.
+     */
+    public String stopReason()
+    {
+        final Throwable failure = side.failure();
+        return failure != null ? "the reader failed: " + failure.getMessage() : stopReason;
+    }
+
+    /**
+     * @return errors that stopped the reader or writer (0 or 1 today; a failure stops the guest).
+     */
+    public long errorCount()
+    {
+        return side.errorCount();
+    }
+
+    /**
+     * @return what stopped the reader (e.g. a {@link CorruptQueueException} or {@link SegmentTruncatedException}),
+     * or null if it has not failed.
+     */
+    public Throwable failure()
+    {
+        return side.failure();
+    }
+
+    /**
+     * @return true if the guest stopped because a new host re-initialised its segment (the host was restarted on
+     * the same name): open the channel again with a new guest to serve the new host.
+     */
+    public boolean hostRestarted()
+    {
+        return hostRestarted;
+    }
+
+    /** @return true while the reader (and writer) threads serve requests. */
+    public boolean isRunning()
+    {
+        return !closed && side.isRunning();
+    }
+
+    /**
+     * @return true if the host's reader heartbeat is fresh (a C++ host keeps none: false).
+     * @throws IllegalStateException once the guest is closing or closed.
+     */
+    public boolean hostHeartbeatFresh()
+    {
+        checkOpen();
+        return side.peerAlive();
+    }
+
+    /** @return the mapped segment, for inspection. */
+    public SharedSegment segment()
+    {
+        return segment;
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: the invoker of this guest's agents (reader, writer, conductor), already started,
+     * for the application to {@link AgentInvoker#invoke()} from its own duty cycle. Invoking after {@link #close()}
+     * does nothing: the agents refuse to run.
+     *
+     * @return the invoker.
+     * @throws IllegalStateException in the other threading modes.
+     */
+    public AgentInvoker invoker()
+    {
+        return side.invoker();
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: the guest's agents as one {@link Agent}, to add to the application's own
+     * {@link org.agrona.concurrent.CompositeAgent} (instead of using {@link #invoker()}; never both). The
+     * application's runner calls its {@code onStart} and {@code onClose}; {@link #close()} stops it from working.
+     *
+     * @return the composite agent.
+     * @throws IllegalStateException in the other threading modes.
+     */
+    public Agent agent()
+    {
+        return side.agent();
+    }
+
+    /** @return where the writer and reader threads run. */
+    public List<Placement> placements()
+    {
+        return side.placements();
+    }
+
+    /**
+     * Stop the threads, unmap, close the semaphores. The guest never removes the channel's files. Idempotent.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        boolean quiescent = false;
+        try
+        {
+            quiescent = side.close();
+        }
+        finally
+        {
+            if (quiescent)
+            {
+                segment.close(); // else a thread may still touch it: keep the mapping rather than crash that thread
+            }
+            requestSignal.close();
+            responseSignal.close();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "IpcGuest{" + config.name() + (stopReason != null ? ", stopped: " + stopReason : "") + '}';
+    }
+}

@@ -1,0 +1,155 @@
+package io.shmipc.core.channel;
+
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
+import io.shmipc.core.segment.SharedSegment;
+import org.agrona.ErrorHandler;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.MessageHandler;
+
+/**
+ * The reader duty of one channel side: reads its incoming queue in batches and hands each message to the handler
+ * on the thread that runs the agent, and keeps the consumer heartbeat of the queue header fresh (about every 100 ms)
+ * so the peer can tell this side is alive. An exception from the handler is counted and reported to the error
+ * handler, that message is skipped and reading goes on; only an {@link AgentTerminationException} from the handler,
+ * a corrupt queue or {@link #requestStop} stops the reader. Stopping resets the queue's reader state, so a C++/Go
+ * reader taking over is signalled again.
+ */
+final class ReaderAgent implements Agent, MessageHandler
+{
+    /** Most messages handed out in one duty cycle. */
+    static final int BATCH_LIMIT = 256;
+    private static final long HEARTBEAT_INTERVAL_MS = 100;
+
+    /** Told of the failure that stops the reader (it returns the exception to throw). */
+    interface FailureSink
+    {
+        RuntimeException fail(Throwable failure);
+    }
+
+    private final String roleName;
+    private final SimpleIpcRingBuffer ring;
+    private final SharedSegment segment;
+    private final MessageHandler handler;
+    private final ErrorHandler errorHandler;
+    private final FailureSink failureSink;
+    private final Runnable onStop;
+    private volatile String stopRequested;
+    private long lastHeartbeat;
+    private int busyRounds;
+
+    /**
+     * @param errorHandler told of every exception of the handler (counted by it).
+     * @param failureSink  told of the failure that stops the reader.
+     * @param onStop       run once when the reader stops, on its thread.
+     */
+    ReaderAgent(
+        final String channel,
+        final SimpleIpcRingBuffer ring,
+        final SharedSegment segment,
+        final MessageHandler handler,
+        final ErrorHandler errorHandler,
+        final FailureSink failureSink,
+        final Runnable onStop)
+    {
+        this.roleName = "shmipc-reader-" + channel;
+        this.ring = ring;
+        this.segment = segment;
+        this.handler = handler;
+        this.errorHandler = errorHandler;
+        this.failureSink = failureSink;
+        this.onStop = onStop;
+    }
+
+    /**
+     * Ask the reader to stop at its next duty cycle (from any thread); the caller wakes it if it may be blocked.
+     *
+     * @param reason why, for the log of whoever reads it.
+     */
+    void requestStop(final String reason)
+    {
+        stopRequested = reason;
+    }
+
+    public void onStart()
+    {
+        // A shmipc reader that polls needs no post; it sets "sleeping" itself before it ever blocks.
+        ring.awake();
+        heartbeat(System.currentTimeMillis());
+    }
+
+    public int doWork()
+    {
+        final String stop = stopRequested;
+        if (stop != null)
+        {
+            throw new AgentTerminationException(stop, true);
+        }
+        final int read;
+        try
+        {
+            read = ring.read(this, BATCH_LIMIT);
+        }
+        catch (final AgentTerminationException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            throw new AgentTerminationException(failureSink.fail(ex), true);
+        }
+        if (read == 0 || ++busyRounds >= 1024)
+        {
+            busyRounds = 0;
+            final long now = System.currentTimeMillis();
+            if (now - lastHeartbeat >= HEARTBEAT_INTERVAL_MS)
+            {
+                heartbeat(now);
+            }
+        }
+        return read;
+    }
+
+    private void heartbeat(final long now)
+    {
+        lastHeartbeat = now;
+        ring.consumerHeartbeatTime(now);
+    }
+
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        try
+        {
+            handler.onMessage(msgTypeId, buffer, index, length);
+        }
+        catch (final AgentTerminationException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            errorHandler.onError(t);
+        }
+    }
+
+    public void onClose()
+    {
+        try
+        {
+            if (!segment.isTruncated())
+            {
+                ring.resetReaderState();
+            }
+        }
+        finally
+        {
+            onStop.run();
+        }
+    }
+
+    public String roleName()
+    {
+        return roleName;
+    }
+}

@@ -1,0 +1,42 @@
+package io.shmipc.core.ring;
+
+/**
+ * A queue's header or a block does not follow the SimpleIPC v1 rules: an unknown magic, a block that runs past
+ * the data area or past {@code writePos}, {@code readPos > writePos}, or more than {@code capacity} bytes pending.
+ * The queue is left as it was found; nothing after the bad position is read.
+ */
+public final class CorruptQueueException extends IllegalStateException
+{
+    private static final long serialVersionUID = 1L;
+
+    private final String queue;
+    private final long position;
+
+    /**
+     * @param queue    name of the queue, with its segment.
+     * @param position the position (absolute byte count) where the problem was found.
+     * @param message  what is wrong, with the values and bytes found.
+     */
+    public CorruptQueueException(final String queue, final long position, final String message)
+    {
+        super("corrupt queue " + queue + " at position " + position + ": " + message);
+        this.queue = queue;
+        this.position = position;
+    }
+
+    /**
+     * @return name of the queue, with its segment.
+     */
+    public String queue()
+    {
+        return queue;
+    }
+
+    /**
+     * @return position where the problem was found.
+     */
+    public long position()
+    {
+        return position;
+    }
+}

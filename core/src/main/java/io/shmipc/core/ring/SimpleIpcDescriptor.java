@@ -1,0 +1,248 @@
+package io.shmipc.core.ring;
+
+import io.shmipc.core.segment.QueueId;
+
+/**
+ * Byte layout of a SimpleIPC v1 segment, the format of the C++ host / Go guest library, plus the extension fields
+ * shmipc keeps in the header padding that those peers never read. All integers are little-endian.
+ * <pre>
+ * Segment:  queue 0 (host to guest, "toGuest") at 0, queue 1 (guest to host, "fromGuest") at 128 + capacity;
+ *           total size 2 * (128 + capacity).
+ *
+ * Queue header, 128 bytes, two cache lines:
+ *   0   u64 writePos             producer: total bytes ever reserved, only grows (release store)
+ *   8   u64 correlationCounter   extension, producer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#nextCorrelationId()}
+ *   16  u32 readerState          extension, producer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep;
+ *                                written by a shmipc consumer only when it starts, sleeps, wakes or stops, and read by
+ *                                the producer after every publish, so it lives on the line the producer owns
+ *   20  u32 consumerMode         extension, producer line: 0 reads writePos, 1 asks to poll headers, 2 a shmipc
+ *                                producer agreed (it then records each publish in pendingLimit/pendingHeader)
+ *   24  u64 pendingLimit         extension, producer line: writePos the producer is about to store (crash recovery)
+ *   32  u64 pendingHeader        extension, producer line: the header of the first block that store publishes
+ *   40  24 bytes                 zero
+ *   64  u64 readPos              consumer: total bytes ever consumed, only grows (release store)
+ *   72  u64 capacity             initialiser: data area length; 0 means "not initialised yet"
+ *   80  u64                      zero
+ *   88  u64 consumerHeartbeat    extension, consumer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#consumerHeartbeatTime(long)}
+ *   96  u64 hostEpoch            extension, queue 0 only: odd while a shmipc host initialises, even once it is ready
+ *   104 24 bytes                 zero
+ *   128 data area, capacity bytes
+ *
+ * Block at data offset pos % capacity, occupying align8(size) + 8 bytes of position space:
+ *   0   u32 size                 payload length (padding block: bytes after its header up to the end of the data area)
+ *   4   u32 magic                0xDA7A0001 data, 0xDA7A0002 padding; a shmipc consumer sets bit 15 on each block it
+ *                                consumes (0xDA7A8001, 0xDA7A8002), keeping the size
+ *   8   payload
+ * </pre>
+ * Every extension field is zero after the host initialises a queue, and zero means "the peer does not support
+ * this", so C++/Go peers, which never read or write these bytes, keep their exact behaviour.
+ */
+public final class SimpleIpcDescriptor
+{
+    /** Length of a queue header; the data area starts here. */
+    public static final int HEADER_LENGTH = 128;
+
+    /** Offset of {@code writePos} (u64) in a queue header, alone on the producer's cache line. */
+    public static final int WRITE_POS_OFFSET = 0;
+
+    /** Offset of the extension correlation counter (u64) on the producer's cache line. */
+    public static final int CORRELATION_COUNTER_OFFSET = 8;
+
+    /** Offset of {@code readPos} (u64) in a queue header, first field of the consumer's cache line. */
+    public static final int READ_POS_OFFSET = 64;
+
+    /** Offset of {@code capacity} (u64) in a queue header; 0 means the queue is not initialised yet. */
+    public static final int CAPACITY_OFFSET = 72;
+
+    /**
+     * Offset of the extension reader-state word (u32), see {@link #READER_STATE_UNKNOWN} and the others. It sits on
+     * the producer's cache line: the producer reads it after every publish, the consumer writes it rarely.
+     */
+    public static final int READER_STATE_OFFSET = 16;
+
+    /** Offset of the extension consumer heartbeat time (u64) on the consumer's cache line. */
+    public static final int CONSUMER_HEARTBEAT_OFFSET = 88;
+
+    /** Reader state of a C++/Go reader or a reader that has never slept: the writer must signal on every publish. */
+    public static final int READER_STATE_UNKNOWN = 0;
+
+    /** Reader state of a shmipc reader that polls and will re-check the queue before it blocks: no signal needed. */
+    public static final int READER_STATE_AWAKE = 1;
+
+    /** Reader state of a shmipc reader that is about to block or blocked: the writer must signal after publishing. */
+    public static final int READER_STATE_SLEEPING = 2;
+
+    /**
+     * Offset of the extension consumer-mode word (u32) on the producer's line: {@link #CONSUMER_READS_WRITE_POS},
+     * {@link #CONSUMER_ASKS_HEADER_POLLING} or {@link #CONSUMER_POLLS_HEADERS}. A consumer polls block headers only
+     * after a live shmipc producer has answered its request (a C++/Go producer never does, so a consumer can never
+     * poll the headers of a producer that does not follow section 7b's rules), and a producer pays for the
+     * {@code pendingLimit} record of each publish only while a consumer polls headers.
+     */
+    public static final int CONSUMER_MODE_OFFSET = 20;
+
+    /** Consumer mode: the consumer bounds its reads by writePos (the SimpleIPC v1 rule); no record needed. */
+    public static final int CONSUMER_READS_WRITE_POS = 0;
+
+    /** Consumer mode: the consumer would poll headers, and reads writePos until a shmipc producer agrees. */
+    public static final int CONSUMER_ASKS_HEADER_POLLING = 1;
+
+    /** Consumer mode: a shmipc producer agreed; it records every publish, and the consumer polls headers. */
+    public static final int CONSUMER_POLLS_HEADERS = 2;
+
+    /**
+     * Offset of the extension {@code pendingLimit} (u64) on the producer's line: the writePos a shmipc producer is
+     * about to store, written (after {@link #PENDING_HEADER_OFFSET}) before it writes the first header of the batch.
+     * Larger than writePos only when a producer died between the two stores of its publish; the next producer then
+     * completes that publish. Zero from a C++/Go producer.
+     */
+    public static final int PENDING_LIMIT_OFFSET = 24;
+
+    /**
+     * Offset of the extension {@code pendingHeader} (u64) on the producer's line: the 8 header bytes of the first block
+     * of the batch {@link #PENDING_LIMIT_OFFSET} publishes. That block starts at the old writePos (at data offset 0 when
+     * fewer than 8 bytes were left before the end).
+     */
+    public static final int PENDING_HEADER_OFFSET = 32;
+
+    /**
+     * Offset of the extension host epoch (u64) in queue 0's header only, on its consumer line. A shmipc host makes
+     * it odd (the old value plus one) before it re-initialises a segment, which tells a guest still attached to the
+     * old run to leave, and even (plus one again) once the queues are initialised. A guest remembers the even value
+     * it attached under. A C++ host leaves it at 0.
+     */
+    public static final int HOST_EPOCH_OFFSET = 96;
+
+    /** Length of a block header. */
+    public static final int BLOCK_HEADER_LENGTH = 8;
+
+    /** Offset of the payload {@code size} (u32) in a block header. */
+    public static final int BLOCK_SIZE_OFFSET = 0;
+
+    /** Offset of the {@code magic} (u32) in a block header. */
+    public static final int BLOCK_MAGIC_OFFSET = 4;
+
+    /** Magic of a data block. */
+    public static final int MAGIC_DATA = 0xDA7A0001;
+
+    /** Magic of a padding block that fills the data area up to its end. */
+    public static final int MAGIC_PADDING = 0xDA7A0002;
+
+    /**
+     * Set in the magic of a block a shmipc consumer has consumed ({@code 0xDA7A8001}, {@code 0xDA7A8002}): the size
+     * stays, so a consumer that died before storing readPos leaves blocks its successor reads again (a consumed
+     * block at a position below writePos is delivered as if it were not marked), while a consumer that polls
+     * headers (section 7b of docs/layout.md) takes a marked slot for an empty one.
+     */
+    public static final int MAGIC_CONSUMED_FLAG = 0x0000_8000;
+
+    /** Largest position accepted in a queue header (2^62): positions, sizes and capacities never overflow a long. */
+    public static final long MAX_POSITION = 1L << 62;
+
+    /** Blocks start and advance on 8-byte boundaries of position space. */
+    public static final int ALIGNMENT = 8;
+
+    /** Smallest capacity accepted: room for one block carrying 8 bytes. */
+    public static final int MIN_CAPACITY = 16;
+
+    /** Largest capacity accepted: both queues and headers must fit one 2 GiB mapping. */
+    public static final int MAX_CAPACITY = (Integer.MAX_VALUE / 2 - HEADER_LENGTH) & ~(ALIGNMENT - 1);
+
+    private SimpleIpcDescriptor()
+    {
+    }
+
+    /**
+     * Length of one queue, header and data area.
+     *
+     * @param capacity of the data area.
+     * @return {@code 128 + capacity}.
+     */
+    public static long queueLength(final long capacity)
+    {
+        return HEADER_LENGTH + capacity;
+    }
+
+    /**
+     * Length of a segment holding both queues.
+     *
+     * @param capacity of each queue's data area.
+     * @return {@code 2 * (128 + capacity)}.
+     */
+    public static long segmentLength(final long capacity)
+    {
+        return 2 * queueLength(capacity);
+    }
+
+    /**
+     * Offset of a queue in the segment.
+     *
+     * @param queue    which queue.
+     * @param capacity of each queue's data area.
+     * @return 0 for {@link QueueId#TO_GUEST}, {@code 128 + capacity} for {@link QueueId#FROM_GUEST}.
+     */
+    public static long queueOffset(final QueueId queue, final long capacity)
+    {
+        return queue == QueueId.TO_GUEST ? 0 : queueLength(capacity);
+    }
+
+    /**
+     * Position space taken by a data block.
+     *
+     * @param size of the payload.
+     * @return {@code align8(size) + 8}.
+     */
+    public static int blockLength(final int size)
+    {
+        return ((size + ALIGNMENT - 1) & ~(ALIGNMENT - 1)) + BLOCK_HEADER_LENGTH;
+    }
+
+    /**
+     * Longest payload a queue of this capacity can carry in one block.
+     *
+     * @param capacity of the data area.
+     * @return the largest size whose block fits the data area when it starts at offset 0.
+     */
+    public static int maxMsgLength(final int capacity)
+    {
+        return (capacity & ~(ALIGNMENT - 1)) - BLOCK_HEADER_LENGTH;
+    }
+
+    /**
+     * Check a capacity for a whole segment: in range, and a multiple of 8 so that the second queue's header, at
+     * {@code 128 + capacity}, is 8-byte aligned and its 64-bit positions can be accessed atomically. (The C++ host
+     * accepts any capacity; with one that is not a multiple of 8 its own atomic accesses to queue 1 are misaligned,
+     * which tears on x86 when a field crosses a cache line and faults on ARM64.)
+     *
+     * @param capacity to check.
+     * @return the capacity as an int.
+     * @throws IllegalArgumentException naming the capacity and the rule it breaks.
+     */
+    public static int checkSegmentCapacity(final long capacity)
+    {
+        final int checked = checkCapacity(capacity);
+        if ((capacity & (ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("capacity " + capacity + " is not a multiple of " + ALIGNMENT +
+                ": the fromGuest queue header at offset " + queueLength(capacity) + " would be misaligned");
+        }
+        return checked;
+    }
+
+    /**
+     * Check a capacity is one a single queue can have: any length in range, not only powers of two.
+     *
+     * @param capacity to check.
+     * @return the capacity as an int.
+     * @throws IllegalArgumentException naming the capacity and the accepted range.
+     */
+    public static int checkCapacity(final long capacity)
+    {
+        if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException(
+                "capacity " + capacity + " outside the accepted range " + MIN_CAPACITY + ".." + MAX_CAPACITY);
+        }
+        return (int)capacity;
+    }
+}

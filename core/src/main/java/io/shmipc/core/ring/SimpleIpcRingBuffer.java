@@ -1,0 +1,1046 @@
+package io.shmipc.core.ring;
+
+import io.shmipc.core.segment.SegmentNotInitialisedException;
+import io.shmipc.core.segment.SegmentSizeMismatchException;
+import io.shmipc.idle.SleepGuard;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.lang.invoke.VarHandle;
+
+import static io.shmipc.core.ring.SimpleIpcDescriptor.*;
+import static org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
+import static org.agrona.concurrent.ControlledMessageHandler.Action.BREAK;
+import static org.agrona.concurrent.ControlledMessageHandler.Action.COMMIT;
+
+abstract class SimpleIpcRingPadding1
+{
+    byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
+    byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
+    byte p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044, p045, p046, p047;
+    byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
+}
+
+/** Fields only the producer thread touches. */
+abstract class SimpleIpcRingProducerFields extends SimpleIpcRingPadding1
+{
+    /** End of what has been appended, published or not. */
+    long limit;
+    /** Last value stored to writePos by this producer. */
+    long published;
+    /** Last readPos seen; refreshed only when the queue looks full. */
+    long cachedReadPos;
+    /** {@code limit % capacity}, kept so the hot path never divides. */
+    int limitOffset;
+    /** Payload index of the pending claim, or -1. */
+    int claimIndex = -1;
+    /** Payload length of the pending claim. */
+    int claimLength;
+    /** Data offset of the first block appended since the last publish, whose header publish() writes, or -1. */
+    int deferredOffset = -1;
+    /** The header publish() writes at deferredOffset. */
+    long deferredHeader;
+    /** The deferred header is that of a publish a dead producer left half done (see the constructor). */
+    boolean recovering;
+}
+
+abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
+{
+    byte p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111, p112, p113, p114, p115;
+    byte p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127, p128, p129, p130, p131;
+    byte p132, p133, p134, p135, p136, p137, p138, p139, p140, p141, p142, p143, p144, p145, p146, p147;
+    byte p148, p149, p150, p151, p152, p153, p154, p155, p156, p157, p158, p159, p160, p161, p162, p163;
+}
+
+/** Fields only the consumer thread touches. */
+abstract class SimpleIpcRingConsumerFields extends SimpleIpcRingPadding2
+{
+    /** readPos as this consumer last stored it, and its offset in the data area, so polling never divides. */
+    long consumerPosition = -1;
+    int consumerOffset;
+    /** Sink of the speculative header load; written so the JIT keeps the load. */
+    long peekedHeader;
+    /** Poll block headers instead of writePos: every writer of this queue is shmipc (see trustShmipcWriter). */
+    boolean trustWriter;
+    /** Header polling was asked for; the consumer reads writePos until a shmipc producer agrees. */
+    boolean trustRequested;
+}
+
+abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
+{
+    byte p200, p201, p202, p203, p204, p205, p206, p207, p208, p209, p210, p211, p212, p213, p214, p215;
+    byte p216, p217, p218, p219, p220, p221, p222, p223, p224, p225, p226, p227, p228, p229, p230, p231;
+    byte p232, p233, p234, p235, p236, p237, p238, p239, p240, p241, p242, p243, p244, p245, p246, p247;
+    byte p248, p249, p250, p251, p252, p253, p254, p255, p256, p257, p258, p259, p260, p261, p262, p263;
+}
+
+/**
+ * A single-producer single-consumer ring over one queue of a SimpleIPC v1 segment: the byte layout of the C++/Go
+ * library (see {@link SimpleIpcDescriptor} and {@code docs/layout.md}), behind Agrona's {@link RingBuffer}.
+ * <p>
+ * One thread (in any process) produces and one consumes; the producer's and the consumer's state live in
+ * separate padded fields, so one instance may serve a producer thread and a consumer thread of the same process.
+ * Attaching reads the header and writes nothing.
+ * <p>
+ * <b>Producer.</b> {@link #write} appends a block and publishes it with a release store of {@code writePos}.
+ * {@link #append} and {@link #publish()} split the two so that a batch of blocks is published with one store.
+ * A full queue makes {@code write}, {@code append} and {@code tryClaim} fail at once ({@code false} or
+ * {@link RingBuffer#INSUFFICIENT_CAPACITY}); nothing spins inside the ring. When a block does not fit before the end
+ * of the data area the producer fills the rest with a padding block (or skips it when fewer than 8 bytes remain),
+ * exactly as the C++/Go producers do. The producer does not post the queue's semaphore: its caller does, after
+ * {@link #publish()}, when {@link #readerNeedsWakeUp()} says so.
+ * <p>
+ * <b>Consumer.</b> While it polls an empty queue, {@link #read} also loads the header slot at readPos, so that when
+ * a block lands the cache misses on writePos and on the block are taken together rather than one after the other;
+ * the block is trusted only after writePos has been read with acquire semantics. {@link #read} and
+ * {@link #controlledRead} take every block published when they start, up to a
+ * message count limit, across the wrap, and store {@code readPos} once at the end (and at each
+ * {@link ControlledMessageHandler.Action#COMMIT}). Every block is checked before its payload is handed out: an
+ * unknown magic, a block that runs past the data area or past {@code writePos}, or header positions that contradict
+ * each other raise a {@link CorruptQueueException}; the blocks before it stay consumed and nothing after it is read.
+ * <p>
+ * <b>Header slots.</b> Beyond the spec's bytes, the producer writes each block header last with release semantics and
+ * clears the header slot after the block while it is free, holds back the first header of a batch until
+ * {@link #publish()}, and the consumer marks the header of every block it consumes (bit 15 of the magic, the size
+ * kept, so a successor of a consumer that died mid-batch reads that batch again). A consumer whose producer is known
+ * to be shmipc may then poll block headers instead of writePos ({@link #trustShmipcWriter(boolean)}): one cache line
+ * per message instead of two.
+ * <p>
+ * <b>Waking the consumer.</b> The ring is the consumer's {@link SleepGuard} for a {@code wait} idle strategy:
+ * {@link #prepareToSleep()} and {@link #awake()} keep the reader-state extension field, and a producer asks
+ * {@link #readerNeedsWakeUp()} after publishing to skip the signal syscall while a shmipc reader polls.
+ * <p>
+ * <b>Message types.</b> The layout has no type field: the only type id accepted and delivered is
+ * {@link #MSG_TYPE_ID}; any other is rejected with {@link IllegalArgumentException}, never dropped.
+ */
+public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements RingBuffer, SleepGuard
+{
+    /** The one message type id this layout carries. */
+    public static final int MSG_TYPE_ID = 1;
+
+    /** A header slot with nothing published in it. */
+    private static final long EMPTY_SLOT = 0L;
+
+    /** Or-ed into a block header by the consumer that consumes it: {@link SimpleIpcDescriptor#MAGIC_CONSUMED_FLAG}. */
+    private static final long CONSUMED_MARK = (long)MAGIC_CONSUMED_FLAG << 32;
+
+    /** {@link #nextBlock}: the rest of the data area is a skip or a consumed padding block. */
+    private static final int TO_END = -1;
+
+    /** {@link #nextBlock}: a trusted writer has not published the next block yet. */
+    private static final int NO_BLOCK = -2;
+
+    private final AtomicBuffer buffer;
+    private final String name;
+    private final int capacity;
+    private final int maxMsgLength;
+
+    /**
+     * Attach to an initialised queue.
+     *
+     * @param queueBuffer the queue: 128-byte header then the data area; its address must be 8-byte aligned.
+     * @param name        used in error messages, e.g. {@code "/dev/shm/SimpleIPC toGuest"}.
+     * @throws SegmentNotInitialisedException if the header's capacity is 0.
+     * @throws SegmentSizeMismatchException   if the header's capacity is not the buffer's length less 128.
+     * @throws CorruptQueueException          if readPos and writePos contradict each other.
+     */
+    public SimpleIpcRingBuffer(final AtomicBuffer queueBuffer, final String name)
+    {
+        this.buffer = queueBuffer;
+        this.name = name;
+        queueBuffer.verifyAlignment();
+        final long headerCapacity = queueBuffer.getLongVolatile(CAPACITY_OFFSET);
+        if (0 == headerCapacity)
+        {
+            throw new SegmentNotInitialisedException(name, "capacity at offset " + CAPACITY_OFFSET + " is 0");
+        }
+        final long expected = queueBuffer.capacity() - (long)HEADER_LENGTH;
+        if (headerCapacity != expected)
+        {
+            throw new SegmentSizeMismatchException(name,
+                "header capacity " + headerCapacity + " but the queue's data area is " + expected + " bytes");
+        }
+        this.capacity = checkCapacity(headerCapacity);
+        this.maxMsgLength = SimpleIpcDescriptor.maxMsgLength(capacity);
+
+        final long writePos = queueBuffer.getLongVolatile(WRITE_POS_OFFSET);
+        final long readPos = queueBuffer.getLongVolatile(READ_POS_OFFSET);
+        checkPositions(readPos, writePos);
+        limit = writePos;
+        published = writePos;
+        cachedReadPos = readPos;
+        final long pendingLimit = queueBuffer.getLongVolatile(PENDING_LIMIT_OFFSET);
+        if (pendingLimit > writePos)
+        {
+            adoptInterruptedPublish(writePos, pendingLimit);
+        }
+        limitOffset = (int)(limit % capacity);
+    }
+
+    /**
+     * A producer died between the stores of its last publish: {@code pendingLimit} was stored, writePos was not.
+     * Every block of that batch is complete (publish runs after the last append), and a consumer that polls headers
+     * may already have read some of them, so this producer takes the batch over as appended and its first
+     * {@link #publish()} completes it: writes the batch's first header unless it is there already, then writePos.
+     * Nothing is written here: attaching never writes.
+     */
+    private void adoptInterruptedPublish(final long writePos, final long pendingLimit)
+    {
+        final long firstPosition = capacity - (int)(writePos % capacity) < BLOCK_HEADER_LENGTH ?
+            writePos + capacity - (int)(writePos % capacity) : writePos;
+        final int firstOffset = (int)(firstPosition % capacity);
+        final long header = buffer.getLongVolatile(PENDING_HEADER_OFFSET);
+        if (pendingLimit > MAX_POSITION || pendingLimit - writePos > capacity ||
+            pendingLimit - cachedReadPos > capacity || firstPosition >= pendingLimit)
+        {
+            throw new CorruptQueueException(name, writePos, "pendingLimit " + pendingLimit + " of an interrupted " +
+                "publish does not fit writePos " + writePos + ", readPos " + cachedReadPos + " and capacity " + capacity);
+        }
+        checkBlock(header, firstPosition, firstOffset, capacity - firstOffset, pendingLimit);
+        limit = pendingLimit;
+        deferredOffset = firstOffset;
+        deferredHeader = header;
+        recovering = true;
+    }
+
+    /**
+     * Name of this queue as used in error messages.
+     *
+     * @return the name given at construction.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * The longest payload whose block fits the data area: {@code (capacity & ~7) - 8}.
+     */
+    public int maxMsgLength()
+    {
+        return maxMsgLength;
+    }
+
+    /**
+     * The queue: header at index 0, data area from index {@link SimpleIpcDescriptor#HEADER_LENGTH}. The index
+     * returned by {@link #tryClaim(int, int)} and passed to handlers is an index into this buffer.
+     *
+     * @return the underlying buffer.
+     */
+    public AtomicBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * Append one block and publish it, with everything appended before it, in one release store of writePos.
+     *
+     * @param msgTypeId must be {@link #MSG_TYPE_ID}.
+     * @return false if the queue has no room for the block now (back-pressure); a padding block written to make
+     * room at the wrap is published all the same, so the consumer can free that room.
+     * @throws IllegalArgumentException if length exceeds {@link #maxMsgLength()} or the type id is not 1.
+     * @throws IllegalStateException    if a claim is pending.
+     */
+    public boolean write(final int msgTypeId, final DirectBuffer srcBuffer, final int offset, final int length)
+    {
+        checkTypeId(msgTypeId);
+        final boolean appended = append(srcBuffer, offset, length);
+        publish();
+        return appended;
+    }
+
+    /**
+     * Append one block without publishing it: the consumer sees it after the next {@link #publish()}. Use it to
+     * publish a batch with one store of writePos (and one signal).
+     *
+     * @return false if the queue has no room for the block now. A padding block written at the wrap to make room
+     * stays appended and goes out with the next publish.
+     * @throws IllegalArgumentException if length is negative or exceeds {@link #maxMsgLength()}.
+     * @throws IllegalStateException    if a claim is pending.
+     */
+    public boolean append(final DirectBuffer srcBuffer, final int offset, final int length)
+    {
+        checkMsgLength(length);
+        checkNoClaim();
+        final int blockOffset = reserve(blockLength(length));
+        if (blockOffset < 0)
+        {
+            return false;
+        }
+        buffer.putBytes(HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH, srcBuffer, offset, length);
+        writeBlockHeader(blockOffset, blockLength(length), length, MAGIC_DATA);
+        advanceLimit(blockLength(length));
+        return true;
+    }
+
+    /**
+     * Publish everything appended so far with one release store of writePos: every byte written before it is
+     * visible to a consumer that reads writePos with acquire semantics.
+     *
+     * @return true if writePos moved (the caller should then signal the reader when
+     * {@link #readerNeedsWakeUp()} says so), false if there was nothing to publish.
+     */
+    public boolean publish()
+    {
+        final long limit = this.limit;
+        if (limit == published)
+        {
+            return false;
+        }
+        final int deferred = deferredOffset;
+        if (deferred >= 0)
+        {
+            final long header = deferredHeader;
+            final AtomicBuffer buffer = this.buffer;
+            final int consumerMode = buffer.getInt(CONSUMER_MODE_OFFSET);
+            if (CONSUMER_READS_WRITE_POS != consumerMode)
+            {
+                // A consumer polls headers (or asks to): it may read this batch a moment before writePos covers it,
+                // so record the publish for a successor should this producer die between the two stores below.
+                buffer.putLong(PENDING_HEADER_OFFSET, header);
+                buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
+                if (CONSUMER_ASKS_HEADER_POLLING == consumerMode)
+                {
+                    buffer.putIntRelease(CONSUMER_MODE_OFFSET, CONSUMER_POLLS_HEADERS);
+                }
+            }
+            if (!recovering || !holdsHeader(deferred, header))
+            {
+                buffer.putLongRelease(HEADER_LENGTH + deferred, header);
+            }
+            recovering = false;
+            deferredOffset = -1;
+        }
+        buffer.putLongRelease(WRITE_POS_OFFSET, limit);
+        published = limit;
+        return true;
+    }
+
+    /**
+     * Recovery: is the header a dead producer meant to publish at {@code offset} already there, as it wrote it or
+     * as a consumer marked it? Then it must not be written again: a consumer may have consumed that block.
+     */
+    private boolean holdsHeader(final int offset, final long header)
+    {
+        final long slot = buffer.getLongVolatile(HEADER_LENGTH + offset);
+        return slot == header || slot == (header | CONSUMED_MARK);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Reserves room for the block but does not move writePos: nothing is visible to the consumer until
+     * {@link #commit(int)}. One claim may be pending at a time; {@link #abort(int)} simply forgets it.
+     */
+    public int tryClaim(final int msgTypeId, final int length)
+    {
+        checkTypeId(msgTypeId);
+        checkMsgLength(length);
+        checkNoClaim();
+        final int blockOffset = reserve(blockLength(length));
+        if (blockOffset < 0)
+        {
+            publish();
+            return INSUFFICIENT_CAPACITY;
+        }
+        claimIndex = HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH;
+        claimLength = length;
+        return claimIndex;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Writes the block header and publishes the block (and anything appended before it) with one release store.
+     *
+     * @throws IllegalArgumentException if index is not that of the pending claim.
+     */
+    public void commit(final int index)
+    {
+        checkClaimIndex(index);
+        final int length = claimLength;
+        writeBlockHeader(index - BLOCK_HEADER_LENGTH - HEADER_LENGTH, blockLength(length), length, MAGIC_DATA);
+        claimIndex = -1;
+        advanceLimit(blockLength(length));
+        publish();
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Forgets the claim: writePos never covered it, so nothing is published for it.
+     *
+     * @throws IllegalArgumentException if index is not that of the pending claim.
+     */
+    public void abort(final int index)
+    {
+        checkClaimIndex(index);
+        claimIndex = -1;
+        publish();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int read(final MessageHandler handler)
+    {
+        return read(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Reads writePos once with acquire semantics, delivers up to {@code messageCountLimit} blocks published before
+     * that, across the wrap, then stores readPos once with release semantics. If the handler throws, the message
+     * it threw on and those before it are consumed.
+     *
+     * @throws CorruptQueueException if a header position or block breaks the layout rules.
+     */
+    public int read(final MessageHandler handler, final int messageCountLimit)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final int capacity = this.capacity;
+        final long readPos = buffer.getLong(READ_POS_OFFSET);
+        final int readOffset = readOffset(readPos);
+        final long writePos = writeBound(readPos, readOffset);
+        if (readPos == writePos)
+        {
+            return 0;
+        }
+
+        long position = readPos;
+        int offset = readOffset;
+        int messagesRead = 0;
+        try
+        {
+            while (position < writePos && messagesRead < messageCountLimit)
+            {
+                final int size = nextBlock(position, offset, writePos);
+                if (NO_BLOCK == size)
+                {
+                    break;
+                }
+                if (TO_END == size)
+                {
+                    position += capacity - offset;
+                    offset = 0;
+                    continue;
+                }
+                buffer.putLong(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
+                final int length = blockLength(size);
+                position += length;
+                final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
+                offset += length;
+                if (offset == capacity)
+                {
+                    offset = 0;
+                }
+                ++messagesRead;
+                handler.onMessage(MSG_TYPE_ID, buffer, index, size);
+            }
+        }
+        finally
+        {
+            if (position != readPos)
+            {
+                buffer.putLongRelease(READ_POS_OFFSET, position);
+                consumerPosition = position;
+                consumerOffset = offset;
+            }
+        }
+        return messagesRead;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int controlledRead(final ControlledMessageHandler handler)
+    {
+        return controlledRead(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * As {@link #read(MessageHandler, int)}, with Agrona's actions: {@code ABORT} leaves the message unconsumed and
+     * stops, {@code BREAK} consumes it and stops, {@code COMMIT} consumes it and stores readPos at once,
+     * {@code CONTINUE} consumes it and goes on.
+     *
+     * @throws CorruptQueueException if a header position or block breaks the layout rules.
+     */
+    public int controlledRead(final ControlledMessageHandler handler, final int messageCountLimit)
+    {
+        final AtomicBuffer buffer = this.buffer;
+        final int capacity = this.capacity;
+        long readPos = buffer.getLong(READ_POS_OFFSET);
+        final int readOffset = readOffset(readPos);
+        final long writePos = writeBound(readPos, readOffset);
+        if (readPos == writePos)
+        {
+            return 0;
+        }
+
+        long position = readPos;
+        int offset = readOffset;
+        int messagesRead = 0;
+        try
+        {
+            while (position < writePos && messagesRead < messageCountLimit)
+            {
+                final int size = nextBlock(position, offset, writePos);
+                if (NO_BLOCK == size)
+                {
+                    break;
+                }
+                if (TO_END == size)
+                {
+                    position += capacity - offset;
+                    offset = 0;
+                    continue;
+                }
+                final int length = blockLength(size);
+                final ControlledMessageHandler.Action action = handler.onMessage(
+                    MSG_TYPE_ID, buffer, HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH, size);
+                if (ABORT == action)
+                {
+                    break;
+                }
+                buffer.putLong(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
+                position += length;
+                offset += length;
+                if (offset == capacity)
+                {
+                    offset = 0;
+                }
+                ++messagesRead;
+                if (BREAK == action)
+                {
+                    break;
+                }
+                if (COMMIT == action)
+                {
+                    buffer.putLongRelease(READ_POS_OFFSET, position);
+                    readPos = position;
+                }
+            }
+        }
+        finally
+        {
+            if (position != readPos)
+            {
+                buffer.putLongRelease(READ_POS_OFFSET, position);
+            }
+            consumerPosition = position;
+            consumerOffset = offset;
+        }
+        return messagesRead;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Stored in the header extension field at offset {@link SimpleIpcDescriptor#CORRELATION_COUNTER_OFFSET},
+     * invisible to C++/Go peers. Atomic: safe from any thread of any process mapping the segment read-write.
+     */
+    public long nextCorrelationId()
+    {
+        return buffer.getAndAddLong(CORRELATION_COUNTER_OFFSET, 1);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Stored with release semantics in the header extension field at offset
+     * {@link SimpleIpcDescriptor#CONSUMER_HEARTBEAT_OFFSET}; a C++/Go consumer leaves it at 0.
+     */
+    public void consumerHeartbeatTime(final long time)
+    {
+        buffer.putLongRelease(CONSUMER_HEARTBEAT_OFFSET, time);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long consumerHeartbeatTime()
+    {
+        return buffer.getLongVolatile(CONSUMER_HEARTBEAT_OFFSET);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * The published writePos; blocks appended but not yet published are not counted.
+     */
+    public long producerPosition()
+    {
+        return buffer.getLongVolatile(WRITE_POS_OFFSET);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long consumerPosition()
+    {
+        return buffer.getLongVolatile(READ_POS_OFFSET);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Bytes published and not yet consumed, padding included, from a consistent pair of positions.
+     */
+    public int size()
+    {
+        long readPosBefore;
+        long writePos;
+        long readPosAfter = buffer.getLongVolatile(READ_POS_OFFSET);
+        do
+        {
+            readPosBefore = readPosAfter;
+            writePos = buffer.getLongVolatile(WRITE_POS_OFFSET);
+            readPosAfter = buffer.getLongVolatile(READ_POS_OFFSET);
+        }
+        while (readPosAfter != readPosBefore);
+
+        return (int)Math.max(0, Math.min(capacity, writePos - readPosAfter));
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Always false: with one producer there is never a claim of another producer to unblock.
+     */
+    public boolean unblock()
+    {
+        return false;
+    }
+
+    /**
+     * Consumer side: announce that the consumer is about to block on the queue's signal, then re-check the queue.
+     * <p>
+     * Together with {@link #readerNeedsWakeUp()} this is a Dekker handshake. The consumer stores
+     * {@link SimpleIpcDescriptor#READER_STATE_SLEEPING} with a volatile (sequentially consistent) store and then
+     * loads writePos; the producer stores writePos, issues a full fence, then loads the reader state. In every
+     * interleaving at least one of the two loads sees the other side's store: either the consumer sees the new
+     * writePos here and does not block, or the producer sees SLEEPING and posts. A wake-up cannot be lost.
+     *
+     * @return true if the queue is still empty and the consumer may block; false if data arrived, in which case
+     * the state is set back to awake.
+     */
+    public boolean prepareToSleep()
+    {
+        buffer.putIntVolatile(READER_STATE_OFFSET, READER_STATE_SLEEPING);
+        if (buffer.getLongVolatile(WRITE_POS_OFFSET) != buffer.getLong(READ_POS_OFFSET))
+        {
+            buffer.putIntRelease(READER_STATE_OFFSET, READER_STATE_AWAKE);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Consumer side: the consumer has stopped blocking and polls again; producers that know this reader may skip
+     * their signal from now on.
+     */
+    public void awake()
+    {
+        buffer.putIntRelease(READER_STATE_OFFSET, READER_STATE_AWAKE);
+    }
+
+    /**
+     * Consumer side: withdraw from the reader-state protocol when the consumer stops (or hands the queue to a
+     * C++/Go reader), so producers go back to signalling every publish.
+     */
+    public void resetReaderState()
+    {
+        buffer.putIntVolatile(READER_STATE_OFFSET, READER_STATE_UNKNOWN);
+        if (trustWriter || trustRequested)
+        {
+            buffer.putIntVolatile(CONSUMER_MODE_OFFSET, CONSUMER_READS_WRITE_POS);
+        }
+    }
+
+    /**
+     * Producer side, after {@link #publish()}: must the queue's semaphore be posted? True unless the reader is a
+     * shmipc reader that has said it is awake. A C++/Go reader leaves the state at 0, so it is posted on every
+     * publish, as its own producers do. See {@link #prepareToSleep()} for why no wake-up is lost.
+     *
+     * @return true if the caller must post the signal.
+     */
+    public boolean readerNeedsWakeUp()
+    {
+        VarHandle.fullFence();
+        return buffer.getIntVolatile(READER_STATE_OFFSET) != READER_STATE_AWAKE;
+    }
+
+    /**
+     * How far this read may go. Normally writePos, read with acquire semantics (after loading the next block's header
+     * line, so that when a block lands both cache misses are in flight at once instead of one after the other; the
+     * header is only trusted after that acquire). When the writer is trusted, no bound: the loop stops at an empty
+     * header slot, and writePos, on the producer's busiest cache line, is never read.
+     *
+     * @return the bound, equal to {@code readPos} when there is nothing to read.
+     */
+    private long writeBound(final long readPos, final int readOffset)
+    {
+        if (trustWriter)
+        {
+            return EMPTY_SLOT == buffer.getLongAcquire(HEADER_LENGTH + readOffset) ? readPos : Long.MAX_VALUE;
+        }
+        if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
+        {
+            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset);
+        }
+        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        if (trustRequested && CONSUMER_POLLS_HEADERS == buffer.getIntVolatile(CONSUMER_MODE_OFFSET))
+        {
+            trustRequested = false;
+            trustWriter = true; // a shmipc producer agreed: every publish from now on is recorded
+        }
+        if (readPos != writePos)
+        {
+            checkPositions(readPos, writePos);
+            if (writePos < readPos)
+            {
+                return readPos; // a header-polling consumer ran ahead of an interrupted publish: wait for the producer
+            }
+        }
+        return writePos;
+    }
+
+    /**
+     * Consumer side: poll the block header at readPos instead of writePos. A block's header is then trusted as soon
+     * as it is non-zero and not marked consumed, which is safe only because a shmipc producer writes each header
+     * last, with release semantics, zeroes the header slot after each block while that slot is free and writes a
+     * batch's first header at publish, and a shmipc consumer marks the header of every block it consumes (see
+     * {@code docs/layout.md}, section 7b). A C++/Go producer does
+     * neither: trust only a queue that every producer since the host initialised it is shmipc, as when both ends
+     * of a channel are shmipc. The reader then touches one cache line per message, as Agrona's does.
+     *
+     * <p>
+     * Polling starts only once the producer has agreed: this stores "asks" in the consumer-mode word
+     * ({@link SimpleIpcDescriptor#CONSUMER_MODE_OFFSET}) and keeps reading writePos until a shmipc producer's
+     * publish answers "polls" (from then on it records each publish, so a successor can finish one it died in).
+     * A C++/Go producer never answers, so this consumer then simply keeps the SimpleIPC v1 rule.
+     *
+     * @param trust true to poll headers; false (the default) for the SimpleIPC v1 rule of reading writePos.
+     * @return this.
+     * @throws IllegalStateException if the capacity is not a multiple of 8 (a header slot could be cut by the wrap).
+     */
+    public SimpleIpcRingBuffer trustShmipcWriter(final boolean trust)
+    {
+        if (trust && (capacity & (ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalStateException("header polling needs a capacity that is a multiple of " + ALIGNMENT +
+                ", " + name + " has " + capacity);
+        }
+        trustWriter = false;
+        trustRequested = trust;
+        if (trust)
+        {
+            // Ask the producer (always afresh: an answer left by an earlier producer proves nothing about this one).
+            buffer.putIntVolatile(CONSUMER_MODE_OFFSET, CONSUMER_ASKS_HEADER_POLLING);
+        }
+        return this;
+    }
+
+    private int readOffset(final long readPos)
+    {
+        if (readPos == consumerPosition)
+        {
+            return consumerOffset;
+        }
+        if (readPos < 0 || readPos > MAX_POSITION)
+        {
+            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is outside 0.." + MAX_POSITION +
+                " (writePos " + buffer.getLongVolatile(WRITE_POS_OFFSET) + ")");
+        }
+        final int offset = (int)(readPos % capacity);
+        consumerPosition = readPos;
+        consumerOffset = offset;
+        return offset;
+    }
+
+    /**
+     * Reserve {@code length} bytes of position space at the limit, writing the padding block or skip the wrap
+     * needs first.
+     *
+     * @return the data-area offset of the reserved block, or -1 if it does not fit now.
+     */
+    private int reserve(final int length)
+    {
+        final int capacity = this.capacity;
+        final int spaceToEnd = capacity - limitOffset;
+        final boolean wraps = spaceToEnd < length;
+        final long required = wraps ? (long)spaceToEnd + length : length;
+        if (limit - cachedReadPos + required > capacity)
+        {
+            final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
+            checkPositions(readPos, limit);
+            cachedReadPos = readPos;
+            if (limit - readPos + required > capacity)
+            {
+                if (wraps && limit - readPos + spaceToEnd <= capacity)
+                {
+                    padToEnd(spaceToEnd);
+                }
+                return -1;
+            }
+        }
+        if (wraps)
+        {
+            if (limit > MAX_POSITION - capacity)
+            {
+                throw new IllegalStateException(name + ": positions are exhausted at writePos " + limit +
+                    " (the layout's limit is " + MAX_POSITION + "); the host must re-initialise the segment");
+            }
+            padToEnd(spaceToEnd);
+        }
+        return limitOffset;
+    }
+
+    private void padToEnd(final int spaceToEnd)
+    {
+        if (spaceToEnd >= BLOCK_HEADER_LENGTH)
+        {
+            writeBlockHeader(limitOffset, spaceToEnd, spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING);
+        }
+        limit += spaceToEnd;
+        limitOffset = 0;
+    }
+
+    private void advanceLimit(final int length)
+    {
+        limit += length;
+        final int offset = limitOffset + length;
+        limitOffset = offset == capacity ? 0 : offset;
+    }
+
+    /**
+     * Write the header of the block at the limit, last and with release semantics, after clearing the header slot
+     * that follows the block when that slot is free space (by the cached readPos; when it is not, it holds the header
+     * of the oldest unconsumed block, which its consumer marks). So the slot at the end of the published blocks is
+     * always zero, a consumed block's marked header, or a complete header: what a consumer that trusts this writer
+     * relies on. The header of the first block since the last publish is not written here but by {@link #publish()},
+     * so a consumer that polls headers never sees a block before writePos covers it (or a dead producer's
+     * {@code pendingLimit} does).
+     *
+     * @param blockOffset data-area offset of the block, which starts at the limit.
+     * @param blockLength position space the block takes.
+     */
+    private void writeBlockHeader(final int blockOffset, final int blockLength, final int size, final int magic)
+    {
+        final int end = blockOffset + blockLength;
+        final int next = end == capacity ? 0 : end;
+        if (capacity - next >= BLOCK_HEADER_LENGTH &&
+            limit + blockLength + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
+        {
+            buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);
+        }
+        final long header = header(size, magic);
+        if (deferredOffset < 0)
+        {
+            deferredOffset = blockOffset;
+            deferredHeader = header;
+        }
+        else
+        {
+            buffer.putLongRelease(HEADER_LENGTH + blockOffset, header);
+        }
+    }
+
+    /**
+     * The step both read loops share: look at the block at {@code offset} (position {@code position}).
+     *
+     * @return the payload size of a data block (its header is still in place: the caller clears it once the block
+     * is consumed); {@link #TO_END} when fewer than 8 bytes remain or a padding block fills the rest (its header is
+     * cleared here); {@link #NO_BLOCK} when a trusted writer has published nothing there yet.
+     * @throws CorruptQueueException if the header breaks the layout rules.
+     */
+    private int nextBlock(final long position, final int offset, final long writePos)
+    {
+        final int spaceToEnd = capacity - offset;
+        if (spaceToEnd < BLOCK_HEADER_LENGTH)
+        {
+            return TO_END;
+        }
+        long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+        long bound = writePos;
+        if (trustWriter && (EMPTY_SLOT == header || (header & CONSUMED_MARK) != 0))
+        {
+            if (EMPTY_SLOT == header)
+            {
+                return NO_BLOCK;
+            }
+            // A marked slot is a block consumed a lap ago (empty now) unless writePos covers it: then a consumer died
+            // after marking it and before storing readPos, and it is delivered again. Re-read after the acquire.
+            bound = buffer.getLongAcquire(WRITE_POS_OFFSET);
+            if (bound - position <= 0)
+            {
+                return NO_BLOCK;
+            }
+            header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+        }
+        final int size = checkBlock(header, position, offset, spaceToEnd, bound);
+        if (size < 0)
+        {
+            buffer.putLong(HEADER_LENGTH + offset, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
+            return TO_END;
+        }
+        return size;
+    }
+
+    private static long header(final int size, final int magic)
+    {
+        return (size & 0xFFFF_FFFFL) | ((long)magic << 32);
+    }
+
+    private static long consumedHeader(final int size, final int magic)
+    {
+        return header(size, magic | MAGIC_CONSUMED_FLAG);
+    }
+
+    /**
+     * Validate the block at {@code offset}; a consumed block's marked header counts as the block it marks.
+     *
+     * @return the payload size of a data block, or -1 for a padding block that ends the data area.
+     */
+    private int checkBlock(
+        final long header, final long position, final int offset, final int spaceToEnd, final long writePos)
+    {
+        final int size = (int)header;
+        final int magic = (int)(header >>> 32) & ~MAGIC_CONSUMED_FLAG;
+        if (MAGIC_DATA == magic)
+        {
+            if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)
+            {
+                throw corrupt(position, offset, "data block of " + Integer.toUnsignedString(size) +
+                    " bytes runs past the end of the data area (" + spaceToEnd + " bytes left)");
+            }
+            if (blockLength(size) > writePos - position)
+            {
+                throw corrupt(position, offset, "data block of " + size + " bytes runs past writePos " + writePos);
+            }
+            return size;
+        }
+        if (MAGIC_PADDING == magic)
+        {
+            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || spaceToEnd > writePos - position)
+            {
+                throw corrupt(position, offset, "padding block of " + Integer.toUnsignedString(size) +
+                    " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
+                    writePos);
+            }
+            return -1;
+        }
+        throw corrupt(position, offset, String.format("unknown magic 0x%08X (expected 0x%08X or 0x%08X)",
+            (int)(header >>> 32), MAGIC_DATA, MAGIC_PADDING));
+    }
+
+    private CorruptQueueException corrupt(final long position, final int offset, final String what)
+    {
+        final StringBuilder bytes = new StringBuilder();
+        for (int i = 0; i < BLOCK_HEADER_LENGTH; i++)
+        {
+            bytes.append(i == 0 ? "" : " ").append(String.format("%02x", buffer.getByte(HEADER_LENGTH + offset + i)));
+        }
+        return new CorruptQueueException(name, position,
+            what + " (data offset " + offset + ", block header bytes " + bytes + ")");
+    }
+
+    /**
+     * The invariants of a pair of positions, in arithmetic that cannot overflow: both within 0..2^62,
+     * {@code readPos <= writePos} (or within the pendingLimit of an interrupted publish that a header-polling consumer
+     * ran into), and at most a capacity apart.
+     */
+    private void checkPositions(final long readPos, final long writePos)
+    {
+        if (writePos < 0 || writePos > MAX_POSITION)
+        {
+            throw new CorruptQueueException(name, readPos, "writePos " + writePos + " is outside 0.." + MAX_POSITION +
+                " (readPos " + readPos + ")");
+        }
+        if (readPos < 0)
+        {
+            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is negative (writePos " +
+                writePos + ")");
+        }
+        if (readPos > writePos)
+        {
+            final long pendingLimit = buffer.getLongVolatile(PENDING_LIMIT_OFFSET);
+            if (readPos <= pendingLimit && pendingLimit <= MAX_POSITION && pendingLimit - writePos <= capacity)
+            {
+                return;
+            }
+            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is beyond writePos " + writePos);
+        }
+        if (writePos - readPos > capacity)
+        {
+            throw new CorruptQueueException(name, readPos, "writePos " + writePos + " is " + (writePos - readPos) +
+                " bytes ahead of readPos " + readPos + ", more than the capacity " + capacity);
+        }
+    }
+
+    private void checkMsgLength(final int length)
+    {
+        if (length < 0)
+        {
+            throw new IllegalArgumentException("invalid message length=" + length + " for " + name);
+        }
+        if (length > maxMsgLength)
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds maxMsgLength " +
+                maxMsgLength + " of " + name + " (capacity " + capacity + ")");
+        }
+    }
+
+    private void checkNoClaim()
+    {
+        if (claimIndex >= 0)
+        {
+            throw new IllegalStateException(
+                "a claim of " + claimLength + " bytes at index " + claimIndex + " is pending on " + name +
+                ": commit or abort it first");
+        }
+    }
+
+    private void checkClaimIndex(final int index)
+    {
+        if (index != claimIndex || index < 0)
+        {
+            throw new IllegalArgumentException("index " + index + " is not the pending claim of " + name +
+                (claimIndex < 0 ? " (no claim is pending)" : " (pending claim is at " + claimIndex + ")"));
+        }
+    }
+
+    private void checkTypeId(final int msgTypeId)
+    {
+        if (msgTypeId != MSG_TYPE_ID)
+        {
+            throw new IllegalArgumentException("SimpleIPC v1 blocks carry no message type: msgTypeId must be " +
+                MSG_TYPE_ID + ", was " + msgTypeId + " (" + name + ")");
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public String toString()
+    {
+        return "SimpleIpcRingBuffer{" + name + ", capacity=" + capacity + ", writePos=" + producerPosition() +
+            ", readPos=" + consumerPosition() + '}';
+    }
+}

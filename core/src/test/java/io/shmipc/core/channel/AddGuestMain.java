@@ -1,0 +1,100 @@
+package io.shmipc.core.channel;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import io.shmipc.schemas.IpcMessages;
+import ipc.AddRequest;
+import ipc.Message;
+import ipc.Payload;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+
+/**
+ * A guest JVM for tests, with the Go guest's behaviour: AddRequest{x,y} is answered with AddResponse{x+y},
+ * MyRandRequest with MyRandResponse{0.12345}; a request whose x is negative is not answered (for timeout tests).
+ * {@code AddGuestMain NAME READER_IDLE [trust] [reattach] [work=MICROS] [threading=MODE]}: prints "ready" when
+ * serving, exits 0 when
+ * the host goes away. With {@code reattach} it opens the channel again when a new host re-initialised it (printing
+ * "re-attached"), as {@code ./shmipc guest} does; {@code work=MICROS} spins that long on each request; with
+ * {@code threading=invoker} the main thread drives the guest's invoker with a back-off idle strategy.
+ */
+final class AddGuestMain
+{
+    private AddGuestMain()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        final java.util.List<String> flags = java.util.Arrays.asList(args).subList(Math.min(2, args.length), args.length);
+        final boolean reattach = flags.contains("reattach");
+        final long workNs = flags.stream().filter(f -> f.startsWith("work=")).mapToLong(f -> 1000L *
+            Long.parseLong(f.substring(5))).findFirst().orElse(0);
+        final ChannelConfig config = ChannelConfig.builder(args[0])
+            .readerIdle(args.length > 1 ? args[1] : "wait")
+            .trustPeer(flags.contains("trust"))
+            .writerIdle("wait")
+            .openTimeout(Duration.ofSeconds(20))
+            .peerTimeout(Duration.ofSeconds(2))
+            .threadingMode(flags.stream().filter(f -> f.startsWith("threading=")).findFirst()
+                .map(f -> ThreadingMode.parse(f.substring(10), f)).orElse(null))
+            .build();
+        boolean again = true;
+        boolean first = true;
+        while (again)
+        {
+            again = serve(config, workNs, first) && reattach;
+            first = false;
+        }
+    }
+
+    /**
+     * @return true if the guest stopped because a new host re-initialised the channel.
+     */
+    private static boolean serve(final ChannelConfig config, final long workNs, final boolean first) throws Exception
+    {
+        final FlatBufferBuilder builder = new FlatBufferBuilder(128);
+        final byte[] copy = new byte[4096];
+        try (IpcGuest guest = IpcGuest.start(config, (buffer, index, length, self) ->
+        {
+            final long until = System.nanoTime() + workNs;
+            while (workNs > 0 && System.nanoTime() - until < 0)
+            {
+                Thread.onSpinWait();
+            }
+            buffer.getBytes(index, copy, 0, length);
+            final ByteBuffer request = ByteBuffer.wrap(copy, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+            final Message message = Message.getRootAsMessage(request);
+            final long reqId = message.reqId();
+            if (message.payloadType() == Payload.AddRequest)
+            {
+                final AddRequest add = (AddRequest)message.payload(new AddRequest());
+                if (add.x() >= 0)
+                {
+                    self.respond(IpcMessages.encodeAddResponse(builder, reqId, add.x() + add.y()));
+                }
+            }
+            else if (message.payloadType() == Payload.MyRandRequest)
+            {
+                self.respond(IpcMessages.encodeMyRandResponse(builder, reqId, 0.12345));
+            }
+        }))
+        {
+            System.out.println(first ? "ready" : "re-attached");
+            System.out.flush();
+            if (config.threadingMode() == ThreadingMode.INVOKER)
+            {
+                final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+                final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (guest.isRunning() && System.nanoTime() - deadline < 0)
+                {
+                    idle.idle(guest.invoker().invoke());
+                }
+            }
+            guest.awaitStop(Duration.ofMinutes(2));
+            System.out.println("stopped: " + guest.stopReason());
+            return guest.hostRestarted();
+        }
+    }
+}

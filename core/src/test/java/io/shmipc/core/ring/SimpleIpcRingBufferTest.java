@@ -1,0 +1,448 @@
+package io.shmipc.core.ring;
+
+import io.shmipc.core.TestSegments;
+import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.SharedSegment;
+import org.agrona.concurrent.ControlledMessageHandler.Action;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.shmipc.core.ring.SimpleIpcDescriptor.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class SimpleIpcRingBufferTest
+{
+    private final List<Path> files = new ArrayList<>();
+    private final List<SharedSegment> segments = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp()
+    {
+        segments.forEach(SharedSegment::close);
+        files.forEach(TestSegments::delete);
+    }
+
+    private SharedSegment segment(final int capacity)
+    {
+        final Path file = TestSegments.uniqueFile("ring");
+        files.add(file);
+        final SharedSegment segment = TestSegments.create(file, capacity);
+        segments.add(segment);
+        return segment;
+    }
+
+    private SimpleIpcRingBuffer ring(final int capacity)
+    {
+        return segment(capacity).simpleIpcRing(QueueId.TO_GUEST);
+    }
+
+    /** A ring whose positions both start at {@code position}, as a C++ writer may have left them. */
+    private SimpleIpcRingBuffer ringAt(final int capacity, final long position)
+    {
+        final SharedSegment segment = segment(capacity);
+        final UnsafeBuffer header = new UnsafeBuffer(segment.queueBuffer(QueueId.TO_GUEST));
+        header.putLong(WRITE_POS_OFFSET, position);
+        header.putLong(READ_POS_OFFSET, position);
+        return segment.simpleIpcRing(QueueId.TO_GUEST);
+    }
+
+    private static UnsafeBuffer message(final int length, final int seed)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[Math.max(length, 1)]);
+        for (int i = 0; i < length; i++)
+        {
+            buffer.putByte(i, (byte)(seed * 31 + i));
+        }
+        return buffer;
+    }
+
+    private static List<byte[]> drain(final RingBuffer ring)
+    {
+        final List<byte[]> out = new ArrayList<>();
+        ring.read((type, buffer, index, length) ->
+        {
+            assertEquals(SimpleIpcRingBuffer.MSG_TYPE_ID, type);
+            final byte[] bytes = new byte[length];
+            buffer.getBytes(index, bytes);
+            out.add(bytes);
+        });
+        return out;
+    }
+
+    private static void assertMessage(final byte[] actual, final int length, final int seed)
+    {
+        assertEquals(length, actual.length, "length");
+        for (int i = 0; i < length; i++)
+        {
+            assertEquals((byte)(seed * 31 + i), actual[i], "byte " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {200, 1000, 4096, 32 * 1024 * 1024})
+    void everySizeRoundTripsAtEveryCapacity(final int capacity)
+    {
+        final SimpleIpcRingBuffer ring = ring(capacity);
+        final int max = ring.maxMsgLength();
+        assertEquals((capacity & ~7) - 8, max);
+        for (final int size : new int[] {0, 1, 7, 8, 9, max})
+        {
+            if (!ring.write(1, message(size, size), 0, size))
+            {
+                // Only at the wrap: the padding to the end went out and must be consumed before the block fits.
+                assertEquals(capacity - ring.consumerPosition() % capacity, ring.size(), "padding published");
+                assertEquals(0, drain(ring).size());
+                assertTrue(ring.write(1, message(size, size), 0, size), "write " + size + " after the padding");
+            }
+            assertEquals(blockLength(size), ring.size());
+            final List<byte[]> read = drain(ring);
+            assertEquals(1, read.size());
+            assertMessage(read.get(0), size, size);
+            assertEquals(ring.producerPosition(), ring.consumerPosition());
+        }
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ring.write(1, message(max + 1, 0), 0, max + 1));
+        assertTrue(ex.getMessage().contains(Integer.toString(max + 1)) && ex.getMessage().contains(Integer.toString(max)),
+            ex.getMessage());
+    }
+
+    @Test
+    void blockLengthIsAlignedPayloadPlusHeader()
+    {
+        assertEquals(8, blockLength(0));
+        assertEquals(16, blockLength(1));
+        assertEquals(16, blockLength(7));
+        assertEquals(16, blockLength(8));
+        assertEquals(24, blockLength(9));
+    }
+
+    @Test
+    void writesTheExactBytesOfTheSpec()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.write(1, message(5, 2), 0, 5));
+        final UnsafeBuffer queue = new UnsafeBuffer(ring.buffer());
+        assertEquals(16, queue.getLong(WRITE_POS_OFFSET));
+        assertEquals(0, queue.getLong(READ_POS_OFFSET));
+        assertEquals(200, queue.getLong(CAPACITY_OFFSET));
+        assertEquals(5, queue.getInt(HEADER_LENGTH));
+        assertEquals(0xDA7A0001, queue.getInt(HEADER_LENGTH + 4));
+        assertEquals((byte)62, queue.getByte(HEADER_LENGTH + 8));
+        drain(ring);
+        assertEquals(16, queue.getLong(READ_POS_OFFSET));
+    }
+
+    @Test
+    void skipsSilentlyWhenFewerThanEightBytesRemain()
+    {
+        // capacity 203 (a queue on its own: a segment needs a multiple of 8): blocks advance in multiples of 8, so
+        // offset 200 leaves 3 bytes, a silent skip.
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + 203));
+        memory.putLong(CAPACITY_OFFSET, 203);
+        final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "heap toGuest");
+        assertTrue(ring.write(1, message(192, 1), 0, 192)); // block of 200 bytes, offset 0..200
+        assertEquals(1, drain(ring).size());
+        assertEquals(200, ring.producerPosition());
+        assertTrue(ring.write(1, message(3, 2), 0, 3));
+        assertEquals(203 + 16, ring.producerPosition(), "3 skipped bytes then a 16-byte block at offset 0");
+        assertEquals(3, memory.getInt(HEADER_LENGTH));
+        final List<byte[]> read = drain(ring);
+        assertEquals(1, read.size());
+        assertMessage(read.get(0), 3, 2);
+        assertEquals(203 + 16, ring.consumerPosition());
+    }
+
+    @Test
+    void readerSkipsShortTailLeftByAnotherWriter()
+    {
+        final SimpleIpcRingBuffer ring = ringAt(200, 196);
+        assertTrue(ring.write(1, message(10, 4), 0, 10));
+        assertEquals(200 + 24, ring.producerPosition());
+        final List<byte[]> read = drain(ring);
+        assertMessage(read.get(0), 10, 4);
+        assertEquals(224, ring.consumerPosition());
+    }
+
+    @Test
+    void exactFitAtTheEndNeedsNoPadding()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.write(1, message(100, 1), 0, 100)); // 112 bytes
+        drain(ring);
+        assertTrue(ring.write(1, message(80, 2), 0, 80)); // 88 bytes: ends exactly at 200
+        assertEquals(200, ring.producerPosition());
+        assertTrue(ring.write(1, message(1, 3), 0, 1));
+        assertEquals(216, ring.producerPosition());
+        final UnsafeBuffer queue = new UnsafeBuffer(ring.buffer());
+        assertEquals(MAGIC_DATA, queue.getInt(HEADER_LENGTH + 4), "next block starts at offset 0");
+        final List<byte[]> read = drain(ring);
+        assertEquals(2, read.size());
+        assertMessage(read.get(0), 80, 2);
+        assertMessage(read.get(1), 1, 3);
+    }
+
+    @Test
+    void writesAPaddingBlockWhenTheBlockDoesNotFitBeforeTheEnd()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.write(1, message(150, 1), 0, 150)); // 160 bytes, 40 left
+        drain(ring);
+        assertTrue(ring.write(1, message(40, 2), 0, 40)); // 48 bytes do not fit in 40
+        final UnsafeBuffer queue = new UnsafeBuffer(ring.buffer());
+        assertEquals(32, queue.getInt(HEADER_LENGTH + 160), "padding size: bytes after its header to the end");
+        assertEquals(MAGIC_PADDING, queue.getInt(HEADER_LENGTH + 164));
+        assertEquals(40, queue.getInt(HEADER_LENGTH));
+        assertEquals(200 + 48, ring.producerPosition());
+        final List<byte[]> read = drain(ring);
+        assertEquals(1, read.size());
+        assertMessage(read.get(0), 40, 2);
+        assertEquals(248, ring.consumerPosition());
+    }
+
+    @Test
+    void fullRingReturnsFalseAndRecoversWhenConsumed()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        int written = 0;
+        while (ring.write(1, message(24, written), 0, 24)) // 32-byte blocks
+        {
+            written++;
+        }
+        assertEquals(6, written);
+        assertEquals(200, ring.size(), "192 bytes of blocks and the 8-byte padding to the end");
+        assertFalse(ring.write(1, message(24, 0), 0, 24), "still full: no spinning, no partial write");
+        assertEquals(200, ring.producerPosition());
+        assertEquals(6, drain(ring).size());
+        assertTrue(ring.write(1, message(24, 9), 0, 24));
+        assertMessage(drain(ring).get(0), 24, 9);
+    }
+
+    @Test
+    void largestMessageFitsAfterTheWrapOnceThePaddingIsConsumed()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.write(1, message(16, 1), 0, 16));
+        drain(ring);
+        final int max = ring.maxMsgLength();
+        assertFalse(ring.write(1, message(max, 2), 0, max), "needs the whole data area");
+        assertEquals(200, ring.producerPosition(), "the padding to the end was published");
+        assertEquals(0, drain(ring).size(), "the reader consumes the padding");
+        assertTrue(ring.write(1, message(max, 2), 0, max));
+        assertMessage(drain(ring).get(0), max, 2);
+    }
+
+    @Test
+    void batchIsPublishedWithOneStore()
+    {
+        final SimpleIpcRingBuffer ring = ring(1000);
+        assertFalse(ring.publish(), "nothing to publish");
+        for (int i = 0; i < 5; i++)
+        {
+            assertTrue(ring.append(message(20, i), 0, 20));
+        }
+        assertEquals(0, ring.producerPosition(), "nothing visible before publish");
+        assertEquals(0, ring.read((t, b, i, l) -> fail("no message is visible yet")));
+        assertTrue(ring.publish());
+        assertEquals(5 * 32, ring.producerPosition());
+        final List<byte[]> read = drain(ring);
+        for (int i = 0; i < 5; i++)
+        {
+            assertMessage(read.get(i), 20, i);
+        }
+    }
+
+    @Test
+    void readConsumesUpToTheLimitAndStoresReadPosOnce()
+    {
+        final SimpleIpcRingBuffer ring = ring(1000);
+        for (int i = 0; i < 4; i++)
+        {
+            ring.write(1, message(8, i), 0, 8);
+        }
+        final int[] seen = new int[1];
+        assertEquals(3, ring.read((t, b, i, l) ->
+        {
+            assertEquals(0, ring.consumerPosition(), "readPos is stored after the batch");
+            seen[0]++;
+        }, 3));
+        assertEquals(3, seen[0]);
+        assertEquals(48, ring.consumerPosition());
+        assertEquals(1, ring.read((t, b, i, l) -> { }, 3));
+    }
+
+    @Test
+    void handlerExceptionConsumesTheMessagesDelivered()
+    {
+        final SimpleIpcRingBuffer ring = ring(1000);
+        ring.write(1, message(8, 0), 0, 8);
+        ring.write(1, message(8, 1), 0, 8);
+        assertThrows(IllegalStateException.class, () -> ring.read((t, b, i, l) ->
+        {
+            throw new IllegalStateException("handler failed");
+        }));
+        assertEquals(16, ring.consumerPosition());
+        assertMessage(drain(ring).get(0), 8, 1);
+    }
+
+    @Test
+    void controlledReadFollowsAgronaActions()
+    {
+        final SimpleIpcRingBuffer ring = ring(1000);
+        for (int i = 0; i < 5; i++)
+        {
+            ring.write(1, message(8, i), 0, 8);
+        }
+        assertEquals(0, ring.controlledRead((t, b, i, l) -> Action.ABORT));
+        assertEquals(0, ring.consumerPosition());
+
+        assertEquals(1, ring.controlledRead((t, b, i, l) -> Action.BREAK));
+        assertEquals(16, ring.consumerPosition());
+
+        final long[] positions = new long[2];
+        final int[] count = new int[1];
+        assertEquals(2, ring.controlledRead((t, b, i, l) ->
+        {
+            positions[count[0]++] = ring.consumerPosition();
+            return Action.COMMIT;
+        }, 2));
+        assertArrayEquals(new long[] {16, 32}, positions, "COMMIT stores readPos after each message");
+
+        final List<Integer> firstBytes = new ArrayList<>();
+        assertEquals(2, ring.controlledRead((t, b, i, l) ->
+        {
+            firstBytes.add((int)b.getByte(i));
+            return Action.CONTINUE;
+        }));
+        assertEquals(List.of(3 * 31, (byte)(4 * 31) + 0), firstBytes);
+        assertEquals(80, ring.consumerPosition());
+    }
+
+    @Test
+    void claimCommitAndAbort()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        final int index = ring.tryClaim(1, 12);
+        assertTrue(index > 0);
+        assertThrows(IllegalStateException.class, () -> ring.write(1, message(4, 0), 0, 4), "claim pending");
+        assertEquals(0, ring.producerPosition(), "a claim is invisible until committed");
+        ring.buffer().putBytes(index, message(12, 7), 0, 12);
+        assertThrows(IllegalArgumentException.class, () -> ring.commit(index + 8));
+        ring.commit(index);
+        assertEquals(24, ring.producerPosition());
+
+        final int aborted = ring.tryClaim(1, 30);
+        ring.abort(aborted);
+        assertEquals(24, ring.producerPosition(), "an aborted claim publishes nothing");
+        assertThrows(IllegalArgumentException.class, () -> ring.abort(aborted), "no claim pending");
+        assertTrue(ring.write(1, message(3, 8), 0, 3));
+
+        final List<byte[]> read = drain(ring);
+        assertEquals(2, read.size());
+        assertMessage(read.get(0), 12, 7);
+        assertMessage(read.get(1), 3, 8);
+    }
+
+    @Test
+    void tryClaimReportsInsufficientCapacity()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.write(1, message(150, 0), 0, 150));
+        assertEquals(RingBuffer.INSUFFICIENT_CAPACITY, ring.tryClaim(1, 100));
+        assertThrows(IllegalArgumentException.class, () -> ring.tryClaim(1, ring.maxMsgLength() + 1));
+    }
+
+    @Test
+    void rejectsMessageTypesTheLayoutCannotCarry()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ring.write(7, message(1, 0), 0, 1));
+        assertTrue(ex.getMessage().contains("was 7"), ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ring.tryClaim(2, 1));
+        assertEquals(0, ring.producerPosition());
+    }
+
+    @Test
+    void extensionFieldsLiveInTheHeaderPadding()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertEquals(0, ring.nextCorrelationId());
+        assertEquals(1, ring.nextCorrelationId());
+        ring.consumerHeartbeatTime(123456789L);
+        assertEquals(123456789L, ring.consumerHeartbeatTime());
+        final UnsafeBuffer queue = new UnsafeBuffer(ring.buffer());
+        assertEquals(2, queue.getLong(CORRELATION_COUNTER_OFFSET));
+        assertEquals(123456789L, queue.getLong(CONSUMER_HEARTBEAT_OFFSET));
+        assertEquals(0, queue.getLong(WRITE_POS_OFFSET));
+        assertEquals(0, queue.getLong(READ_POS_OFFSET));
+        assertEquals(200, queue.getLong(CAPACITY_OFFSET));
+    }
+
+    @Test
+    void readerStateHandshake()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.readerNeedsWakeUp(), "state 0 (a C++/Go reader): post on every publish");
+        assertTrue(ring.prepareToSleep(), "empty: may block");
+        assertTrue(ring.readerNeedsWakeUp());
+        ring.awake();
+        assertFalse(ring.readerNeedsWakeUp(), "an awake shmipc reader needs no post");
+        ring.write(1, message(1, 0), 0, 1);
+        assertFalse(ring.prepareToSleep(), "data pending: must not block");
+        assertFalse(ring.readerNeedsWakeUp());
+        ring.resetReaderState();
+        assertTrue(ring.readerNeedsWakeUp());
+    }
+
+    @Test
+    void sizeCountsPublishedBytes()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertEquals(0, ring.size());
+        ring.write(1, message(9, 0), 0, 9);
+        assertEquals(24, ring.size());
+        ring.append(message(1, 0), 0, 1);
+        assertEquals(24, ring.size());
+        assertFalse(ring.unblock());
+    }
+
+    @Test
+    void attachingWritesNothing()
+    {
+        final SharedSegment segment = segment(1000);
+        final SimpleIpcRingBuffer writer = segment.simpleIpcRing(QueueId.TO_GUEST);
+        for (int i = 0; i < 10; i++)
+        {
+            writer.write(1, message(40, i), 0, 40);
+        }
+        final byte[] before = new byte[segment.length()];
+        final UnsafeBuffer whole = new UnsafeBuffer(segment.queueBuffer(QueueId.TO_GUEST).addressOffset(), segment.length());
+        whole.getBytes(0, before);
+        final SharedSegment again = SharedSegment.open(files.get(files.size() - 1), false);
+        segments.add(again);
+        again.ring(QueueId.TO_GUEST);
+        again.ring(QueueId.FROM_GUEST);
+        final byte[] after = new byte[segment.length()];
+        whole.getBytes(0, after);
+        assertArrayEquals(before, after);
+        final List<byte[]> read = drain(again.ring(QueueId.TO_GUEST));
+        assertEquals(10, read.size(), "a reader attaching later finds every message the writer put there");
+    }
+
+    @Test
+    void toStringNamesTheQueue()
+    {
+        final SimpleIpcRingBuffer ring = ring(200);
+        assertTrue(ring.toString().contains("toGuest"), ring.toString());
+        assertTrue(ring.name().endsWith("toGuest"));
+    }
+}
