@@ -294,6 +294,29 @@ public final class ChannelConfig
         return handoffCapacity;
     }
 
+    /**
+     * The largest message this side can send, and which queue sets it: a queue of {@link #capacity()} carries up to
+     * {@code capacity - 8} bytes in one block, and in {@link WriteMode#WRITER_THREAD} every message first passes the
+     * hand-off queue, which carries up to {@link #handoffCapacity()} / 8 ({@link #maxHandoffMessageLength}). A
+     * guest's queue has its host's capacity, so its ring limit is known only once it has attached.
+     *
+     * @return the smaller of the two limits that apply.
+     */
+    public int maxMessageLength()
+    {
+        final int ring = SimpleIpcDescriptor.maxMsgLength(capacity);
+        return writeMode == WriteMode.WRITER_THREAD ? Math.min(ring, maxHandoffMessageLength(handoffCapacity)) : ring;
+    }
+
+    /**
+     * @param handoffCapacity bytes of a hand-off queue.
+     * @return the longest message it carries: an Agrona {@code ManyToOneRingBuffer} takes at most 1/8 of its capacity.
+     */
+    static int maxHandoffMessageLength(final int handoffCapacity)
+    {
+        return handoffCapacity >> 3;
+    }
+
     @Override
     public String toString()
     {

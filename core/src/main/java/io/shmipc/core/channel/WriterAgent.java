@@ -33,6 +33,7 @@ final class WriterAgent implements Agent, ControlledMessageHandler
     private final NamedSignal peerSignal;
     private final ManyToOneRingBuffer handoff;
     private final HandoffWakeup wakeup;
+    private final int maxMessageLength;
     private final boolean ownThread;
     private final ReaderAgent.FailureSink failureSink;
     private volatile boolean running = true;
@@ -64,6 +65,22 @@ final class WriterAgent implements Agent, ControlledMessageHandler
         this.handoff = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(handoffCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
         this.wakeup = new HandoffWakeup("handoff of " + channel, handoff, wakeTarget);
+        this.maxMessageLength = Math.min(ring.maxMsgLength(), ChannelConfig.maxHandoffMessageLength(handoffCapacity));
+    }
+
+    private IllegalArgumentException tooLong(final int length)
+    {
+        final int handoffMax = ChannelConfig.maxHandoffMessageLength(handoff.capacity());
+        if (length > ring.maxMsgLength())
+        {
+            return new IllegalArgumentException("message of " + length + " bytes exceeds the " + ring.maxMsgLength() +
+                " bytes a block of " + ring.name() + " can hold (its capacity less the 8-byte header)");
+        }
+        final long enough = Long.highestOneBit(length - 1L) << 4; // the power of two whose eighth holds length
+        return new IllegalArgumentException("message of " + length + " bytes exceeds the " + handoffMax +
+            " bytes the writer thread's hand-off queue carries (handoffCapacity " + handoff.capacity() + " / 8): " +
+            (enough <= Integer.MAX_VALUE ? "raise ChannelConfig.handoffCapacity to " + enough + ", or " : "") +
+            "use WriteMode.CALLER");
     }
 
     /**
@@ -78,14 +95,14 @@ final class WriterAgent implements Agent, ControlledMessageHandler
      * Hand a message to the writer. Thread safe, lock-free, allocation-free.
      *
      * @return false if the handoff queue is full now (back-pressure) or the writer has stopped.
-     * @throws IllegalArgumentException if the message is longer than the shared queue's maxMsgLength.
+     * @throws IllegalArgumentException if the message is longer than the shared queue or the hand-off queue carries,
+     *                                  naming the limit that applies.
      */
     boolean offer(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length > ring.maxMsgLength())
+        if (length > maxMessageLength)
         {
-            throw new IllegalArgumentException("message of " + length + " bytes exceeds maxMsgLength " +
-                ring.maxMsgLength() + " of " + ring.name());
+            throw tooLong(length);
         }
         if (!running || !handoff.write(1, buffer, offset, length))
         {

@@ -363,6 +363,33 @@ class IpcChannelTest
 
     @Test
     @Timeout(60)
+    void theLargestMessageIsTheLimitThatAppliesAndAnOversizeErrorNamesIt()
+    {
+        final int ringCapacity = 4 * 1024 * 1024;
+        final ChannelConfig handoff = config().capacity(ringCapacity).build();
+        assertEquals(131072, handoff.maxMessageLength(), "1 MiB hand-off queue / 8");
+        final ChannelConfig caller = config().capacity(ringCapacity).writeMode(WriteMode.CALLER).build();
+        assertEquals(ringCapacity - 8, caller.maxMessageLength(), "the ring's block limit");
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[ringCapacity]);
+
+        final HostChannel host = keep(HostChannel.start(handoff, (type, buffer, index, length) -> { }));
+        final IllegalArgumentException overHandoff = assertThrows(IllegalArgumentException.class,
+            () -> host.send(message, 0, 200 * 1024));
+        assertTrue(overHandoff.getMessage().contains("204800 bytes exceeds the 131072 bytes the writer thread's " +
+            "hand-off queue carries") && overHandoff.getMessage().contains("handoffCapacity to 2097152"),
+            overHandoff.getMessage());
+        assertTrue(host.send(message, 0, 131072), "the limit itself passes");
+        host.close();
+
+        final HostChannel direct = keep(HostChannel.start(caller, (type, buffer, index, length) -> { }));
+        assertTrue(direct.send(message, 0, 200 * 1024), "no hand-off queue in WriteMode.CALLER");
+        final IllegalArgumentException overRing = assertThrows(IllegalArgumentException.class,
+            () -> direct.send(message, 0, ringCapacity));
+        assertTrue(overRing.getMessage().contains(Integer.toString(ringCapacity - 8)), overRing.getMessage());
+    }
+
+    @Test
+    @Timeout(60)
     void rawBytesBothWaysAndCallerWritesMode() throws Exception
     {
         final List<String> received = new ArrayList<>();
