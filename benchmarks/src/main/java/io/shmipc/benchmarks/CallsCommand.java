@@ -215,7 +215,7 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!host.guestAlive())
             {
-                if (!guest.isAlive() || System.nanoTime() > waitDeadline)
+                if (!guest.isAlive() || System.nanoTime() - waitDeadline > 0)
                 {
                     throw new IllegalStateException("the guest JVM did not start serving " + name + ": " +
                         Files.readString(log));

@@ -301,7 +301,7 @@ class NamedSignalsTest
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         int seen = -1;
-        while (System.nanoTime() < deadline)
+        while (System.nanoTime() - deadline < 0)
         {
             final byte[] bytes = Files.readAllBytes(Path.of("/dev/shm/sem." + name));
             seen = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(4);

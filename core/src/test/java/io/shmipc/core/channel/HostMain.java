@@ -34,7 +34,7 @@ final class HostMain
             }
             final long deadline = System.nanoTime() + 10_000_000_000L;
             while (pending > 0 && host.segment().queueBuffer(QueueId.TO_GUEST)
-                .getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET) == 0 && System.nanoTime() < deadline)
+                .getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET) == 0 && System.nanoTime() - deadline < 0)
             {
                 Thread.sleep(1);
             }
@@ -50,7 +50,7 @@ final class HostMain
         {
             final long deadline = System.nanoTime() + 120_000_000_000L;
             boolean served = false;
-            for (long n = 0; System.nanoTime() < deadline; n++)
+            for (long n = 0; System.nanoTime() - deadline < 0; n++)
             {
                 final long x = n;
                 final java.nio.ByteBuffer response;

@@ -178,7 +178,7 @@ class IpcChannelTest
         assertThrows(TimeoutException.class,
             () -> host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 2, 0), Duration.ofMillis(100)));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((delayed.get() == 0 || host.expiredResponses() == 0) && System.nanoTime() < deadline)
+        while ((delayed.get() == 0 || host.expiredResponses() == 0) && System.nanoTime() - deadline < 0)
         {
             sleep(10);
         }
@@ -187,7 +187,7 @@ class IpcChannelTest
         final CompletableFuture<ByteBuffer> unknown = host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 3, 0),
             Duration.ofMillis(300));
         assertThrows(ExecutionException.class, () -> unknown.get(5, TimeUnit.SECONDS));
-        while (host.unknownResponses() == 0 && System.nanoTime() < deadline)
+        while (host.unknownResponses() == 0 && System.nanoTime() - deadline < 0)
         {
             sleep(10);
         }
@@ -443,7 +443,7 @@ class IpcChannelTest
 
         final CompletableFuture<ByteBuffer> later = host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 2, 2));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!later.isDone() && System.nanoTime() < deadline)
+        while (!later.isDone() && System.nanoTime() - deadline < 0)
         {
             host.poll();
         }
@@ -520,7 +520,7 @@ class IpcChannelTest
         final IpcGuest guest = keep(IpcGuest.start(config().build(), (buffer, index, length, self) ->
             assertTrue(self.respond(buffer, index, length))));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (echoes.get() < 10 && System.nanoTime() < deadline)
+        while (echoes.get() < 10 && System.nanoTime() - deadline < 0)
         {
             sleep(5);
         }

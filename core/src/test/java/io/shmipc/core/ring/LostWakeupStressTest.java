@@ -143,7 +143,7 @@ class LostWakeupStressTest
             final ThreadLocalRandom random = ThreadLocalRandom.current();
             final long end = System.nanoTime() + runNanos;
             long seq = 0;
-            while (System.nanoTime() < end && watched.lostWakeup.get() == null)
+            while (System.nanoTime() - end < 0 && watched.lostWakeup.get() == null)
             {
                 final int burst = 1 + random.nextInt(random.nextBoolean() ? 3 : 60);
                 for (int i = 0; i < burst; i++)
