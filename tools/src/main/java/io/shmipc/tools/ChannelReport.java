@@ -87,8 +87,7 @@ record ChannelReport(
                     final List<QueueSnapshot> queues = new ArrayList<>(2);
                     for (final QueueId queue : QueueId.values())
                     {
-                        queues.add(QueueSnapshot.take(
-                            segment.layout(), queue, segment.queueBuffer(queue), segment.capacity(), maxMessages));
+                        queues.add(QueueSnapshot.take(queue, segment.queueWalker(queue), maxMessages));
                     }
                     return new ChannelReport(segment.layout(), null, queues, List.of(), mappers, 0);
                 })

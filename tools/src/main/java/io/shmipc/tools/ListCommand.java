@@ -154,8 +154,7 @@ final class ListCommand implements Callable<Integer>
                         final List<QueueSnapshot> queues = new ArrayList<>(2);
                         for (final QueueId queue : QueueId.values())
                         {
-                            queues.add(QueueSnapshot.take(segment.layout(), queue, segment.queueBuffer(queue),
-                                segment.capacity()));
+                            queues.add(QueueSnapshot.take(queue, segment.queueWalker(queue)));
                         }
                         return new Channel(file.getFileName().toString(), file, segment.layout(), segment.capacity(),
                             queues);
