@@ -7,7 +7,7 @@ import io.shmipc.core.SegmentException;
 import io.shmipc.core.SharedSegment;
 import io.shmipc.core.SimpleIpcDescriptor;
 import io.shmipc.core.WriteMode;
-import io.shmipc.idle.NamedSignalException;
+import io.shmipc.signals.NamedSignalException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 

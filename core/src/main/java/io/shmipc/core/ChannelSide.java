@@ -3,7 +3,7 @@ package io.shmipc.core;
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.affinity.Placement;
 import io.shmipc.idle.IdleStrategies;
-import io.shmipc.idle.NamedSignal;
+import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;

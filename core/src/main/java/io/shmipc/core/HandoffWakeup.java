@@ -1,7 +1,8 @@
 package io.shmipc.core;
 
-import io.shmipc.idle.NamedSignal;
 import io.shmipc.idle.SleepGuard;
+import io.shmipc.idle.WakeSignal;
+import io.shmipc.signals.NamedSignal;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.lang.invoke.VarHandle;
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * The writer stores {@code sleeping} (volatile) then reads the handoff's size; a producer appends (a CAS on the
  * handoff's tail), fences, then reads {@code sleeping} and posts if set. One of the two sees the other.
  */
-final class HandoffWakeup implements NamedSignal, SleepGuard
+final class HandoffWakeup implements WakeSignal, SleepGuard
 {
     private final String name;
     private final RingBuffer handoff;
@@ -69,12 +70,10 @@ final class HandoffWakeup implements NamedSignal, SleepGuard
         sleeping = false;
     }
 
-    public String name()
-    {
-        return name;
-    }
-
-    public void post()
+    /**
+     * Wake the writer if it blocks on this object's own semaphore (no target was given), e.g. to stop it.
+     */
+    void post()
     {
         permits.release();
     }
@@ -97,13 +96,8 @@ final class HandoffWakeup implements NamedSignal, SleepGuard
         return permits.drainPermits();
     }
 
-    public int value()
+    public String toString()
     {
-        return permits.availablePermits();
-    }
-
-    public void close()
-    {
-        permits.release();
+        return name;
     }
 }

@@ -1,8 +1,8 @@
 package io.shmipc.core;
 
 import io.shmipc.affinity.Placement;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;

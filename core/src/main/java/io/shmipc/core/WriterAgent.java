@@ -1,6 +1,6 @@
 package io.shmipc.core;
 
-import io.shmipc.idle.NamedSignal;
+import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;

@@ -1,8 +1,8 @@
 package io.shmipc.core;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.signals.NamedSignals;
 import ipc.AddRequest;
 import ipc.Message;
 import ipc.Payload;

@@ -1,8 +1,8 @@
 package io.shmipc.core;
 
 import com.sun.management.ThreadMXBean;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,7 +1,7 @@
 package io.shmipc.core;
 
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.signals.NamedSignals;
 import ipc.AddResponse;
 import ipc.Message;
 import org.junit.jupiter.api.RepeatedTest;

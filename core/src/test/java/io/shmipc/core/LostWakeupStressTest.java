@@ -1,8 +1,8 @@
 package io.shmipc.core;
 
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.idle.WaitIdleStrategy;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;

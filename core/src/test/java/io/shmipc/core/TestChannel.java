@@ -1,6 +1,6 @@
 package io.shmipc.core;
 
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 

@@ -3,7 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.QueueId;
 import io.shmipc.core.SegmentLayout;
 import io.shmipc.core.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,9 +112,8 @@ record ChannelReport(
         final List<SemaphoreFile> semaphores = new ArrayList<>(2);
         if (null != channelName)
         {
-            final Path directory = path.toAbsolutePath().getParent();
-            semaphores.add(SemaphoreFile.read(directory, channelName + NamedSignals.REQUEST_SUFFIX));
-            semaphores.add(SemaphoreFile.read(directory, channelName + NamedSignals.RESPONSE_SUFFIX));
+            semaphores.add(SemaphoreFile.read(NamedSignals.requestSignalName(channelName)));
+            semaphores.add(SemaphoreFile.read(NamedSignals.responseSignalName(channelName)));
         }
         return new ChannelReport(layout, fileInfo(path), queues, semaphores, mappedBy, System.currentTimeMillis());
     }

@@ -5,8 +5,8 @@ import io.shmipc.core.IpcHost;
 import io.shmipc.core.ReadMode;
 import io.shmipc.core.SharedSegment;
 import io.shmipc.core.WriteMode;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.signals.NamedSignals;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.Payload;
@@ -199,8 +199,8 @@ final class HostCommand implements Callable<Integer>
     private Runnable createdFilesRemover()
     {
         final List<Path> files = List.of(SharedSegment.shmPath(name),
-            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.requestSignalName(name)),
-            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.responseSignalName(name)));
+            NamedSignals.linuxFile(NamedSignals.requestSignalName(name)),
+            NamedSignals.linuxFile(NamedSignals.responseSignalName(name)));
         final List<Path> absent = new ArrayList<>();
         files.stream().filter(f -> !Files.exists(f, LinkOption.NOFOLLOW_LINKS)).forEach(absent::add);
         return () ->

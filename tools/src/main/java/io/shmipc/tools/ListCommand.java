@@ -3,6 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.QueueId;
 import io.shmipc.core.SegmentLayout;
 import io.shmipc.core.SharedSegment;
+import io.shmipc.signals.NamedSignals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -126,7 +127,7 @@ final class ListCommand implements Callable<Integer>
         {
             for (final Path entry : entries)
             {
-                if (!entry.getFileName().toString().startsWith("sem.") &&
+                if (!entry.getFileName().toString().startsWith(NamedSignals.LINUX_FILE_PREFIX) &&
                     Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS))
                 {
                     candidates.add(entry);

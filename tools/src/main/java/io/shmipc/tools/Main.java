@@ -3,7 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.CorruptQueueException;
 import io.shmipc.core.SegmentException;
 import io.shmipc.core.SegmentNotFoundException;
-import io.shmipc.idle.NamedSignalException;
+import io.shmipc.signals.NamedSignalException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
