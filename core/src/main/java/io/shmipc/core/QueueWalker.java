@@ -71,7 +71,8 @@ public final class QueueWalker
      * @param layout      the segment's layout.
      * @param queueBuffer SimpleIPC v1: the 128-byte queue header and the data area; Agrona: the ring and its trailer.
      * @param name        used in error messages, e.g. {@code "/dev/shm/SimpleIPC toGuest"}.
-     * @throws IllegalArgumentException if the buffer is too short or too long for a queue of the layout.
+     * @throws IllegalArgumentException if the buffer's length leaves a data area the layout does not accept (too
+     *                                  short, or for Agrona not a power of two).
      */
     public QueueWalker(final SegmentLayout layout, final AtomicBuffer queueBuffer, final String name)
     {
