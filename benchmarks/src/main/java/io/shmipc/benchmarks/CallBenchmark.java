@@ -6,7 +6,7 @@ import io.shmipc.core.channel.IpcHost;
 import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.channel.WriteMode;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.schemas.IpcMessages;
 import org.agrona.DirectBuffer;

@@ -1,9 +1,9 @@
 package io.shmipc.benchmarks;
 
 import io.shmipc.idle.IdleStrategies;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
 import io.shmipc.idle.SleepGuard;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.concurrent.IdleStrategy;
 import org.openjdk.jmh.annotations.*;
 

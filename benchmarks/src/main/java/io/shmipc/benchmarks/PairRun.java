@@ -2,8 +2,8 @@ package io.shmipc.benchmarks;
 
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.shmipc.benchmarks;
 
 import io.shmipc.core.ring.SimpleIpcRingBuffer;
-import io.shmipc.idle.NamedSignal;
+import io.shmipc.signals.NamedSignal;
 import org.HdrHistogram.Histogram;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;

@@ -7,7 +7,7 @@ import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
 import io.shmipc.core.channel.WriteMode;
-import io.shmipc.idle.NamedSignalException;
+import io.shmipc.signals.NamedSignalException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 

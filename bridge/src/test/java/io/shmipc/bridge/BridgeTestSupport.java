@@ -2,7 +2,7 @@ package io.shmipc.bridge;
 
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.IoUtil;
 
 import java.io.IOException;

@@ -70,14 +70,15 @@ public final class IdleSpec implements IdleStrategyFactory
     /**
      * Builds a new strategy. Strategies keep per-thread state, so build one per idle thread.
      *
-     * @param signal the named signal the ring's writer posts; used only by {@code wait}, which requires it.
+     * @param signal the signal the ring's writer posts (the peer's named semaphore/event, {@code io.shmipc.signals}),
+     *               used only by {@code wait}, which requires it.
      * @param guard  the ring's sleep handshake; used only by {@code wait}; {@code null} means
      *               {@link SleepGuard#NONE}.
      * @return Agrona's {@link BusySpinIdleStrategy}, {@link YieldingIdleStrategy}, {@link NoOpIdleStrategy} or
      * {@link BackoffIdleStrategy}, or a {@link WaitIdleStrategy}.
      * @throws IllegalArgumentException if this is {@code wait} and {@code signal} is null.
      */
-    public IdleStrategy newStrategy(final NamedSignal signal, final SleepGuard guard)
+    public IdleStrategy newStrategy(final WakeSignal signal, final SleepGuard guard)
     {
         switch (name)
         {
@@ -98,7 +99,7 @@ public final class IdleSpec implements IdleStrategyFactory
                 {
                     throw new IllegalArgumentException(
                         "idle strategy \"" + this + "\" blocks on the channel's named signal, but none was given " +
-                        "(signal is null); pass the ring's NamedSignal or choose another strategy");
+                        "(signal is null); pass the ring's signal or choose another strategy");
                 }
                 return new WaitIdleStrategy(
                     value(IdleStrategies.SPINS),

@@ -16,10 +16,10 @@ public interface IdleStrategyFactory
     /**
      * Builds a new strategy; strategies keep per-thread state, so this is called once per idling thread.
      *
-     * @param signal the named signal the peer posts when it publishes (for strategies that block on it); may be
+     * @param signal the signal the peer posts when it publishes (for strategies that block on it); may be
      *               null where a thread has none.
      * @param guard  the sleep handshake to run before blocking on {@code signal} (see {@link SleepGuard}).
      * @return the strategy.
      */
-    IdleStrategy newStrategy(NamedSignal signal, SleepGuard guard);
+    IdleStrategy newStrategy(WakeSignal signal, SleepGuard guard);
 }

@@ -4,7 +4,7 @@
 package io.shmipc.idle;
 
 /**
- * The handshake between an idle thread that is about to block on a {@link NamedSignal} and the writer that
+ * The handshake between an idle thread that is about to block on a {@link WakeSignal} and the writer that
  * decides whether to post it. The reader's ring implements it: {@link #prepareToSleep()} publishes a "sleeping"
  * mark and then re-checks the ring, so that a writer which publishes after the mark sees it and posts, and a
  * writer which published before it is seen by the re-check. Either way no message waits for a timeout.

@@ -25,7 +25,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
     final long minParkPeriodNs;
     final long maxParkPeriodNs;
     final long timeoutNs;
-    final NamedSignal signal;
+    final WakeSignal signal;
     final SleepGuard guard;
 
     int state = NOT_IDLE;
@@ -39,7 +39,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
         final long minParkPeriodNs,
         final long maxParkPeriodNs,
         final long timeoutNs,
-        final NamedSignal signal,
+        final WakeSignal signal,
         final SleepGuard guard)
     {
         this.maxSpins = maxSpins;
@@ -54,7 +54,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
 }
 
 /**
- * Spins, then yields, then parks with a doubling period, then blocks on a {@link NamedSignal} with a bounded
+ * Spins, then yields, then parks with a doubling period, then blocks on a {@link WakeSignal} with a bounded
  * timeout until work arrives: near busy-spin latency right after a message, close to zero CPU when idle for long.
  * <p>
  * <b>One step per call.</b> Each {@link #idle()} does a single step (one spin hint, one yield, one park, or one
@@ -67,7 +67,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
  *     the thread's timer slack, 50 us by default (see {@code /proc/self/timerslack_ns}; lower it with
  *     {@code prctl(PR_SET_TIMERSLACK)}), so parks below that cost about the slack, not what was asked;</li>
  *     <li>blocking, repeated on every later call: if {@link SleepGuard#prepareToSleep()} allows it,
- *     {@link NamedSignal#await(long)} for at most {@code timeoutNs}, then {@link NamedSignal#drain()} of the stale
+ *     {@link WakeSignal#await(long)} for at most {@code timeoutNs}, then {@link WakeSignal#drain()} of the stale
  *     posts that C++/Go writers leave behind (spec section 8), then {@link SleepGuard#awake()}. Draining is safe
  *     because the caller re-checks its ring right after {@code idle} returns. If the guard sees work, the call
  *     returns without blocking.</li>
@@ -78,7 +78,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
  * either returns quickly or ends in a park or a native call, so the thread reaches a safepoint promptly.
  * <p>
  * <b>Interrupts.</b> Parks and blocks end early or do not start when the thread is interrupted (see
- * {@link NamedSignal#await(long)}); the interrupt flag is left set for the caller's loop to observe.
+ * {@link WakeSignal#await(long)}); the interrupt flag is left set for the caller's loop to observe.
  */
 public final class WaitIdleStrategy extends WaitIdleStrategyData implements IdleStrategy
 {
@@ -105,7 +105,7 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
         final long minParkPeriodNs,
         final long maxParkPeriodNs,
         final long timeoutNs,
-        final NamedSignal signal,
+        final WakeSignal signal,
         final SleepGuard guard)
     {
         super(
@@ -261,12 +261,12 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
         return minParkPeriodNs;
     }
 
-    private static NamedSignal requireSignal(final NamedSignal signal)
+    private static WakeSignal requireSignal(final WakeSignal signal)
     {
         if (null == signal)
         {
             throw new IllegalArgumentException(
-                "the wait idle strategy needs the NamedSignal of the ring it waits on, got null");
+                "the wait idle strategy needs the signal of the ring it waits on, got null");
         }
         return signal;
     }

@@ -4,13 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An in-memory {@link NamedSignal} for single-threaded tests of the idle strategies: it counts calls, records their
- * order in a shared log, and has a count like a semaphore.
+ * An in-memory {@link WakeSignal} for single-threaded tests of the idle strategies: it counts calls, records their
+ * order in a shared log, and never has a post to consume.
  */
-class RecordingSignal implements NamedSignal
+class RecordingSignal implements WakeSignal
 {
     final List<String> log;
-    int count;
     int awaits;
     int drains;
     long lastTimeoutNs;
@@ -25,27 +24,11 @@ class RecordingSignal implements NamedSignal
         this.log = log;
     }
 
-    public String name()
-    {
-        return "recording";
-    }
-
-    public void post()
-    {
-        log.add("post");
-        count++;
-    }
-
     public boolean await(final long timeoutNanos)
     {
         log.add("await");
         awaits++;
         lastTimeoutNs = timeoutNanos;
-        if (count > 0)
-        {
-            count--;
-            return true;
-        }
         return false;
     }
 
@@ -53,17 +36,6 @@ class RecordingSignal implements NamedSignal
     {
         log.add("drain");
         drains++;
-        final int drained = count;
-        count = 0;
-        return drained;
-    }
-
-    public int value()
-    {
-        return count;
-    }
-
-    public void close()
-    {
+        return 0;
     }
 }

@@ -3,7 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,8 +87,7 @@ record ChannelReport(
                     final List<QueueSnapshot> queues = new ArrayList<>(2);
                     for (final QueueId queue : QueueId.values())
                     {
-                        queues.add(QueueSnapshot.take(
-                            segment.layout(), queue, segment.queueBuffer(queue), segment.capacity(), maxMessages));
+                        queues.add(QueueSnapshot.take(queue, segment.queueWalker(queue), maxMessages));
                     }
                     return new ChannelReport(segment.layout(), null, queues, List.of(), mappers, 0);
                 })
@@ -113,9 +112,8 @@ record ChannelReport(
         final List<SemaphoreFile> semaphores = new ArrayList<>(2);
         if (null != channelName)
         {
-            final Path directory = path.toAbsolutePath().getParent();
-            semaphores.add(SemaphoreFile.read(directory, channelName + NamedSignals.REQUEST_SUFFIX));
-            semaphores.add(SemaphoreFile.read(directory, channelName + NamedSignals.RESPONSE_SUFFIX));
+            semaphores.add(SemaphoreFile.read(NamedSignals.requestSignalName(channelName)));
+            semaphores.add(SemaphoreFile.read(NamedSignals.responseSignalName(channelName)));
         }
         return new ChannelReport(layout, fileInfo(path), queues, semaphores, mappedBy, System.currentTimeMillis());
     }

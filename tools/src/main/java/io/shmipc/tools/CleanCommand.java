@@ -3,7 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.segment.ChannelNames;
 import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,8 +61,8 @@ final class CleanCommand implements Callable<Integer>
         final Path segmentFile = SharedSegment.shmPath(name);
         final List<Path> files = new ArrayList<>(3);
         for (final Path file : List.of(segmentFile,
-            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.requestSignalName(name)),
-            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.responseSignalName(name))))
+            NamedSignals.linuxFile(NamedSignals.requestSignalName(name)),
+            NamedSignals.linuxFile(NamedSignals.responseSignalName(name))))
         {
             if (Files.exists(file, LinkOption.NOFOLLOW_LINKS))
             {

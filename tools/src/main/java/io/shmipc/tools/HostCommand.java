@@ -5,7 +5,7 @@ import io.shmipc.core.channel.IpcHost;
 import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.core.channel.WriteMode;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
@@ -199,8 +199,8 @@ final class HostCommand implements Callable<Integer>
     private Runnable createdFilesRemover()
     {
         final List<Path> files = List.of(SharedSegment.shmPath(name),
-            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.requestSignalName(name)),
-            SharedSegment.SHM_DIRECTORY.resolve("sem." + NamedSignals.responseSignalName(name)));
+            NamedSignals.linuxFile(NamedSignals.requestSignalName(name)),
+            NamedSignals.linuxFile(NamedSignals.responseSignalName(name)));
         final List<Path> absent = new ArrayList<>();
         files.stream().filter(f -> !Files.exists(f, LinkOption.NOFOLLOW_LINKS)).forEach(absent::add);
         return () ->

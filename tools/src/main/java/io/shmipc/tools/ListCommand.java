@@ -3,6 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.signals.NamedSignals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -126,7 +127,7 @@ final class ListCommand implements Callable<Integer>
         {
             for (final Path entry : entries)
             {
-                if (!entry.getFileName().toString().startsWith("sem.") &&
+                if (!entry.getFileName().toString().startsWith(NamedSignals.LINUX_FILE_PREFIX) &&
                     Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS))
                 {
                     candidates.add(entry);
@@ -154,8 +155,7 @@ final class ListCommand implements Callable<Integer>
                         final List<QueueSnapshot> queues = new ArrayList<>(2);
                         for (final QueueId queue : QueueId.values())
                         {
-                            queues.add(QueueSnapshot.take(segment.layout(), queue, segment.queueBuffer(queue),
-                                segment.capacity()));
+                            queues.add(QueueSnapshot.take(queue, segment.queueWalker(queue)));
                         }
                         return new Channel(file.getFileName().toString(), file, segment.layout(), segment.capacity(),
                             queues);

@@ -3,7 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.core.ring.CorruptQueueException;
 import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SegmentNotFoundException;
-import io.shmipc.idle.NamedSignalException;
+import io.shmipc.signals.NamedSignalException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,5 +1,7 @@
 package io.shmipc.tools;
 
+import io.shmipc.signals.NamedSignals;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,15 +24,15 @@ import java.nio.file.StandardOpenOption;
 record SemaphoreFile(String name, Path path, boolean exists, long value, long waiters)
 {
     /**
-     * Read the semaphore file of {@code name} in {@code directory}.
+     * Read the semaphore file of {@code name}, {@link NamedSignals#linuxFile(String)}.
      *
-     * @param directory where glibc keeps named semaphores, {@code /dev/shm}.
-     * @param name      channel-level semaphore name.
+     * @param name channel-level semaphore name.
      * @return what was found; never throws for a missing or unreadable file.
+     * @throws IllegalArgumentException if the name is not a valid signal name.
      */
-    static SemaphoreFile read(final Path directory, final String name)
+    static SemaphoreFile read(final String name)
     {
-        final Path path = directory.resolve("sem." + name);
+        final Path path = NamedSignals.linuxFile(name);
         if (!Files.exists(path))
         {
             return new SemaphoreFile(name, path, false, -1, -1);

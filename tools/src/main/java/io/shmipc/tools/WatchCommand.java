@@ -312,8 +312,7 @@ final class WatchCommand implements Callable<Integer>
             for (final QueueId queue : QueueId.values())
             {
                 final int i = queue.ordinal();
-                final QueueSnapshot s = QueueSnapshot.take(segment.layout(), queue, segment.queueBuffer(queue),
-                    segment.capacity());
+                final QueueSnapshot s = QueueSnapshot.take(queue, segment.queueWalker(queue));
                 if (s.pendingMessages() > 0 && null == s.corruption() && s.stable())
                 {
                     walkedBytes[i] += s.usedBytes();

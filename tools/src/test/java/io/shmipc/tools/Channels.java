@@ -1,7 +1,7 @@
 package io.shmipc.tools;
 
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,8 +6,8 @@ import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
 import io.shmipc.core.ring.SimpleIpcRingBuffer;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -138,7 +138,7 @@ class InspectCommandTest
         assertEquals(ExitCodes.CORRUPT_QUEUE, run.code(), run::toString);
         assertEquals(1, number(run.out(), "pendingMessages +(\\d+)"), run.out());
         assertEquals(1, run.errLines().size(), run::toString);
-        assertTrue(run.err().contains("unknown magic at position " + second) && run.err().contains("0x12345678"),
+        assertTrue(run.err().contains(": corrupt queue toGuest: at position " + second + ": unknown magic 0x12345678"),
             run::toString);
     }
 

@@ -2,7 +2,7 @@ package io.shmipc.tools;
 
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,10 +1,12 @@
 package io.shmipc.tools;
 
 import io.shmipc.core.segment.QueueId;
+import io.shmipc.core.segment.QueueWalker;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -109,8 +111,7 @@ class SegmentFileChecksTest
         {
             for (int i = 0; i < 30_000; i++)
             {
-                QueueSnapshot.take(segment.layout(), QueueId.TO_GUEST, segment.queueBuffer(QueueId.TO_GUEST),
-                    segment.capacity());
+                QueueSnapshot.take(QueueId.TO_GUEST, segment.queueWalker(QueueId.TO_GUEST));
             }
         }
         SegmentFiles.mappedHookForTests = SegmentFileChecksTest::truncateTo100;
@@ -226,7 +227,8 @@ class SegmentFileChecksTest
         // the walk itself, below the 2^62 bound the layout accepts: it must stop at the padding block that runs
         // past writePos, never wrap the position into a negative offset
         final QueueSnapshot walk = walkNear(capacity, (1L << 62) - 1 - Math.floorMod(1L << 62, capacity));
-        assertTrue(null != walk.corruption() && walk.corruption().contains("padding block runs past writePos"),
+        assertTrue(null != walk.corruption() && walk.corruption().contains(
+            "padding block of 56 bytes does not fill the 64 bytes to the end of the data area within writePos"),
             walk::toString);
         assertEquals(63, walk.usedBytes(), walk::toString);
     }
@@ -304,8 +306,7 @@ class SegmentFileChecksTest
 
     private static QueueSnapshot walkNear(final int capacity, final long writePos)
     {
-        final org.agrona.concurrent.UnsafeBuffer queue = new org.agrona.concurrent.UnsafeBuffer(
-            new byte[SimpleIpcDescriptor.HEADER_LENGTH + capacity]);
+        final UnsafeBuffer queue = new UnsafeBuffer(new byte[SimpleIpcDescriptor.HEADER_LENGTH + capacity]);
         final int paddingOffset = capacity - 64;
         long readPos = writePos - Math.floorMod(writePos, capacity) + paddingOffset;
         if (readPos > writePos)
@@ -318,7 +319,7 @@ class SegmentFileChecksTest
         queue.putLong(SimpleIpcDescriptor.WRITE_POS_OFFSET, writePos);
         queue.putLong(SimpleIpcDescriptor.READ_POS_OFFSET, readPos);
         queue.putLong(SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
-        return QueueSnapshot.take(SegmentLayout.SIMPLE_IPC, QueueId.TO_GUEST, queue, capacity);
+        return QueueSnapshot.take(QueueId.TO_GUEST, new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, "toGuest"));
     }
 
     private Path newSegment(final String fileName)

@@ -7,7 +7,7 @@ import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.affinity.Placement;
 import io.shmipc.idle.IdleStrategies;
-import io.shmipc.idle.NamedSignal;
+import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;

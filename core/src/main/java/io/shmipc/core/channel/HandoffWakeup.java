@@ -1,8 +1,9 @@
 package io.shmipc.core.channel;
 
 import io.shmipc.core.ring.SimpleIpcRingBuffer;
-import io.shmipc.idle.NamedSignal;
+import io.shmipc.signals.NamedSignal;
 import io.shmipc.idle.SleepGuard;
+import io.shmipc.idle.WakeSignal;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.lang.invoke.VarHandle;
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * The writer stores {@code sleeping} (volatile) then reads the handoff's size; a producer appends (a CAS on the
  * handoff's tail), fences, then reads {@code sleeping} and posts if set. One of the two sees the other.
  */
-final class HandoffWakeup implements NamedSignal, SleepGuard
+final class HandoffWakeup implements WakeSignal, SleepGuard
 {
     private final String name;
     private final RingBuffer handoff;
@@ -70,12 +71,10 @@ final class HandoffWakeup implements NamedSignal, SleepGuard
         sleeping = false;
     }
 
-    public String name()
-    {
-        return name;
-    }
-
-    public void post()
+    /**
+     * Wake the writer if it blocks on this object's own semaphore (no target was given), e.g. to stop it.
+     */
+    void post()
     {
         permits.release();
     }
@@ -98,13 +97,8 @@ final class HandoffWakeup implements NamedSignal, SleepGuard
         return permits.drainPermits();
     }
 
-    public int value()
+    public String toString()
     {
-        return permits.availablePermits();
-    }
-
-    public void close()
-    {
-        permits.release();
+        return name;
     }
 }

@@ -9,8 +9,8 @@ import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SegmentLock;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.Placement;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
@@ -171,7 +171,7 @@ public final class HostChannel implements AutoCloseable
      * @param handler of every message from the guest.
      * @return the running host.
      * @throws SegmentException                     if a live host holds the channel, or the segment cannot be made.
-     * @throws io.shmipc.idle.NamedSignalException if a semaphore cannot be created.
+     * @throws io.shmipc.signals.NamedSignalException if a semaphore cannot be created.
      */
     public static HostChannel start(final ChannelConfig config, final MessageHandler handler)
     {

@@ -11,8 +11,8 @@ import io.shmipc.core.segment.SegmentNotInitialisedException;
 import io.shmipc.core.segment.SegmentTruncatedException;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.Placement;
-import io.shmipc.idle.NamedSignal;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
@@ -129,7 +129,7 @@ public final class IpcGuest implements AutoCloseable
      * @param handler answers requests.
      * @return the running guest.
      * @throws SegmentException                         if the segment did not appear or is invalid.
-     * @throws io.shmipc.idle.SignalNotFoundException if a semaphore did not appear in time.
+     * @throws io.shmipc.signals.SignalNotFoundException if a semaphore did not appear in time.
      */
     public static IpcGuest start(final ChannelConfig config, final RequestHandler handler)
     {

@@ -101,7 +101,7 @@ public final class IpcHost implements AutoCloseable
      * @param correlation reads the id a response carries.
      * @return the running host.
      * @throws SegmentException                     if a live host holds the channel, or the segment cannot be made.
-     * @throws io.shmipc.idle.NamedSignalException if a semaphore cannot be created.
+     * @throws io.shmipc.signals.NamedSignalException if a semaphore cannot be created.
      */
     public static IpcHost start(final ChannelConfig config, final Correlation correlation)
     {

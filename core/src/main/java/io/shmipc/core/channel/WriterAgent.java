@@ -1,7 +1,7 @@
 package io.shmipc.core.channel;
 
 import io.shmipc.core.ring.SimpleIpcRingBuffer;
-import io.shmipc.idle.NamedSignal;
+import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;

@@ -1,9 +1,12 @@
 package io.shmipc.core.ring;
 
+import io.shmipc.core.segment.QueueWalker;
+
 /**
- * A queue's header or a block does not follow the SimpleIPC v1 rules: an unknown magic, a block that runs past
- * the data area or past {@code writePos}, {@code readPos > writePos}, or more than {@code capacity} bytes pending.
- * The queue is left as it was found; nothing after the bad position is read.
+ * A queue's header or a block does not follow its layout's rules (SimpleIPC v1, or Agrona's records): an unknown
+ * magic, a block that runs past the data area or past {@code writePos}, {@code readPos > writePos}, or more than
+ * {@code capacity} bytes pending. Raised by {@link SimpleIpcRingBuffer} and {@link QueueWalker}, which apply the same
+ * rules. The queue is left as it was found; nothing after the bad position is read.
  */
 public final class CorruptQueueException extends IllegalStateException
 {
@@ -11,6 +14,7 @@ public final class CorruptQueueException extends IllegalStateException
 
     private final String queue;
     private final long position;
+    private final String reason;
 
     /**
      * @param queue    name of the queue, with its segment.
@@ -22,6 +26,7 @@ public final class CorruptQueueException extends IllegalStateException
         super("corrupt queue " + queue + " at position " + position + ": " + message);
         this.queue = queue;
         this.position = position;
+        this.reason = message;
     }
 
     /**
@@ -38,5 +43,13 @@ public final class CorruptQueueException extends IllegalStateException
     public long position()
     {
         return position;
+    }
+
+    /**
+     * @return what is wrong, with the values and bytes found: the message without the queue and the position.
+     */
+    public String reason()
+    {
+        return reason;
     }
 }

@@ -1,6 +1,9 @@
 package io.shmipc.core.ring;
 
+import io.shmipc.core.segment.QueueWalker;
 import io.shmipc.core.segment.QueueId;
+
+import org.agrona.concurrent.AtomicBuffer;
 
 /**
  * Byte layout of a SimpleIPC v1 segment, the format of the C++ host / Go guest library, plus the extension fields
@@ -36,6 +39,10 @@ import io.shmipc.core.segment.QueueId;
  * </pre>
  * Every extension field is zero after the host initialises a queue, and zero means "the peer does not support
  * this", so C++/Go peers, which never read or write these bytes, keep their exact behaviour.
+ * <p>
+ * The rules a consumer checks (positions, skips, blocks; section 6 of {@code docs/layout.md}) are here once, as
+ * static methods that {@link SimpleIpcRingBuffer} inlines on its read path and {@link QueueWalker} applies when it
+ * walks a queue without consuming it.
  */
 public final class SimpleIpcDescriptor
 {
@@ -244,5 +251,128 @@ public final class SimpleIpcDescriptor
                 "capacity " + capacity + " outside the accepted range " + MIN_CAPACITY + ".." + MAX_CAPACITY);
         }
         return (int)capacity;
+    }
+
+    /**
+     * The rule for the end of the data area: fewer than {@link #BLOCK_HEADER_LENGTH} bytes before it hold no block,
+     * and the producer skips them in one step, so a published writePos never falls inside them.
+     *
+     * @param queue      name for the error, e.g. {@code "/dev/shm/SimpleIPC toGuest"}.
+     * @param position   position of the skip.
+     * @param offset     its data offset.
+     * @param spaceToEnd bytes from the offset to the end of the data area, fewer than 8.
+     * @param writePos   the bound of the read.
+     * @throws CorruptQueueException if the skip runs past writePos.
+     */
+    public static void checkSkip(
+        final String queue, final long position, final int offset, final int spaceToEnd, final long writePos)
+    {
+        if (spaceToEnd > writePos - position)
+        {
+            throw new CorruptQueueException(queue, position, "skip of " + spaceToEnd +
+                " bytes at the end of the data area (data offset " + offset + ") runs past writePos " + writePos);
+        }
+    }
+
+    /**
+     * The rule for a block header below writePos: a data block fits the data area and writePos, a padding block
+     * fills the data area to its end within writePos, nothing else is valid. A consumed block's marked header
+     * ({@link #MAGIC_CONSUMED_FLAG}) counts as the block it marks. Never writes.
+     *
+     * @param buffer     the queue (header then data area), read only to quote the header bytes in an error.
+     * @param queue      name for the error.
+     * @param header     the 8 header bytes as read: size in the low half, magic in the high half.
+     * @param position   position of the block.
+     * @param offset     its data offset.
+     * @param spaceToEnd bytes from the offset to the end of the data area, at least 8.
+     * @param writePos   the bound of the read.
+     * @return the payload size of a data block, or -1 for a padding block (which ends the data area).
+     * @throws CorruptQueueException naming the position, the values and the 8 header bytes found.
+     */
+    public static int checkBlock(
+        final AtomicBuffer buffer, final String queue, final long header, final long position, final int offset,
+        final int spaceToEnd, final long writePos)
+    {
+        final int size = (int)header;
+        final int magic = (int)(header >>> 32) & ~MAGIC_CONSUMED_FLAG;
+        if (MAGIC_DATA == magic)
+        {
+            if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)
+            {
+                throw corrupt(buffer, queue, position, offset, "data block of " + Integer.toUnsignedString(size) +
+                    " bytes runs past the end of the data area (" + spaceToEnd + " bytes left)");
+            }
+            if (blockLength(size) > writePos - position)
+            {
+                throw corrupt(buffer, queue, position, offset, "data block of " + size + " bytes runs past writePos " +
+                    writePos);
+            }
+            return size;
+        }
+        if (MAGIC_PADDING == magic)
+        {
+            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || spaceToEnd > writePos - position)
+            {
+                throw corrupt(buffer, queue, position, offset, "padding block of " + Integer.toUnsignedString(size) +
+                    " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
+                    writePos);
+            }
+            return -1;
+        }
+        throw corrupt(buffer, queue, position, offset, String.format("unknown magic 0x%08X (expected 0x%08X or 0x%08X)",
+            (int)(header >>> 32), MAGIC_DATA, MAGIC_PADDING));
+    }
+
+    /**
+     * The invariants of a pair of positions, in arithmetic that cannot overflow: both within 0..2^62,
+     * {@code readPos <= writePos} (or within the pendingLimit of an interrupted publish that a header-polling consumer
+     * ran into, section 7b), and at most a capacity apart. Never writes.
+     *
+     * @param buffer   the queue, read for its pendingLimit only when readPos is beyond writePos.
+     * @param queue    name for the error.
+     * @param capacity of the data area.
+     * @param readPos  the consumer's position.
+     * @param writePos the producer's position.
+     * @throws CorruptQueueException at readPos, naming both positions.
+     */
+    public static void checkPositions(
+        final AtomicBuffer buffer, final String queue, final int capacity, final long readPos, final long writePos)
+    {
+        if (writePos < 0 || writePos > MAX_POSITION)
+        {
+            throw new CorruptQueueException(queue, readPos, "writePos " + writePos + " is outside 0.." + MAX_POSITION +
+                " (readPos " + readPos + ")");
+        }
+        if (readPos < 0)
+        {
+            throw new CorruptQueueException(queue, readPos, "readPos " + readPos + " is negative (writePos " +
+                writePos + ")");
+        }
+        if (readPos > writePos)
+        {
+            final long pendingLimit = buffer.getLongVolatile(PENDING_LIMIT_OFFSET);
+            if (readPos <= pendingLimit && pendingLimit <= MAX_POSITION && pendingLimit - writePos <= capacity)
+            {
+                return;
+            }
+            throw new CorruptQueueException(queue, readPos, "readPos " + readPos + " is beyond writePos " + writePos);
+        }
+        if (writePos - readPos > capacity)
+        {
+            throw new CorruptQueueException(queue, readPos, "writePos " + writePos + " is " + (writePos - readPos) +
+                " bytes ahead of readPos " + readPos + ", more than the capacity " + capacity);
+        }
+    }
+
+    private static CorruptQueueException corrupt(
+        final AtomicBuffer buffer, final String queue, final long position, final int offset, final String what)
+    {
+        final StringBuilder bytes = new StringBuilder();
+        for (int i = 0; i < BLOCK_HEADER_LENGTH; i++)
+        {
+            bytes.append(i == 0 ? "" : " ").append(String.format("%02x", buffer.getByte(HEADER_LENGTH + offset + i)));
+        }
+        return new CorruptQueueException(queue, position,
+            what + " (data offset " + offset + ", block header bytes " + bytes + ")");
     }
 }

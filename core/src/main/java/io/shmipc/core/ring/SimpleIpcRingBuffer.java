@@ -168,7 +168,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
 
         final long writePos = queueBuffer.getLongVolatile(WRITE_POS_OFFSET);
         final long readPos = queueBuffer.getLongVolatile(READ_POS_OFFSET);
-        checkPositions(readPos, writePos);
+        checkPositions(buffer, name, capacity, readPos, writePos);
         limit = writePos;
         published = writePos;
         cachedReadPos = readPos;
@@ -199,7 +199,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             throw new CorruptQueueException(name, writePos, "pendingLimit " + pendingLimit + " of an interrupted " +
                 "publish does not fit writePos " + writePos + ", readPos " + cachedReadPos + " and capacity " + capacity);
         }
-        checkBlock(header, firstPosition, firstOffset, capacity - firstOffset, pendingLimit);
+        checkBlock(buffer, name, header, firstPosition, firstOffset, capacity - firstOffset, pendingLimit);
         limit = pendingLimit;
         deferredOffset = firstOffset;
         deferredHeader = header;
@@ -712,7 +712,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         }
         if (readPos != writePos)
         {
-            checkPositions(readPos, writePos);
+            checkPositions(buffer, name, capacity, readPos, writePos);
             if (writePos < readPos)
             {
                 return readPos; // a header-polling consumer ran ahead of an interrupted publish: wait for the producer
@@ -789,7 +789,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         if (limit - cachedReadPos + required > capacity)
         {
             final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
-            checkPositions(readPos, limit);
+            checkPositions(buffer, name, capacity, readPos, limit);
             cachedReadPos = readPos;
             if (limit - readPos + required > capacity)
             {
@@ -875,6 +875,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         final int spaceToEnd = capacity - offset;
         if (spaceToEnd < BLOCK_HEADER_LENGTH)
         {
+            checkSkip(name, position, offset, spaceToEnd, writePos);
             return TO_END;
         }
         long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
@@ -894,7 +895,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             }
             header = buffer.getLongAcquire(HEADER_LENGTH + offset);
         }
-        final int size = checkBlock(header, position, offset, spaceToEnd, bound);
+        final int size = checkBlock(buffer, name, header, position, offset, spaceToEnd, bound);
         if (size < 0)
         {
             buffer.putLong(HEADER_LENGTH + offset, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
@@ -911,87 +912,6 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     private static long consumedHeader(final int size, final int magic)
     {
         return header(size, magic | MAGIC_CONSUMED_FLAG);
-    }
-
-    /**
-     * Validate the block at {@code offset}; a consumed block's marked header counts as the block it marks.
-     *
-     * @return the payload size of a data block, or -1 for a padding block that ends the data area.
-     */
-    private int checkBlock(
-        final long header, final long position, final int offset, final int spaceToEnd, final long writePos)
-    {
-        final int size = (int)header;
-        final int magic = (int)(header >>> 32) & ~MAGIC_CONSUMED_FLAG;
-        if (MAGIC_DATA == magic)
-        {
-            if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)
-            {
-                throw corrupt(position, offset, "data block of " + Integer.toUnsignedString(size) +
-                    " bytes runs past the end of the data area (" + spaceToEnd + " bytes left)");
-            }
-            if (blockLength(size) > writePos - position)
-            {
-                throw corrupt(position, offset, "data block of " + size + " bytes runs past writePos " + writePos);
-            }
-            return size;
-        }
-        if (MAGIC_PADDING == magic)
-        {
-            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || spaceToEnd > writePos - position)
-            {
-                throw corrupt(position, offset, "padding block of " + Integer.toUnsignedString(size) +
-                    " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
-                    writePos);
-            }
-            return -1;
-        }
-        throw corrupt(position, offset, String.format("unknown magic 0x%08X (expected 0x%08X or 0x%08X)",
-            (int)(header >>> 32), MAGIC_DATA, MAGIC_PADDING));
-    }
-
-    private CorruptQueueException corrupt(final long position, final int offset, final String what)
-    {
-        final StringBuilder bytes = new StringBuilder();
-        for (int i = 0; i < BLOCK_HEADER_LENGTH; i++)
-        {
-            bytes.append(i == 0 ? "" : " ").append(String.format("%02x", buffer.getByte(HEADER_LENGTH + offset + i)));
-        }
-        return new CorruptQueueException(name, position,
-            what + " (data offset " + offset + ", block header bytes " + bytes + ")");
-    }
-
-    /**
-     * The invariants of a pair of positions, in arithmetic that cannot overflow: both within 0..2^62,
-     * {@code readPos <= writePos} (or within the pendingLimit of an interrupted publish that a header-polling consumer
-     * ran into), and at most a capacity apart.
-     */
-    private void checkPositions(final long readPos, final long writePos)
-    {
-        if (writePos < 0 || writePos > MAX_POSITION)
-        {
-            throw new CorruptQueueException(name, readPos, "writePos " + writePos + " is outside 0.." + MAX_POSITION +
-                " (readPos " + readPos + ")");
-        }
-        if (readPos < 0)
-        {
-            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is negative (writePos " +
-                writePos + ")");
-        }
-        if (readPos > writePos)
-        {
-            final long pendingLimit = buffer.getLongVolatile(PENDING_LIMIT_OFFSET);
-            if (readPos <= pendingLimit && pendingLimit <= MAX_POSITION && pendingLimit - writePos <= capacity)
-            {
-                return;
-            }
-            throw new CorruptQueueException(name, readPos, "readPos " + readPos + " is beyond writePos " + writePos);
-        }
-        if (writePos - readPos > capacity)
-        {
-            throw new CorruptQueueException(name, readPos, "writePos " + writePos + " is " + (writePos - readPos) +
-                " bytes ahead of readPos " + readPos + ", more than the capacity " + capacity);
-        }
     }
 
     private void checkMsgLength(final int length)

@@ -462,6 +462,19 @@ public final class SharedSegment implements AutoCloseable
     }
 
     /**
+     * A reader of one queue's blocks that never writes and consumes nothing, for inspectors; works on a segment
+     * mapped read-only. Its errors name the queue as {@link #ring} does.
+     *
+     * @param queue which queue.
+     * @return a new walker over the queue.
+     * @throws IllegalStateException if the segment is closed.
+     */
+    public QueueWalker queueWalker(final QueueId queue)
+    {
+        return new QueueWalker(layout, queueBuffer(queue), description + " " + queue.label());
+    }
+
+    /**
      * @return the file path or mapping name.
      */
     public String description()

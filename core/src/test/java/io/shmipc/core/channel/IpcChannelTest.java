@@ -6,7 +6,7 @@ import io.shmipc.core.ring.SimpleIpcDescriptor;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;

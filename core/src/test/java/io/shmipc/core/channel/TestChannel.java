@@ -2,7 +2,7 @@ package io.shmipc.core.channel;
 
 import io.shmipc.core.TestSegments;
 import io.shmipc.core.segment.SharedSegment;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 

@@ -1,8 +1,10 @@
 package io.shmipc.core.channel;
 
 import io.shmipc.core.ChildProcess;
-import io.shmipc.idle.NamedSignals;
+import io.shmipc.signals.NamedSignals;
+import io.shmipc.idle.WakeSignal;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.signals.NamedSignal;
 import ipc.AddResponse;
 import ipc.Message;
 import org.agrona.concurrent.AgentRunner;
@@ -31,6 +33,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -298,9 +302,8 @@ class ThreadingModeTest
     @Timeout(60)
     void idleStrategiesCanBeObjects() throws Exception
     {
-        final java.util.concurrent.atomic.AtomicLong idles = new java.util.concurrent.atomic.AtomicLong();
-        final java.util.concurrent.atomic.AtomicReference<io.shmipc.idle.NamedSignal> given =
-            new java.util.concurrent.atomic.AtomicReference<>();
+        final AtomicLong idles = new AtomicLong();
+        final AtomicReference<WakeSignal> given = new AtomicReference<>();
         final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
         keep(IpcGuest.start(config().readerIdle((signal, guard) ->
         {
@@ -330,7 +333,8 @@ class ThreadingModeTest
             new com.google.flatbuffers.FlatBufferBuilder(64), IpcMessages.reqId(copy(buffer, index, length)), 5))));
         assertEquals(5, result(host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10))), 0.0);
         assertTrue(idles.get() > 0, "the application's strategy idles the reader");
-        assertEquals(NamedSignals.requestSignalName(name), given.get().name(), "it is given the request semaphore");
+        final NamedSignal request = assertInstanceOf(NamedSignal.class, given.get(), "it is given a named signal");
+        assertEquals(NamedSignals.requestSignalName(name), request.name(), "it is given the request semaphore");
     }
 
     private static ByteBuffer copy(final org.agrona.DirectBuffer buffer, final int index, final int length)

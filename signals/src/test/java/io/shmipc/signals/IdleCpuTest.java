@@ -1,5 +1,7 @@
-package io.shmipc.idle;
+package io.shmipc.signals;
 
+import io.shmipc.idle.IdleStrategies;
+import io.shmipc.idle.SleepGuard;
 import com.sun.jna.NativeLibrary;
 import org.agrona.concurrent.IdleStrategy;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 /*
  * shmipc: low-latency messaging between processes over shared memory.
  */
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 /**
  * An OS call on a named signal failed. The message names the signal, the call and the OS error text.

@@ -1,4 +1,4 @@
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 import java.time.Duration;
 

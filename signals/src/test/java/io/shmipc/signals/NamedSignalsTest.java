@@ -1,4 +1,4 @@
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 import com.sun.jna.NativeLibrary;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +46,9 @@ class NamedSignalsTest
         assertThrows(IllegalArgumentException.class, () -> NamedSignals.requestSignalName(""));
         assertThrows(IllegalArgumentException.class, () -> NamedSignals.responseSignalName(null));
         assertThrows(IllegalArgumentException.class, () -> NamedSignals.requestSignalName("/SimpleIPC"));
+        assertEquals(Path.of("/dev/shm/sem.SimpleIPC_RESP"),
+            NamedSignals.linuxFile(NamedSignals.responseSignalName("SimpleIPC")));
+        assertThrows(IllegalArgumentException.class, () -> NamedSignals.linuxFile("../x"));
     }
 
     @ParameterizedTest
@@ -100,6 +103,7 @@ class NamedSignalsTest
         assertInstanceOf(LinuxNamedSemaphore.class, signal);
         final Path file = file(signal.name());
         assertTrue(Files.exists(file), file + " missing");
+        assertEquals(file, NamedSignals.linuxFile(signal.name()), "where glibc keeps it");
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
         assertEquals(0, signal.value(), "a new semaphore starts at 0");
 

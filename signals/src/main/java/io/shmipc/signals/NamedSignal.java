@@ -1,16 +1,18 @@
 /*
  * shmipc: low-latency messaging between processes over shared memory.
  */
-package io.shmipc.idle;
+package io.shmipc.signals;
+
+import io.shmipc.idle.WakeSignal;
 
 /**
  * A named, counted wake-up signal shared between processes: a POSIX named semaphore on Linux
  * ({@link LinuxNamedSemaphore}) or an auto-reset named event on Windows ({@link WindowsNamedEvent}).
  * <p>
  * A writer calls {@link #post()} after it has published data; the reader of that data blocks in
- * {@link #await(long)} when it has nothing to do. The signal carries no data: a consumed post only means
- * "look again", so a reader must always re-check its queue after {@link #await(long)} and {@link #drain()}
- * return, whatever they returned.
+ * {@link #await(long)} when it has nothing to do (the {@code wait} idle strategy does, through {@link WakeSignal}).
+ * The signal carries no data: a consumed post only means "look again", so a reader must always re-check its queue
+ * after {@link #await(long)} and {@link #drain()} return, whatever they returned.
  * <p>
  * <b>Threads.</b> {@link #post()} and {@link #value()} may be called from any thread. {@link #await(long)} and
  * {@link #drain()} must be called by one waiting thread at a time. {@link #close()} must not run concurrently
@@ -19,7 +21,7 @@ package io.shmipc.idle;
  * <p>
  * Instances are obtained from {@link NamedSignals}.
  */
-public interface NamedSignal extends AutoCloseable
+public interface NamedSignal extends WakeSignal, AutoCloseable
 {
     /**
      * The channel-level name this signal was opened with, e.g. {@code "SimpleIPC_REQ"}: without the

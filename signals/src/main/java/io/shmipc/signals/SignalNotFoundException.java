@@ -1,7 +1,7 @@
 /*
  * shmipc: low-latency messaging between processes over shared memory.
  */
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 /**
  * A named signal was opened without create and does not exist (yet): usually the peer that creates it has not

@@ -1,4 +1,4 @@
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 /*
  * shmipc: low-latency messaging between processes over shared memory.
  */
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 import com.sun.jna.Native;
 

@@ -1,5 +1,6 @@
-package io.shmipc.idle;
+package io.shmipc.signals;
 
+import io.shmipc.idle.WaitIdleStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

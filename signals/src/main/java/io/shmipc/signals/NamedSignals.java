@@ -1,11 +1,13 @@
 /*
  * shmipc: low-latency messaging between processes over shared memory.
  */
-package io.shmipc.idle;
+package io.shmipc.signals;
 
 import com.sun.jna.Platform;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -17,14 +19,24 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * <b>Names</b> are given without the {@code '/'} or {@code Local\} prefix, e.g. {@code "SimpleIPC_REQ"}, and are
  * checked by {@link #validateName(String)} before any system call. All methods are thread safe.
+ * <p>
+ * <b>The channel's naming convention</b> lives here and nowhere else: channel {@code NAME} has the request signal
+ * {@link #requestSignalName NAME_REQ} and the response signal {@link #responseSignalName NAME_RESP} (spec section 1),
+ * which glibc keeps as the files {@link #linuxFile /dev/shm/sem.NAME_REQ} and {@code /dev/shm/sem.NAME_RESP}.
  */
 public final class NamedSignals
 {
+    /** Directory in which glibc keeps a named semaphore {@code /NAME} as a file. */
+    public static final Path LINUX_DIRECTORY = Paths.get("/dev/shm");
+
+    /** Prefix glibc puts before a named semaphore's name to make its file name in {@link #LINUX_DIRECTORY}. */
+    public static final String LINUX_FILE_PREFIX = "sem.";
+
     /**
      * Longest accepted name in UTF-8 bytes: Linux keeps {@code /NAME} as the file {@code /dev/shm/sem.NAME}, and a
-     * file name may have at most {@code NAME_MAX} = 255 bytes, 4 of which are {@code "sem."}.
+     * file name may have at most {@code NAME_MAX} = 255 bytes, 4 of which are {@link #LINUX_FILE_PREFIX}.
      */
-    public static final int MAX_NAME_BYTES = 255 - "sem.".length();
+    public static final int MAX_NAME_BYTES = 255 - LINUX_FILE_PREFIX.length();
 
     /** Suffix of the signal posted by the host->guest (request) writer, spec section 1. */
     public static final String REQUEST_SUFFIX = "_REQ";
@@ -94,6 +106,19 @@ public final class NamedSignals
     public static String responseSignalName(final String channel)
     {
         return validateName(requireChannel(channel) + RESPONSE_SUFFIX);
+    }
+
+    /**
+     * The file in which glibc keeps a Linux named semaphore, for tools that report or remove it without opening it.
+     * Nothing is checked on disk.
+     *
+     * @param name channel-level name, see {@link #validateName(String)}.
+     * @return {@code /dev/shm/sem.NAME}.
+     * @throws IllegalArgumentException if the name is not valid.
+     */
+    public static Path linuxFile(final String name)
+    {
+        return LINUX_DIRECTORY.resolve(LINUX_FILE_PREFIX + validateName(name));
     }
 
     /**
