@@ -7,6 +7,7 @@ import io.shmipc.core.ThreadingMode;
 import io.shmipc.core.WriteMode;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.cli.SizeConverter;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,8 +74,9 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         description = "WRITER_THREAD or CALLER: the guest answers from its reader thread (default: ${DEFAULT-VALUE}).")
     WriteMode guestWriteMode;
 
-    @Option(names = "--capacity", defaultValue = "1048576",
-        description = "Bytes per queue, a multiple of 8 (default: ${DEFAULT-VALUE}; the original uses 33554432).")
+    @Option(names = "--capacity", defaultValue = "1MiB", converter = SizeConverter.class,
+        description = "Bytes per queue, a multiple of 8, e.g. 32MiB (default: ${DEFAULT-VALUE}; the original uses " +
+            "32MiB).")
     int capacity;
 
     private static final AtomicInteger CHANNELS = new AtomicInteger();

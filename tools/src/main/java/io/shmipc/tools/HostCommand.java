@@ -7,6 +7,8 @@ import io.shmipc.core.SharedSegment;
 import io.shmipc.core.WriteMode;
 import io.shmipc.idle.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.cli.DurationConverter;
+import io.shmipc.tools.cli.SizeConverter;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.Payload;
