@@ -209,11 +209,11 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         Process guest = null;
         try (IpcHost host = IpcHost.start(config))
         {
-            final List<String> command = new ArrayList<>(context.javaCommand());
-            command.add(1, "-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name());
-            command.addAll(List.of("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
-                "--write-mode", guestWriteMode.name()));
-            guest = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            guest = context.child()
+                .jvmOptions("-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name())
+                .args("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
+                    "--write-mode", guestWriteMode.name())
+                .processBuilder().redirectErrorStream(true).redirectOutput(log.toFile()).start();
             final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!host.guestAlive())
             {

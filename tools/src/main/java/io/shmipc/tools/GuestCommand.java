@@ -109,6 +109,8 @@ final class GuestCommand implements Callable<Integer>
             .writeMode(WriteMode.CALLER) // the reader or the workers write, taking turns under a lock
             .build();
 
+        final PrintWriter err = spec.commandLine().getErr();
+        side.unusedPlacements(config).forEach(note -> err.println("shmipc guest: note: " + note));
         final ThreadPoolExecutor pool = workers > 1 ? workerPool() : null;
         this.pool = pool;
         final ThreadLocal<AddService> services = ThreadLocal.withInitial(AddService::new);

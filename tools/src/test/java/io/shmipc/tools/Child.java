@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import io.shmipc.idle.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class Child implements AutoCloseable
 {
+    /** These children are small and short-lived: they start faster with these. */
+    private static final List<String> QUICK_START = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+
     private final Process process;
     private final StringBuffer output = new StringBuffer();
     private final Thread reader;
@@ -49,22 +53,20 @@ final class Child implements AutoCloseable
         return cliAfter(List.of(), args);
     }
 
+    /** A JVM running {@code mainClass} with these arguments, on this JVM's class path, with the agrona exports. */
+    static Child java(final Class<?> mainClass, final String... args) throws IOException
+    {
+        return new Child(ChildJvm.of(mainClass).jvmOptions(QUICK_START).args(args).command());
+    }
+
     /**
      * As {@link #cli}, started through {@code prefix} (a program that execs the rest, e.g. {@code env
      * --default-signal=INT,TERM}, so the child keeps the process id).
      */
     static Child cliAfter(final List<String> prefix, final String... args) throws IOException
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         final List<String> command = new ArrayList<>(prefix);
-        command.add(java);
-        final String agrona = System.getProperty("shmipc.agrona.jvm.args",
-            "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED");
-        command.addAll(List.of(agrona.trim().split("\\s+")));
-        command.addAll(List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
+        command.addAll(ChildJvm.of(Main.class).jvmOptions(QUICK_START).args(args).command());
         return new Child(command);
     }
 
