@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import io.shmipc.affinity.PlacementSpec;
 import io.shmipc.core.ChannelConfig;
 import io.shmipc.core.ReadMode;
 import io.shmipc.core.ThreadingMode;
@@ -79,9 +80,9 @@ final class ChannelSideOptions
     }
 
     /**
-     * The CPU options given for a thread this side does not start: {@code --writer-cpu} without a writer thread
-     * (the threads that send write themselves, or one shared thread runs everything) and {@code --reader-cpu}
-     * without a reader thread (the calling threads read).
+     * The CPU options given (other than {@code none}) for a thread this side does not start: {@code --writer-cpu}
+     * without a writer thread (the threads that send write themselves, or one shared thread runs everything) and
+     * {@code --reader-cpu} without a reader thread (the calling threads read).
      *
      * @param config the side's configuration, built with these options.
      * @return one line per such option, saying it has no effect and why; empty when every given option is used.
@@ -90,19 +91,24 @@ final class ChannelSideOptions
     {
         final List<String> notes = new ArrayList<>(2);
         final boolean dedicated = config.threadingMode() == ThreadingMode.DEDICATED;
-        if (null != writerCpu && (!dedicated || config.writeMode() != WriteMode.WRITER_THREAD))
+        if (pins(writerCpu) && (!dedicated || config.writeMode() != WriteMode.WRITER_THREAD))
         {
             notes.add("--writer-cpu " + writerCpu + " has no effect: there is no writer thread (" + (dedicated ?
                 "write mode " + config.writeMode() + ": the threads that send write themselves" :
                 "threading " + lowerCase(config.threadingMode()) + ": one thread runs every agent, placed by " +
                 "--reader-cpu") + ")");
         }
-        if (null != readerCpu && dedicated && config.readMode() != ReadMode.READER_THREAD)
+        if (pins(readerCpu) && dedicated && config.readMode() != ReadMode.READER_THREAD)
         {
             notes.add("--reader-cpu " + readerCpu + " has no effect: there is no reader thread (read mode " +
                 config.readMode() + ": the calling threads read)");
         }
         return notes;
+    }
+
+    private static boolean pins(final String cpuOption)
+    {
+        return null != cpuOption && !PlacementSpec.NONE.equals(PlacementSpec.parse(cpuOption));
     }
 
     private static String lowerCase(final ThreadingMode mode)

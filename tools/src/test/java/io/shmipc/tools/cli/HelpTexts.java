@@ -49,7 +49,7 @@ public final class HelpTexts
             final String name = line.getCommandSpec().qualifiedName();
             final String text = out.toString(StandardCharsets.UTF_8);
             assertEquals("", err.toString(StandardCharsets.UTF_8), name + " --help wrote to standard error");
-            assertTrue(text.startsWith("Usage: " + name), name + " --help: " + text);
+            assertTrue(text.contains("Usage: " + name), name + " --help: " + text);
             help.append(text);
         }
         return help.toString();
