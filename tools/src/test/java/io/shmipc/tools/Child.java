@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +27,14 @@ final class Child implements AutoCloseable
 
     private Child(final List<String> command) throws IOException
     {
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        this(command, Map.of());
+    }
+
+    private Child(final List<String> command, final Map<String, String> environment) throws IOException
+    {
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        process = builder.start();
         reader = new Thread(() ->
         {
             try (BufferedReader lines = new BufferedReader(
@@ -72,7 +80,13 @@ final class Child implements AutoCloseable
 
     static Child exec(final String... command) throws IOException
     {
-        return new Child(List.of(command));
+        return new Child(List.of(command), Map.of());
+    }
+
+    /** As {@link #exec}, with these variables added to the child's environment. */
+    static Child execWith(final Map<String, String> environment, final String... command) throws IOException
+    {
+        return new Child(List.of(command), environment);
     }
 
     long pid()
