@@ -48,18 +48,7 @@ public final class Units
      */
     public static long parseDuration(final String text)
     {
-        final Matcher matcher = DURATION.matcher(lowerCase(text));
-        if (!matcher.matches())
-        {
-            throw new IllegalArgumentException(quote(text) + " is not a duration: use " + DURATION_FORMS);
-        }
-        final long unit = durationUnit(matcher.group(2));
-        if (unit < 0)
-        {
-            throw new IllegalArgumentException(quote(text) + " has an unknown unit '" + matcher.group(2) +
-                "': use " + DURATION_FORMS);
-        }
-        return multiply(matcher.group(1), unit, text, "duration", "nanoseconds (about 292 years)");
+        return parse(text, DURATION, "duration", DURATION_FORMS, "nanoseconds (about 292 years)");
     }
 
     /**
@@ -72,18 +61,7 @@ public final class Units
      */
     public static long parseSize(final String text)
     {
-        final Matcher matcher = SIZE.matcher(lowerCase(text));
-        if (!matcher.matches())
-        {
-            throw new IllegalArgumentException(quote(text) + " is not a size: use " + SIZE_FORMS);
-        }
-        final int shift = sizeShift(matcher.group(2));
-        if (shift < 0)
-        {
-            throw new IllegalArgumentException(quote(text) + " has an unknown unit '" + matcher.group(2) +
-                "': use " + SIZE_FORMS);
-        }
-        return multiply(matcher.group(1), 1L << shift, text, "size", "bytes");
+        return parse(text, SIZE, "size", SIZE_FORMS, "bytes");
     }
 
     /**
@@ -117,7 +95,32 @@ public final class Units
         return nanos + "ns";
     }
 
-    private static long durationUnit(final String unit)
+    private static long parse(
+        final String text, final Pattern pattern, final String what, final String forms, final String limitUnit)
+    {
+        final Matcher matcher = pattern.matcher(null == text ? "" : text.toLowerCase(Locale.ROOT));
+        if (!matcher.matches())
+        {
+            throw new IllegalArgumentException(quote(text) + " is not a " + what + ": use " + forms);
+        }
+        final long unit = DURATION == pattern ? nanosPer(matcher.group(2)) : bytesPer(matcher.group(2));
+        if (unit < 0)
+        {
+            throw new IllegalArgumentException(quote(text) + " has an unknown unit '" + matcher.group(2) +
+                "': use " + forms);
+        }
+        try
+        {
+            return Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
+        }
+        catch (final ArithmeticException | NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(quote(text) + " is too large: a " + what + " is at most " +
+                Long.MAX_VALUE + " " + limitUnit, ex);
+        }
+    }
+
+    private static long nanosPer(final String unit)
     {
         switch (unit)
         {
@@ -130,47 +133,28 @@ public final class Units
         }
     }
 
-    private static int sizeShift(final String unit)
+    private static long bytesPer(final String unit)
     {
         switch (unit)
         {
             case "":
             case "b":
-                return 0;
+                return 1L;
             case "k":
             case "kb":
             case "kib":
-                return 10;
+                return 1L << 10;
             case "m":
             case "mb":
             case "mib":
-                return 20;
+                return 1L << 20;
             case "g":
             case "gb":
             case "gib":
-                return 30;
+                return 1L << 30;
             default:
                 return -1;
         }
-    }
-
-    private static long multiply(
-        final String digits, final long unit, final String text, final String what, final String limitUnit)
-    {
-        try
-        {
-            return Math.multiplyExact(Long.parseLong(digits), unit);
-        }
-        catch (final ArithmeticException | NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(quote(text) + " is too large: a " + what + " is at most " +
-                Long.MAX_VALUE + " " + limitUnit, ex);
-        }
-    }
-
-    private static String lowerCase(final String text)
-    {
-        return null == text ? "" : text.toLowerCase(Locale.ROOT);
     }
 
     private static String quote(final String text)
