@@ -90,10 +90,13 @@ public final class AffinityPlan implements AutoCloseable
 
     /**
      * A factory of threads for a role. Each thread is named {@link Placement#threadName()} (the second and later
-     * ones get {@code -2}, {@code -3}, ...) and is not a daemon. When it starts, before running its task, it pins
-     * itself to the role's CPUs, records itself in {@link Placement#thread()} and logs where it runs at INFO on
-     * the {@code io.shmipc.affinity} {@link System.Logger}. If pinning fails, the thread logs the error and ends by
-     * throwing without running its task: a thread never runs silently unpinned.
+     * ones get {@code -2}, {@code -3}, ...) and, as {@link Thread}'s constructor does, is a daemon exactly when the
+     * thread calling {@link ThreadFactory#newThread} is one; the caller may change that before starting it (the
+     * channels make their threads daemons). When it starts, before running its task, it pins itself to the role's
+     * CPUs, records itself in {@link Placement#thread()} and logs where it runs at DEBUG on the
+     * {@code io.shmipc.affinity} {@link System.Logger} (routine: quiet by default). If pinning fails, the thread
+     * logs the error at ERROR and ends by throwing without running its task: a thread never runs silently
+     * unpinned.
      *
      * @param role a role of this plan.
      * @return the factory.

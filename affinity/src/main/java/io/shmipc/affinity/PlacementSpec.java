@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  *     <li>{@code cpu=3}: pin to exactly CPU 3.</li>
  *     <li>{@code cpus=2-3,6}: allow exactly these CPUs (a cpulist, see {@link CpuSet#parse(String)}); with a
  *     single CPU it is {@code cpu=<n>}.</li>
+ *     <li>{@code 3} or {@code 2-3,6}: a bare cpulist, as {@code taskset -c} takes it: the same as {@code cpu=3} or
+ *     {@code cpus=2-3,6}.</li>
  *     <li>{@code isolated}: the lowest free CPU isolated from the scheduler by {@code isolcpus=}.</li>
  *     <li>{@code sibling-of=<role>}: a free SMT sibling of the CPU of another role of the same channel: the same
  *     physical core, sharing its L1 and L2 caches (placing a thread <em>next to</em> its peer).</li>
@@ -47,7 +49,9 @@ public final class PlacementSpec
     public static final PlacementSpec ISOLATED = new PlacementSpec(Kind.ISOLATED, CpuSet.EMPTY, null);
 
     private static final String FORMS =
-        "expected none, cpu=<n>, cpus=<list such as 2-3,6>, isolated, sibling-of=<role> or core-of=<role>";
+        "expected none, cpu=<n>, cpus=<list such as 2-3,6>, a bare CPU list (3 or 2-3,6), isolated, " +
+        "sibling-of=<role> or core-of=<role>";
+    private static final Pattern BARE_CPU_LIST = Pattern.compile("[0-9][^=]*");
     private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9_.]+");
 
     private final Kind kind;
@@ -77,6 +81,10 @@ public final class PlacementSpec
                 " (write 'none' to leave the thread unpinned); " + FORMS);
         }
         final String text = spec.strip();
+        if (BARE_CPU_LIST.matcher(text).matches())
+        {
+            return cpus(parseCpus(text, spec));
+        }
         final int equals = text.indexOf('=');
         final String key = (equals < 0 ? text : text.substring(0, equals)).strip();
         final String value = equals < 0 ? null : text.substring(equals + 1).strip();

@@ -5,12 +5,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -106,6 +112,81 @@ class PinningThreadFactoryTest
         }
     }
 
+    /** Something run while the affinity module's log is captured. */
+    private interface Logging
+    {
+        void run() throws Exception;
+    }
+
+    /**
+     * @return the levels of what {@code task} logged on the {@code io.shmipc.affinity} logger, at any level; kept
+     * off the console, so the test's output shows test results only.
+     */
+    private static List<Level> logged(final Logging task) throws Exception
+    {
+        final Logger logger = Logger.getLogger("io.shmipc.affinity");
+        final List<Level> levels = new CopyOnWriteArrayList<>();
+        final Handler handler = new Handler()
+        {
+            public void publish(final LogRecord record)
+            {
+                levels.add(record.getLevel());
+            }
+
+            public void flush()
+            {
+            }
+
+            public void close()
+            {
+            }
+        };
+        final Level savedLevel = logger.getLevel();
+        logger.setLevel(Level.ALL);
+        logger.setUseParentHandlers(false);
+        logger.addHandler(handler);
+        try
+        {
+            task.run();
+            return levels;
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+            logger.setUseParentHandlers(true);
+            logger.setLevel(savedLevel);
+        }
+    }
+
+    @Test
+    void startingThreadsIsLoggedAtDebugOnlyAndSharingACpuAtWarning() throws Exception
+    {
+        final int cpu = Affinity.processCpus().first();
+        assertEquals(List.of(Level.FINE, Level.FINE), logged(() ->
+        {
+            try (AffinityPlan plan = AffinityPlan.builder(CHANNEL)
+                .role("writer", "cpu=" + cpu)
+                .role("reader", "none")
+                .resolve(CpuTopology.current(), new PlacementRegistry()))
+            {
+                runAndJoin(plan.threadFactory("writer"));
+                runAndJoin(plan.threadFactory("reader"));
+            }
+        }), "one DEBUG (JUL FINE) line per started thread, pinned or not, nothing at INFO");
+
+        final PlacementRegistry registry = new PlacementRegistry();
+        assertEquals(List.of(Level.WARNING), logged(() ->
+        {
+            try (AffinityPlan first = AffinityPlan.builder(CHANNEL).role("writer", "cpu=" + cpu)
+                .resolve(CpuTopology.current(), registry);
+                AffinityPlan second = AffinityPlan.builder(CHANNEL + "2").role("writer", "cpu=" + cpu)
+                    .resolve(CpuTopology.current(), registry))
+            {
+                assertTrue(first.toString().contains("cpu " + cpu) && second.toString().contains("cpu " + cpu));
+            }
+        }), "a CPU shared by two pinned threads is a warning");
+    }
+
     @Test
     void unpinnedThreadReportsTheCpusItInherited() throws Exception
     {
@@ -140,8 +221,11 @@ class PinningThreadFactoryTest
             final AtomicReference<Throwable> uncaught = new AtomicReference<>();
             final Thread thread = plan.threadFactory("writer").newThread(() -> ran.set(true));
             thread.setUncaughtExceptionHandler((t, ex) -> uncaught.set(ex));
-            thread.start();
-            thread.join(TimeUnit.SECONDS.toMillis(30));
+            assertEquals(List.of(Level.SEVERE), logged(() ->
+            {
+                thread.start();
+                thread.join(TimeUnit.SECONDS.toMillis(30));
+            }), "a failed pin is logged as an error");
 
             assertFalse(thread.isAlive());
             assertFalse(ran.get(), "the task must not run unpinned");
@@ -151,6 +235,28 @@ class PinningThreadFactoryTest
                 "itself to CPUs " + cpu + " (affinity 'cpu=" + cpu + "') and will not run: cannot pin thread"),
                 message);
             assertNull(plan.placement("writer").thread());
+        }
+    }
+
+    @Test
+    void threadsAreDaemonsExactlyWhenTheirCreatorIsOne() throws Exception
+    {
+        try (AffinityPlan plan = AffinityPlan.builder(CHANNEL)
+            .role("writer", "none")
+            .resolve(CpuTopology.current(), new PlacementRegistry()))
+        {
+            final ThreadFactory factory = plan.threadFactory("writer");
+            assertEquals(Thread.currentThread().isDaemon(), factory.newThread(() -> { }).isDaemon());
+            final CompletableFuture<Boolean> fromDaemon = new CompletableFuture<>();
+            final Thread daemon = new Thread(() -> fromDaemon.complete(factory.newThread(() -> { }).isDaemon()));
+            daemon.setDaemon(true);
+            daemon.start();
+            assertTrue(fromDaemon.get(10, TimeUnit.SECONDS), "made by a daemon thread: a daemon");
+            final CompletableFuture<Boolean> fromUser = new CompletableFuture<>();
+            final Thread user = new Thread(() -> fromUser.complete(factory.newThread(() -> { }).isDaemon()));
+            user.setDaemon(false);
+            user.start();
+            assertFalse(fromUser.get(10, TimeUnit.SECONDS), "made by a user thread: not a daemon");
         }
     }
 

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlacementSpecTest
 {
     private static final String FORMS =
-        "expected none, cpu=<n>, cpus=<list such as 2-3,6>, isolated, sibling-of=<role> or core-of=<role>";
+        "expected none, cpu=<n>, cpus=<list such as 2-3,6>, a bare CPU list (3 or 2-3,6), isolated, " +
+        "sibling-of=<role> or core-of=<role>";
 
     @Test
     void parsesEveryForm()
@@ -43,7 +44,8 @@ class PlacementSpecTest
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "none|none", "isolated|isolated", "cpu=3|cpu=3", " cpu = 03 |cpu=3", "cpus=6,2-3|cpus=2-3,6", "cpus=4|cpu=4",
+        "none|none", "isolated|isolated", "cpu=3|cpu=3", " cpu = 03 |cpu=3", "cpus=6,2-3|cpus=2-3,6", "cpus=4|cpu=4", "0|cpu=0", " 3 |cpu=3",
+        "2-3,6|cpus=2-3,6", "6, 2-3|cpus=2-3,6", "1-1|cpu=1",
         "sibling-of=writer|sibling-of=writer", "core-of = reader.2|core-of=reader.2" })
     void toStringIsCanonicalAndParsesBack(final String text, final String canonical)
     {
@@ -68,6 +70,9 @@ class PlacementSpecTest
         "cpu=|invalid affinity spec 'cpu=': no CPU given after '='",
         "cpus=3-1|invalid affinity spec 'cpus=3-1': invalid CPU list '3-1': range '3-1' runs backwards",
         "cpus=99999|invalid affinity spec 'cpus=99999': invalid CPU list '99999': CPU 99999 is above the maximum",
+        "2-x|invalid affinity spec '2-x': invalid CPU list '2-x': 'x' is not a CPU number",
+        "3-1|invalid affinity spec '3-1': invalid CPU list '3-1': range '3-1' runs backwards",
+        "0,|invalid affinity spec '0,': invalid CPU list '0,'",
         "cores=2|invalid affinity spec 'cores=2': unknown form 'cores'",
         "NONE|invalid affinity spec 'NONE': unknown form 'NONE'",
         "none=1|invalid affinity spec 'none=1': 'none' takes no value",

@@ -1,11 +1,13 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.tools.cli.StrictExecution;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code shmipc bench} command line: cross-process benchmarks of the shmipc ring side by side with Agrona's
- * {@code OneToOneRingBuffer} and the hardware floor ({@code pingpong}, {@code throughput}, {@code matrix}). Each
+ * {@code OneToOneRingBuffer} and the hardware floor ({@code pingpong}, {@code throughput}, {@code matrix}), and
+ * the original's request/response workload ({@code calls}). Each
  * run starts two fresh child JVMs from this JVM's class path, and removes what it created in {@code /dev/shm}.
  * <p>
  * Run as {@code java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar
@@ -23,13 +25,15 @@ public final class BenchMain implements Runnable
     /** The command line was wrong. */
     public static final int EXIT_USAGE = 2;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     /**
      * Prints the usage: a subcommand is required.
      */
     public void run()
     {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-            "missing command: pingpong, throughput or matrix");
+        throw StrictExecution.missingCommand(spec);
     }
 
     /**
@@ -41,6 +45,7 @@ public final class BenchMain implements Runnable
     public static int execute(final String... args)
     {
         final CommandLine commandLine = new CommandLine(new BenchMain());
+        commandLine.setExecutionStrategy(new StrictExecution());
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
         {
             if (cmd.getCommand() instanceof PeerCommand)

@@ -7,6 +7,7 @@ import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.channel.WriteMode;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.cli.SizeConverter;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,8 +74,9 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         description = "WRITER_THREAD or CALLER: the guest answers from its reader thread (default: ${DEFAULT-VALUE}).")
     WriteMode guestWriteMode;
 
-    @Option(names = "--capacity", defaultValue = "1048576",
-        description = "Bytes per queue, a multiple of 8 (default: ${DEFAULT-VALUE}; the original uses 33554432).")
+    @Option(names = "--capacity", defaultValue = "1MiB", converter = SizeConverter.class,
+        description = "Bytes per queue, a multiple of 8, e.g. 32MiB (default: ${DEFAULT-VALUE}; the original uses " +
+            "32MiB).")
     int capacity;
 
     private static final AtomicInteger CHANNELS = new AtomicInteger();
@@ -207,11 +209,11 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         Process guest = null;
         try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
-            final List<String> command = new ArrayList<>(context.javaCommand());
-            command.add(1, "-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name());
-            command.addAll(List.of("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
-                "--write-mode", guestWriteMode.name()));
-            guest = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            guest = context.child()
+                .jvmOptions("-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name())
+                .args("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
+                    "--write-mode", guestWriteMode.name())
+                .processBuilder().redirectErrorStream(true).redirectOutput(log.toFile()).start();
             final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!host.guestAlive())
             {

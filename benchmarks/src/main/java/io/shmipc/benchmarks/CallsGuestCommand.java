@@ -4,6 +4,7 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
+import io.shmipc.schemas.AddService;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddRequest;
 import ipc.Message;
@@ -18,8 +19,7 @@ import java.util.concurrent.Callable;
 
 /**
  * The guest process of {@code bench calls}, started by the parent; not meant to be run by hand. Answers like the Go
- * guest (AddRequest{x,y} with AddResponse{x+y}, MyRandRequest with MyRandResponse{0.12345}) from its reader
- * thread, and exits when the host removes the channel.
+ * guest ({@link AddService}) from its reader thread, and exits when the host removes the channel.
  */
 @Command(name = "calls-guest", hidden = true, description = "internal: the guest of bench calls")
 final class CallsGuestCommand implements Callable<Integer>
@@ -39,9 +39,7 @@ final class CallsGuestCommand implements Callable<Integer>
     @Option(names = "--max-life-ns", defaultValue = "600000000000")
     long maxLifeNanos;
 
-    private final FlatBufferBuilder builder = new FlatBufferBuilder(128);
-    private final AddRequest add = new AddRequest();
-    private final Message message = new Message();
+    private final AddService service = new AddService();
     private final byte[] copy = new byte[1024];
     private final ByteBuffer view = ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -60,15 +58,10 @@ final class CallsGuestCommand implements Callable<Integer>
         {
             buffer.getBytes(index, copy, 0, length);
             view.limit(length).position(0);
-            Message.getRootAsMessage(view, message);
-            if (message.payloadType() == Payload.AddRequest)
+            final ByteBuffer response = service.answer(view);
+            if (null != response)
             {
-                message.payload(add);
-                self.respond(IpcMessages.encodeAddResponse(builder, message.reqId(), add.x() + add.y()));
-            }
-            else if (message.payloadType() == Payload.MyRandRequest)
-            {
-                self.respond(IpcMessages.encodeMyRandResponse(builder, message.reqId(), 0.12345));
+                self.respond(response);
             }
         }))
         {

@@ -1,11 +1,13 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.tools.cli.DurationConverter;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,9 +16,9 @@ import java.util.List;
  */
 final class CommonOptions
 {
-    @Option(names = "--duration", paramLabel = "TIME",
+    @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
         description = "Measure each run for this long, e.g. 10s or 500ms (instead of --iterations).")
-    String duration;
+    Duration duration;
 
     @Option(names = "--iterations", paramLabel = "N",
         description = "Measure each run for this many operations (round trips, messages).")
@@ -55,7 +57,7 @@ final class CommonOptions
         if (null != duration && null != iterations)
         {
             throw new IllegalArgumentException("give --duration or --iterations, not both (got --duration " +
-                duration + " and --iterations " + iterations + ")");
+                DurationConverter.format(duration) + " and --iterations " + iterations + ")");
         }
         return RunLength.of(null == warmup ? defaultWarmup : warmup, iterations, duration, defaultMeasure);
     }

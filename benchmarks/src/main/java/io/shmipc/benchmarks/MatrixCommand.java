@@ -1,6 +1,7 @@
 package io.shmipc.benchmarks;
 
 import io.shmipc.idle.IdleStrategies;
+import io.shmipc.tools.cli.DurationConverter;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,10 +46,10 @@ final class MatrixCommand implements Callable<Integer>
         description = "Message sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> sizes;
 
-    @Option(names = "--idle-time", defaultValue = "2s", paramLabel = "TIME",
+    @Option(names = "--idle-time", defaultValue = "2s", paramLabel = "TIME", converter = DurationConverter.class,
         description = "How long each strategy's reader idles with no traffic while its CPU is measured " +
             "(default: ${DEFAULT-VALUE}).")
-    String idleTime;
+    Duration idleTime;
 
     @Option(names = "--wake-samples", defaultValue = "200", paramLabel = "N",
         description = "One-way messages sent after the idle spell, each --wake-gap apart (default: ${DEFAULT-VALUE}).")
@@ -58,10 +60,10 @@ final class MatrixCommand implements Callable<Integer>
             "--idle-time and --wake-samples, in a rotating order (default: ${DEFAULT-VALUE}).")
     int wakeRounds;
 
-    @Option(names = "--wake-gap", defaultValue = "10ms", paramLabel = "TIME",
+    @Option(names = "--wake-gap", defaultValue = "10ms", paramLabel = "TIME", converter = DurationConverter.class,
         description = "Quiet time before each wake-up message, long enough for wait to block (default: " +
             "${DEFAULT-VALUE}).")
-    String wakeGap;
+    Duration wakeGap;
 
     /**
      * {@inheritDoc}
@@ -85,8 +87,8 @@ final class MatrixCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--wake-samples: must be at least 1, got " + wakeSamples);
         }
-        final long idleNanos = Durations.parseNanos(idleTime, "--idle-time");
-        final long gapNanos = Durations.parseNanos(wakeGap, "--wake-gap");
+        final long idleNanos = idleTime.toNanos();
+        final long gapNanos = wakeGap.toNanos();
         final RunLength run = common.runLength("500ms", "2s");
         final BenchContext context = common.context();
         final Path outDir = common.outDirectory();

@@ -2,6 +2,7 @@ package io.shmipc.benchmarks;
 
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.idle.ChildJvm;
 import io.shmipc.signals.NamedSignal;
 import io.shmipc.signals.NamedSignals;
 
@@ -216,14 +217,14 @@ final class PairRun
         final String signalIn,
         final String signalOut)
     {
-        final List<String> command = new ArrayList<>(context.javaCommand());
-        command.add("peer");
-        command.addAll(List.of("--role", role, "--result", result.toString(), "--cpu", Integer.toString(cpu)));
-        command.addAll(common);
+        final ChildJvm child = context.child()
+            .args("peer", "--role", role, "--result", result.toString(), "--cpu", Integer.toString(cpu))
+            .args(common);
         if (null != signalIn)
         {
-            command.addAll(List.of("--signal-in", signalIn, "--signal-out", signalOut));
+            child.args("--signal-in", signalIn, "--signal-out", signalOut);
         }
+        final List<String> command = child.command();
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(log.toFile());
         try

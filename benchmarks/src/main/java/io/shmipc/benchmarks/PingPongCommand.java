@@ -1,6 +1,7 @@
 package io.shmipc.benchmarks;
 
 import io.shmipc.idle.IdleStrategies;
+import io.shmipc.tools.cli.DurationConverter;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,9 +72,9 @@ final class PingPongCommand implements Callable<Integer>
             "or 20 with --iterations).")
     Integer rounds;
 
-    @Option(names = "--round", paramLabel = "TIME", defaultValue = "1s",
+    @Option(names = "--round", paramLabel = "TIME", defaultValue = "1s", converter = DurationConverter.class,
         description = "Length of one round, shared by the variants (default: ${DEFAULT-VALUE}).")
-    String round;
+    Duration round;
 
     @Option(names = "--self-check",
         description = "Run the floor against a second floor instead of the rings: the median ratio must come out " +
@@ -318,7 +320,7 @@ final class PingPongCommand implements Callable<Integer>
             }
             plan.groups = new int[][]{{0, 1, 2, 3}};
         }
-        sliceAndRounds(plan, run, rounds, round, plan.variants.size(), "--round");
+        sliceAndRounds(plan, run, rounds, round, plan.variants.size());
         return plan;
     }
 
@@ -329,8 +331,8 @@ final class PingPongCommand implements Callable<Integer>
      * a round. Each slice is preceded by a tenth of its length (at most 20 ms), run but not recorded, so the lines
      * of the variant just switched to are back in the caches. The warm-up is per variant, in two passes.
      */
-    static void sliceAndRounds(final RoundPlan plan, final RunLength run, final Integer rounds, final String round,
-        final int variants, final String roundOption)
+    static void sliceAndRounds(final RoundPlan plan, final RunLength run, final Integer rounds, final Duration round,
+        final int variants)
     {
         if (null != rounds && rounds < 1)
         {
@@ -353,7 +355,7 @@ final class PingPongCommand implements Callable<Integer>
             }
             else
             {
-                roundNanos = Durations.parseNanos(round, roundOption);
+                roundNanos = round.toNanos();
                 plan.rounds = (int)Math.max(3, Math.round((double)total / roundNanos));
             }
             plan.sliceNanos = Math.max(1, roundNanos / variants);

@@ -1,5 +1,9 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.idle.Units;
+
+import java.time.Duration;
+
 /**
  * How long a run warms up and how long it measures: each either a count of operations (round trips, messages) or
  * a duration. Immutable. Its {@link #toArgs()} form is passed to the child processes.
@@ -32,11 +36,12 @@ final class RunLength
      * @param warmup       a count ({@code 200000}) or a duration ({@code 2s}), from {@code --warmup}.
      * @param iterations   {@code --iterations}, or null.
      * @param duration     {@code --duration}, or null.
-     * @param defaultMeasure used when both are null, e.g. {@code "1000000"} or {@code "2s"}.
+     * @param defaultMeasure used when both are null, a count or a duration, e.g. {@code "1000000"} or {@code "2s"}.
      * @return the run length.
      * @throws IllegalArgumentException naming the option whose value is bad.
      */
-    static RunLength of(final String warmup, final Long iterations, final String duration, final String defaultMeasure)
+    static RunLength of(
+        final String warmup, final Long iterations, final Duration duration, final String defaultMeasure)
     {
         final long warmupCount;
         final long warmupNanos;
@@ -48,7 +53,7 @@ final class RunLength
         else
         {
             warmupCount = 0;
-            warmupNanos = Durations.parseNanos(warmup, "--warmup");
+            warmupNanos = positiveNanos(warmup, "--warmup");
         }
         if (null != iterations)
         {
@@ -60,13 +65,13 @@ final class RunLength
         }
         if (null != duration)
         {
-            return new RunLength(warmupCount, warmupNanos, 0, Durations.parseNanos(duration, "--duration"));
+            return new RunLength(warmupCount, warmupNanos, 0, duration.toNanos());
         }
         if (defaultMeasure.matches("\\d+"))
         {
             return new RunLength(warmupCount, warmupNanos, Long.parseLong(defaultMeasure), 0);
         }
-        return new RunLength(warmupCount, warmupNanos, 0, Durations.parseNanos(defaultMeasure, "--duration"));
+        return new RunLength(warmupCount, warmupNanos, 0, positiveNanos(defaultMeasure, "--duration"));
     }
 
     /**
@@ -82,6 +87,25 @@ final class RunLength
         }
         return new RunLength(
             Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]), Long.parseLong(parts[3]));
+    }
+
+    private static long positiveNanos(final String text, final String option)
+    {
+        final long nanos;
+        try
+        {
+            nanos = Units.parseDuration(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(option + ": expected a positive count such as 200000 or a duration: " +
+                ex.getMessage(), ex);
+        }
+        if (0 == nanos)
+        {
+            throw new IllegalArgumentException(option + ": the duration must be positive, got \"" + text + "\"");
+        }
+        return nanos;
     }
 
     private static long parseCount(final String text, final String option)

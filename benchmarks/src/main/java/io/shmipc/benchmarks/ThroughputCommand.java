@@ -1,10 +1,12 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.tools.cli.DurationConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,9 +44,9 @@ final class ThroughputCommand implements Callable<Integer>
             "--iterations).")
     Integer rounds;
 
-    @Option(names = "--round", paramLabel = "TIME", defaultValue = "1s",
+    @Option(names = "--round", paramLabel = "TIME", defaultValue = "1s", converter = DurationConverter.class,
         description = "Length of one round, shared by the rings and sizes (default: ${DEFAULT-VALUE}).")
-    String round;
+    Duration round;
 
     /**
      * {@inheritDoc}
@@ -71,7 +73,7 @@ final class ThroughputCommand implements Callable<Integer>
                 plan.add(RoundPlan.Variant.ring("agrona " + size + "B", "agrona", size, "busy-spin"))};
         }
         plan.groups = groups;
-        PingPongCommand.sliceAndRounds(plan, run, rounds, round, plan.variants.size(), "--round");
+        PingPongCommand.sliceAndRounds(plan, run, rounds, round, plan.variants.size());
         final BenchContext context = common.context();
         final Map<String, Object> machine = Machine.describe(context.jvmOptions());
         final PrintStream out = System.out;

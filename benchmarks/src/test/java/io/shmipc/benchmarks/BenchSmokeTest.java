@@ -1,15 +1,19 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.tools.cli.HelpTexts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -200,7 +204,7 @@ class BenchSmokeTest
 
         final int callerCode = BenchMain.execute("calls", "--idle", "wait", "--threads", "1",
             "--host-write-mode", "CALLER", "--host-read-mode", "CALLER", "--iterations", "300", "--warmup", "100",
-            "--capacity", "65536", "--out", out.toString(), "--shm-prefix", PREFIX, "--quiet");
+            "--capacity", "64KiB", "--out", out.toString(), "--shm-prefix", PREFIX, "--quiet");
         assertEquals(0, callerCode, "one calling thread that writes and reads itself");
         assertEquals(0, BenchMain.execute("calls", "--idle", "wait", "--threads", "2", "--host-write-mode", "CALLER",
             "--host-read-mode", "CALLER", "--iterations", "300", "--warmup", "100", "--capacity", "65536", "--out",
@@ -211,48 +215,80 @@ class BenchSmokeTest
     @Test
     void badCommandLinesFailWithUsageCode() throws IOException
     {
-        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--size", "4", "--quiet"));
-        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--duration", "5", "--quiet"));
-        assertEquals(BenchMain.EXIT_USAGE,
-            BenchMain.execute("pingpong", "--duration", "1s", "--iterations", "10", "--quiet"));
-        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("pingpong", "--idle", "spin-fast", "--quiet"));
-        assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute("nonsense"));
+        for (final String[] args : new String[][]{
+            {"--size", "pingpong", "--size", "4", "--quiet"},
+            {"'--duration': '5' is not a duration", "pingpong", "--duration", "5", "--quiet"},
+            {"'--round': '0s': the duration must be positive", "pingpong", "--round", "0s", "--quiet"},
+            {"--warmup: expected a positive count such as 200000 or a duration: '2h' has an unknown unit",
+                "pingpong", "--warmup", "2h", "--quiet"},
+            {"'--capacity': 'lots' is not a size", "calls", "--capacity", "lots", "--quiet"},
+            {"give --duration or --iterations, not both (got --duration 1s and --iterations 10)",
+                "pingpong", "--duration", "1s", "--iterations", "10", "--quiet"},
+            {"spin-fast", "pingpong", "--idle", "spin-fast", "--quiet"},
+            {"'nonsense'", "nonsense"}})
+        {
+            final String[] command = Arrays.copyOfRange(args, 1, args.length);
+            final String err = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute(command),
+                String.join(" ", command)))[1];
+            assertTrue(err.contains(args[0]), err);
+        }
         assertNothingLeftInShm();
     }
 
     @Test
     void everyCommandsHelpRendersWithoutPicocliWarnings()
     {
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        final java.io.PrintStream savedErr = System.err;
-        final java.io.PrintStream savedOut = System.out;
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
-        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-        try
+        final String help = HelpTexts.assertNoWarnings(new BenchMain());
+        assertTrue(help.contains("100% of a core") && help.contains("--wake-gap") && help.contains("--sizes"), help);
+        final String[] usage = outputOf(() ->
         {
             for (final String command : new String[]{"pingpong", "throughput", "matrix", "calls"})
             {
                 assertEquals(0, BenchMain.execute(command, "--help"), command + " --help");
             }
+        });
+        assertEquals("", usage[1], "nothing on standard error");
+    }
+
+    @Test
+    void anUnknownOrMissingCommandIsAUsageErrorNamingEveryCommand()
+    {
+        final String[] unknown = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE,
+            BenchMain.execute("frobnicate", "--help")));
+        assertTrue(unknown[1].startsWith("Unmatched argument at index 0: 'frobnicate'"), unknown[1]);
+        assertEquals("", unknown[0], "no help printed as if it had been asked for");
+        final String[] missing = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute()));
+        assertTrue(missing[1].startsWith("missing command: pingpong, throughput, matrix or calls"), missing[1]);
+    }
+
+    /** @return what {@code task} printed on standard output and standard error. */
+    private static String[] outputOf(final Runnable task)
+    {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final PrintStream savedErr = System.err;
+        final PrintStream savedOut = System.out;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try
+        {
+            task.run();
         }
         finally
         {
             System.setErr(savedErr);
             System.setOut(savedOut);
         }
-        final String help = out.toString(StandardCharsets.UTF_8);
-        assertTrue(help.contains("100% of a core") && help.contains("--wake-gap") && help.contains("--sizes"), help);
-        assertEquals("", err.toString(StandardCharsets.UTF_8), "nothing on standard error");
+        return new String[]{out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
     }
 
     @Test
     void aChildThatCannotStartFailsTheRunAndLeavesNothingBehind() throws IOException
     {
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        final java.io.PrintStream saved = System.err;
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final PrintStream saved = System.err;
         final int code;
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try
         {
             code = BenchMain.execute("pingpong", "--iterations", "1000", "--warmup", "100",

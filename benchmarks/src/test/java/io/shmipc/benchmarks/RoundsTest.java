@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -160,19 +161,20 @@ class RoundsTest
     void slicesAndRoundsFollowTheCommandLine()
     {
         final RoundPlan byTime = new RoundPlan();
-        PingPongCommand.sliceAndRounds(byTime, RunLength.of("1s", null, "20s", "20s"), null, "1s", 4, "--round");
+        PingPongCommand.sliceAndRounds(byTime, RunLength.of("1s", null, Duration.ofSeconds(20), "20s"), null,
+            Duration.ofSeconds(1), 4);
         assertEquals(20, byTime.rounds);
         assertEquals(250_000_000L, byTime.sliceNanos, "a round is shared by the four variants");
         assertEquals(20_000_000L, byTime.settleNanos);
         assertEquals(1_000_000_000L, byTime.warmupNanos);
         final RoundPlan byCount = new RoundPlan();
-        PingPongCommand.sliceAndRounds(byCount, RunLength.of("500", 2000L, null, "20s"), 3, "1s", 4, "--round");
+        PingPongCommand.sliceAndRounds(byCount, RunLength.of("500", 2000L, null, "20s"), 3, Duration.ofSeconds(1), 4);
         assertEquals(3, byCount.rounds);
         assertEquals(2000, byCount.sliceCount);
         assertEquals(200, byCount.settleCount);
         assertEquals(500, byCount.warmupCount);
         assertThrows(IllegalArgumentException.class, () -> PingPongCommand.sliceAndRounds(new RoundPlan(),
-            RunLength.of("1s", null, "2s", "2s"), 0, "1s", 2, "--round"));
+            RunLength.of("1s", null, Duration.ofSeconds(2), "2s"), 0, Duration.ofSeconds(1), 2));
     }
 
     @Test

@@ -2,6 +2,9 @@ package io.shmipc.bridge;
 
 import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.AeronException;
+import io.shmipc.tools.cli.DurationConverter;
+import io.shmipc.tools.cli.SizeConverter;
+import io.shmipc.tools.cli.StrictExecution;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,8 +16,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code ./shmipc bridge host-side|guest-side|status}: carry a channel between two machines over Aeron.
@@ -37,9 +38,6 @@ import java.util.regex.Pattern;
         "5:The far side did not appear within --connect-timeout."})
 public final class BridgeMain implements Runnable
 {
-    /** Held so the level set in {@link #main} is not lost to garbage collection. */
-    private static final java.util.logging.Logger QUIET_LOGGER = java.util.logging.Logger.getLogger("io.shmipc");
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,7 +46,7 @@ public final class BridgeMain implements Runnable
      */
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: host-side, guest-side or status");
+        throw StrictExecution.missingCommand(spec);
     }
 
     /**
@@ -58,7 +56,6 @@ public final class BridgeMain implements Runnable
      */
     public static void main(final String[] args)
     {
-        QUIET_LOGGER.setLevel(java.util.logging.Level.WARNING); // routine events (thread placement) are not news
         final int code = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
         System.exit(code);
     }
@@ -76,6 +73,7 @@ public final class BridgeMain implements Runnable
         final CommandLine commandLine = new CommandLine(new BridgeMain());
         commandLine.setOut(out);
         commandLine.setErr(err);
+        commandLine.setExecutionStrategy(new StrictExecution());
         commandLine.setParameterExceptionHandler((ex, arguments) ->
         {
             ex.getCommandLine().getErr().println("shmipc bridge: " + ex.getMessage() +
@@ -116,31 +114,6 @@ public final class BridgeMain implements Runnable
     {
         final String message = ex.getMessage() != null ? ex.getMessage() : ex.toString();
         return message.replace('\n', ' ').trim();
-    }
-
-    /** Duration strings: 500ms, 10s, 2m, 250us. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration>
-    {
-        private static final Pattern FORMAT = Pattern.compile("(\\d+)(ns|us|ms|s|m)");
-
-        @Override
-        public Duration convert(final String value)
-        {
-            final Matcher m = FORMAT.matcher(value.trim());
-            if (!m.matches())
-            {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 500ms, 10s, 2m");
-            }
-            final long n = Long.parseLong(m.group(1));
-            switch (m.group(2))
-            {
-                case "ns": return Duration.ofNanos(n);
-                case "us": return Duration.ofNanos(n * 1000);
-                case "ms": return Duration.ofMillis(n);
-                case "s": return Duration.ofSeconds(n);
-                default: return Duration.ofMinutes(n);
-            }
-        }
     }
 
     /** Options of both bridges. */
@@ -189,10 +162,10 @@ public final class BridgeMain implements Runnable
             description = "Idle strategy of the local channel's reader (default ${DEFAULT-VALUE}).")
         String localIdle;
 
-        @Option(names = "--term-length", paramLabel = "BYTES", defaultValue = "0",
-            description = "Term length of the embedded driver's publications; Aeron's longest message is 1/8 of it " +
-                "(default 0: Aeron's 16 MiB, so 2 MiB).")
-        int termLength;
+        @Option(names = "--term-length", paramLabel = "BYTES", converter = SizeConverter.class,
+            description = "Term length of the embedded driver's publications, e.g. 64MiB; Aeron's longest message " +
+                "is 1/8 of it (default: Aeron's 16 MiB, so 2 MiB).")
+        Integer termLength;
 
         @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Exit 5 if the far side has not appeared within this time (default: wait for ever).")
@@ -232,7 +205,7 @@ public final class BridgeMain implements Runnable
                 .driverThreading(driverThreading)
                 .idle(idle)
                 .localIdle(localIdle)
-                .termLength(termLength)
+                .termLength(null == termLength ? 0 : termLength)
                 .connectTimeout(connectTimeout)
                 .linkTimeout(linkTimeout)
                 .staleGrace(staleGrace)
@@ -319,8 +292,9 @@ public final class BridgeMain implements Runnable
         description = "On the guest's machine: create channel NAME (or --local-name) as its host and carry it over Aeron.")
     static final class GuestSide extends BridgeCommand
     {
-        @Option(names = "--capacity", paramLabel = "BYTES", defaultValue = "33554432",
-            description = "Capacity of each queue of the channel it creates (default ${DEFAULT-VALUE}).")
+        @Option(names = "--capacity", paramLabel = "BYTES", defaultValue = "32MiB", converter = SizeConverter.class,
+            description = "Capacity of each queue of the channel it creates, a multiple of 8 (default " +
+                "${DEFAULT-VALUE}).")
         int capacity;
 
         @Override

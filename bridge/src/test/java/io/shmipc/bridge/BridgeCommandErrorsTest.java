@@ -1,7 +1,8 @@
 package io.shmipc.bridge;
 
-import io.shmipc.schemas.IpcMessages;
 import io.shmipc.core.channel.IpcHost;
+import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.cli.HelpTexts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,6 +28,29 @@ class BridgeCommandErrorsTest
         assertTrue(text.startsWith("shmipc bridge: "), text);
         assertEquals(1, text.strip().lines().count(), "one line: " + text);
         return new String[]{text};
+    }
+
+    @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings()
+    {
+        final String help = HelpTexts.assertNoWarnings(new BridgeMain());
+        assertTrue(help.contains("--stale-grace") && help.contains("--term-length"), help);
+    }
+
+    @Test
+    @Timeout(30)
+    void anUnknownCommandOrABadDurationOrSizeIsAUsageError()
+    {
+        final String name = uniqueName("bec");
+        assertTrue(run(2, "frobnicate", "--help")[0].contains("'frobnicate'"));
+        assertTrue(run(2)[0].contains("missing command: host-side, guest-side or status"));
+        final String grace = run(2, "guest-side", name, "--publish", udp(freePort()), "--subscribe",
+            udp(freePort()), "--stale-grace", "5")[0];
+        assertTrue(grace.contains("--stale-grace") && grace.contains("'5' is not a duration"), grace);
+        final String capacity = run(2, "guest-side", name, "--publish", udp(freePort()), "--subscribe",
+            udp(freePort()), "--capacity", "32 furlongs")[0];
+        assertTrue(capacity.contains("--capacity") && capacity.contains("'32 furlongs'"), capacity);
+        assertEquals(List.of(), shmLeftovers(name));
     }
 
     @Test
@@ -63,7 +87,7 @@ class BridgeCommandErrorsTest
         try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getByName("127.0.0.1")))
         {
             final String text = run(4, "guest-side", name, "--publish", udp(freePort()),
-                "--subscribe", udp(taken.getLocalPort()), "--capacity", "65536",
+                "--subscribe", udp(taken.getLocalPort()), "--capacity", "64KiB",
                 "--embedded-dir", aeronDir(name, GuestSideBridge.SIDE).toString())[0];
             assertTrue(text.contains("" + taken.getLocalPort()) || text.toLowerCase().contains("in use"), text);
         }

@@ -1,12 +1,10 @@
 package io.shmipc.bridge;
 
+import io.shmipc.idle.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -21,16 +19,11 @@ final class BridgeProcess implements AutoCloseable
 
     BridgeProcess(final String... args)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Arrays.asList(System.getProperty("shmipc.bridge.jvm.args",
-            "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED")
-            .split(" ")));
-        command.add("-XX:TieredStopAtLevel=1"); // starts faster; these children carry traffic, they are not measured
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(BridgeMain.class.getName());
-        command.addAll(Arrays.asList(args));
+        final List<String> command = ChildJvm.of(BridgeMain.class)
+            .jvmOptions("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED") // Aeron's UDP transport reads sun.nio.ch
+            .jvmOptions("-XX:TieredStopAtLevel=1") // starts faster; these children carry traffic, they are not measured
+            .args(args)
+            .command();
         try
         {
             output = Files.createTempFile("shmipc-bridge-test-", ".log");

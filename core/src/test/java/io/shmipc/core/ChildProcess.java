@@ -1,12 +1,12 @@
 package io.shmipc.core;
 
+import io.shmipc.idle.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,15 +37,7 @@ public final class ChildProcess implements AutoCloseable
 
     public static ChildProcess java(final Class<?> mainClass, final String... args)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Arrays.asList(System.getProperty("shmipc.agrona.jvm.args",
-            "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED").split(" ")));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass.getName());
-        command.addAll(Arrays.asList(args));
-        return new ChildProcess(command, mainClass.getSimpleName());
+        return new ChildProcess(ChildJvm.of(mainClass).args(args).command(), mainClass.getSimpleName());
     }
 
     public static ChildProcess exec(final String... command)

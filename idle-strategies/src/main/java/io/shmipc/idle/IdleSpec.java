@@ -163,6 +163,6 @@ public final class IdleSpec implements IdleStrategyFactory
     private String format(final String parameter, final long value)
     {
         return IdleStrategies.isDuration(name, parameter) ?
-            IdleStrategies.formatDuration(value) : Long.toString(value);
+            Units.formatDuration(value) : Long.toString(value);
     }
 }

@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,8 +15,8 @@ import java.util.regex.Pattern;
  * <p>
  * <b>Syntax:</b> {@code name} or {@code name:param=value,param=value}; parameters left out take their defaults,
  * whitespace around names, parameters and values is ignored, names and parameters are case-sensitive. Counts are
- * non-negative whole numbers; durations are a whole number followed by {@code ns}, {@code us}, {@code ms} or
- * {@code s}, e.g. {@code 500ns}, {@code 1us}, {@code 100ms}, {@code 2s}.
+ * non-negative whole numbers; durations are written as {@link Units#parseDuration(String)} reads them, e.g.
+ * {@code 500ns}, {@code 1us}, {@code 100ms}, {@code 2s}.
  * <table>
  *     <caption>Accepted strategies</caption>
  *     <tr><th>string</th><th>parameters (defaults)</th><th>behaviour</th></tr>
@@ -58,7 +57,6 @@ public final class IdleStrategies
     static final String MAX_PARK = "maxPark";
     static final String TIMEOUT = "timeout";
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ns|us|ms|s)");
     private static final Pattern COUNT = Pattern.compile("\\d+");
     private static final Map<String, Map<String, Param>> STRATEGIES = strategies();
 
@@ -182,37 +180,12 @@ public final class IdleStrategies
             sb.append(separator).append(describe(e.getKey(), e.getValue()));
             separator = " | ";
         }
-        return sb.append(" (durations take ns, us, ms or s)").toString();
+        return sb.append(" (durations take ns, us, ms, s or m)").toString();
     }
 
     static boolean isDuration(final String strategy, final String param)
     {
         return STRATEGIES.get(strategy).get(param).duration;
-    }
-
-    /**
-     * @param nanos a duration in nanoseconds, {@code >= 0}.
-     * @return the shortest exact form, e.g. {@code 1ms} for 1,000,000.
-     */
-    static String formatDuration(final long nanos)
-    {
-        if (0 == nanos)
-        {
-            return "0ns";
-        }
-        if (0 == nanos % 1_000_000_000L)
-        {
-            return (nanos / 1_000_000_000L) + "s";
-        }
-        if (0 == nanos % 1_000_000L)
-        {
-            return (nanos / 1_000_000L) + "ms";
-        }
-        if (0 == nanos % 1_000L)
-        {
-            return (nanos / 1_000L) + "us";
-        }
-        return nanos + "ns";
     }
 
     private static void checkParks(final String name, final Map<String, Long> values)
@@ -236,8 +209,8 @@ public final class IdleStrategies
         if (minPark > maxPark)
         {
             throw new IllegalArgumentException(
-                name + ": minPark (" + formatDuration(minPark) + ") must not exceed maxPark (" +
-                formatDuration(maxPark) + ")");
+                name + ": minPark (" + Units.formatDuration(minPark) + ") must not exceed maxPark (" +
+                Units.formatDuration(maxPark) + ")");
         }
     }
 
@@ -312,7 +285,7 @@ public final class IdleStrategies
 
         String format(final long value)
         {
-            return duration ? formatDuration(value) : Long.toString(value);
+            return duration ? Units.formatDuration(value) : Long.toString(value);
         }
 
         long parse(final String strategy, final String key, final String text)
@@ -347,29 +320,15 @@ public final class IdleStrategies
 
         private static long parseDuration(final String strategy, final String key, final String text)
         {
-            final Matcher m = DURATION.matcher(text);
-            if (m.matches())
+            try
             {
-                final long unit;
-                switch (m.group(2))
-                {
-                    case "ns": unit = 1L; break;
-                    case "us": unit = 1_000L; break;
-                    case "ms": unit = 1_000_000L; break;
-                    default: unit = 1_000_000_000L; break;
-                }
-                try
-                {
-                    return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
-                }
-                catch (final ArithmeticException | NumberFormatException ignore)
-                {
-                    // too large: reported below
-                }
+                return Units.parseDuration(text);
             }
-            throw new IllegalArgumentException(
-                "parameter " + key + " of idle strategy " + strategy + " must be a duration such as 500ns, 1us, " +
-                "100ms or 2s (a whole number, then ns, us, ms or s; at most about 292 years), got \"" + text + "\"");
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(
+                    "parameter " + key + " of idle strategy " + strategy + ": " + ex.getMessage(), ex);
+            }
         }
     }
 }

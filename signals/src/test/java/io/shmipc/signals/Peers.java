@@ -1,5 +1,7 @@
 package io.shmipc.signals;
 
+import io.shmipc.idle.ChildJvm;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,21 +31,7 @@ final class Peers
     /** Starts {@code mainClass} with {@code args} in a new JVM on this test's class path. */
     static Process startJvm(final Class<?> mainClass, final String... args) throws IOException
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> command = new ArrayList<>();
-        command.add(java);
-        final String agronaArgs = System.getProperty("shmipc.agrona.jvm.args",
-            "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED");
-        for (final String arg : agronaArgs.trim().split("\\s+"))
-        {
-            command.add(arg);
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass.getName());
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return ChildJvm.of(mainClass).args(args).processBuilder().redirectErrorStream(true).start();
     }
 
     /** Starts the C peer (compiling it on first use) with {@code args}. */

@@ -1,9 +1,16 @@
 package io.shmipc.tools;
 
+import io.shmipc.affinity.PlacementSpec;
 import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.channel.ThreadingMode;
+import io.shmipc.core.channel.WriteMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * The options {@code host} and {@code guest} share: how each side's agents get threads, how its reader and writer
@@ -70,6 +77,43 @@ final class ChannelSideOptions
             builder.threadingMode(threading);
         }
         return builder.trustPeer(trustPeer);
+    }
+
+    /**
+     * The CPU options given (other than {@code none}) for a thread this side does not start: {@code --writer-cpu}
+     * without a writer thread (the threads that send write themselves, or one shared thread runs everything) and
+     * {@code --reader-cpu} without a reader thread (the calling threads read).
+     *
+     * @param config the side's configuration, built with these options.
+     * @return one line per such option, saying it has no effect and why; empty when every given option is used.
+     */
+    List<String> unusedPlacements(final ChannelConfig config)
+    {
+        final List<String> notes = new ArrayList<>(2);
+        final boolean dedicated = config.threadingMode() == ThreadingMode.DEDICATED;
+        if (pins(writerCpu) && (!dedicated || config.writeMode() != WriteMode.WRITER_THREAD))
+        {
+            notes.add("--writer-cpu " + writerCpu + " has no effect: there is no writer thread (" + (dedicated ?
+                "write mode " + config.writeMode() + ": the threads that send write themselves" :
+                "threading " + lowerCase(config.threadingMode()) + ": one thread runs every agent, placed by " +
+                "--reader-cpu") + ")");
+        }
+        if (pins(readerCpu) && dedicated && config.readMode() != ReadMode.READER_THREAD)
+        {
+            notes.add("--reader-cpu " + readerCpu + " has no effect: there is no reader thread (read mode " +
+                config.readMode() + ": the calling threads read)");
+        }
+        return notes;
+    }
+
+    private static boolean pins(final String cpuOption)
+    {
+        return null != cpuOption && !PlacementSpec.NONE.equals(PlacementSpec.parse(cpuOption));
+    }
+
+    private static String lowerCase(final ThreadingMode mode)
+    {
+        return mode.name().toLowerCase(Locale.ROOT);
     }
 
     /** Parses {@code --threading}: the commands run their agents on threads, so INVOKER is refused here. */

@@ -1,12 +1,16 @@
 package io.shmipc.tools;
 
 import io.shmipc.core.channel.ChannelConfig;
-import io.shmipc.core.channel.ReadMode;
-import io.shmipc.core.channel.WriteMode;
 import io.shmipc.core.channel.IpcHost;
+import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.core.channel.WriteMode;
+import io.shmipc.idle.ChildJvm;
 import io.shmipc.idle.IdleStrategies;
+import io.shmipc.schemas.AddService;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.cli.DurationConverter;
+import io.shmipc.tools.cli.SizeConverter;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.MyRandResponse;
@@ -24,7 +28,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -288,16 +291,10 @@ final class DemoCommand implements Callable<Integer>
 
     private Process startGuest(final String channel, final PrintWriter out) throws IOException, InterruptedException
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        final List<String> command = new ArrayList<>(List.of(java,
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-Xmx64m",
-            "-cp", System.getProperty("java.class.path"),
-            Main.class.getName(), "guest", channel,
-            "--idle", idle, "--trust-peer",
-            "--timeout", startTimeout.toMillis() + "ms"));
-        final Process guest = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final Process guest = ChildJvm.of(Main.class)
+            .jvmOptions("-XX:+UseSerialGC", "-Xmx64m")
+            .args("guest", channel, "--idle", idle, "--trust-peer", "--timeout", DurationConverter.format(startTimeout))
+            .processBuilder().redirectErrorStream(true).start();
         final CountDownLatch ready = new CountDownLatch(1);
         final Thread forwarder = new Thread(() ->
         {

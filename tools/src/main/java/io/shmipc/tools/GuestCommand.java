@@ -4,6 +4,8 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
+import io.shmipc.schemas.AddService;
+import io.shmipc.tools.cli.DurationConverter;
 import org.agrona.DirectBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,9 +110,11 @@ final class GuestCommand implements Callable<Integer>
             .writeMode(WriteMode.CALLER) // the reader or the workers write, taking turns under a lock
             .build();
 
+        final PrintWriter err = spec.commandLine().getErr();
+        side.unusedPlacements(config).forEach(note -> err.println("shmipc guest: note: " + note));
         final ThreadPoolExecutor pool = workers > 1 ? workerPool() : null;
         this.pool = pool;
-        final ThreadLocal<FlatBufferBuilder> builders = ThreadLocal.withInitial(() -> new FlatBufferBuilder(128));
+        final ThreadLocal<AddService> services = ThreadLocal.withInitial(AddService::new);
         final byte[] readerBytes = new byte[64 * 1024];
         final HandlerTiming timing = new HandlerTiming();
         final IpcGuest.RequestHandler handler = (buffer, index, length, guest) ->
@@ -119,7 +123,7 @@ final class GuestCommand implements Callable<Integer>
             {
                 final long start = System.nanoTime();
                 final ByteBuffer request = copy(buffer, index, length, length <= readerBytes.length ? readerBytes : null);
-                answer(guest, request, builders.get());
+                answer(guest, request, services.get());
                 timing.record(System.nanoTime() - start);
             }
             else
@@ -130,7 +134,7 @@ final class GuestCommand implements Callable<Integer>
                 {
                     try
                     {
-                        answer(guest, request, builders.get());
+                        answer(guest, request, services.get());
                     }
                     finally
                     {
@@ -412,9 +416,9 @@ final class GuestCommand implements Callable<Integer>
         return ByteBuffer.wrap(bytes, 0, length).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private void answer(final IpcGuest guest, final ByteBuffer request, final FlatBufferBuilder builder)
+    private void answer(final IpcGuest guest, final ByteBuffer request, final AddService service)
     {
-        final ByteBuffer response = AddService.answer(request, builder);
+        final ByteBuffer response = service.answer(request);
         if (null == response)
         {
             invalid.incrementAndGet();

@@ -7,6 +7,8 @@ import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.core.channel.WriteMode;
 import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.cli.DurationConverter;
+import io.shmipc.tools.cli.SizeConverter;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.Payload;
@@ -131,6 +133,8 @@ final class HostCommand implements Callable<Integer>
             .readMode(caller ? ReadMode.CALLER : ReadMode.READER_THREAD)
             .build();
         final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        side.unusedPlacements(config).forEach(note -> err.println("shmipc host: note: " + note));
         // The hook exists before the first file does: a signal during the start waits for it, then removes them.
         final ShutdownGuard<IpcHost> guard = new ShutdownGuard<IpcHost>("shmipc-host-shutdown", SHUTDOWN_GRACE,
             createdFilesRemover()).install();

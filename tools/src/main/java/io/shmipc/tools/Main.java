@@ -4,6 +4,7 @@ import io.shmipc.core.ring.CorruptQueueException;
 import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SegmentNotFoundException;
 import io.shmipc.signals.NamedSignalException;
+import io.shmipc.tools.cli.StrictExecution;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,9 +36,6 @@ import java.io.PrintWriter;
         "143:Stopped by SIGTERM; a host removes its channel first."})
 public final class Main implements Runnable
 {
-    /** Held so the level set in {@link #main} is not lost to garbage collection. */
-    private static final java.util.logging.Logger QUIET_LOGGER = java.util.logging.Logger.getLogger("io.shmipc");
-
     private static volatile boolean stdoutIsTerminal;
 
     @CommandLine.Spec
@@ -57,7 +55,7 @@ public final class Main implements Runnable
      */
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: host, guest, inspect, watch, list, clean or demo");
+        throw StrictExecution.missingCommand(spec);
     }
 
     /**
@@ -74,6 +72,7 @@ public final class Main implements Runnable
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(Main::exitCode);
+        commandLine.setExecutionStrategy(new StrictExecution());
         commandLine.setParameterExceptionHandler((ex, arguments) ->
         {
             final CommandLine failed = ex.getCommandLine();
@@ -104,8 +103,6 @@ public final class Main implements Runnable
      */
     public static void main(final String[] args)
     {
-        // The commands print where the channel threads run; the affinity module's INFO lines would repeat it.
-        QUIET_LOGGER.setLevel(java.util.logging.Level.WARNING);
         stdoutIsTerminal = null != System.console();
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }

@@ -2,6 +2,7 @@ package io.shmipc.tools;
 
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.tools.cli.DurationConverter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,10 +1,14 @@
 package io.shmipc.tools;
 
 import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.channel.ThreadingMode;
+import io.shmipc.core.channel.WriteMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -60,6 +64,28 @@ class ChannelSideOptionsTest
         System.clearProperty(ChannelConfig.READER_IDLE_PROP);
         final IllegalArgumentException mode = assertThrows(IllegalArgumentException.class, ChannelSideOptionsTest::parse);
         assertTrue(mode.getMessage().contains(ChannelConfig.THREADING_MODE_PROP), mode.getMessage());
+    }
+
+    @Test
+    void cpuOptionsWithoutTheirThreadAreNoted()
+    {
+        final Side side = new Side();
+        new CommandLine(side).parseArgs("--reader-cpu", "2-3,6", "--writer-cpu", "1");
+        final ChannelConfig.Builder builder = side.options.applyTo(ChannelConfig.builder("opts-test"));
+        final ChannelConfig handOff = builder.writeMode(WriteMode.WRITER_THREAD).readMode(ReadMode.READER_THREAD)
+            .build();
+        assertEquals("cpus=2-3,6", handOff.readerAffinity());
+        assertEquals(List.of(), side.options.unusedPlacements(handOff), "both threads run: nothing to note");
+
+        assertEquals(List.of("--writer-cpu 1 has no effect: there is no writer thread (write mode CALLER: the " +
+            "threads that send write themselves)", "--reader-cpu 2-3,6 has no effect: there is no reader thread " +
+            "(read mode CALLER: the calling threads read)"),
+            side.options.unusedPlacements(builder.writeMode(WriteMode.CALLER).readMode(ReadMode.CALLER).build()));
+
+        assertEquals(List.of("--writer-cpu 1 has no effect: there is no writer thread (threading shared: one " +
+            "thread runs every agent, placed by --reader-cpu)"), side.options.unusedPlacements(builder
+            .writeMode(WriteMode.WRITER_THREAD).readMode(ReadMode.READER_THREAD).threadingMode(ThreadingMode.SHARED)
+            .build()));
     }
 
     @Test

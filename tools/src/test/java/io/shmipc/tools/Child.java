@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import io.shmipc.idle.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,13 +18,23 @@ import java.util.concurrent.TimeUnit;
  */
 final class Child implements AutoCloseable
 {
+    /** These children are small and short-lived: they start faster with these. */
+    private static final List<String> QUICK_START = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+
     private final Process process;
     private final StringBuffer output = new StringBuffer();
     private final Thread reader;
 
     private Child(final List<String> command) throws IOException
     {
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        this(command, Map.of());
+    }
+
+    private Child(final List<String> command, final Map<String, String> environment) throws IOException
+    {
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        process = builder.start();
         reader = new Thread(() ->
         {
             try (BufferedReader lines = new BufferedReader(
@@ -49,28 +61,32 @@ final class Child implements AutoCloseable
         return cliAfter(List.of(), args);
     }
 
+    /** A JVM running {@code mainClass} with these arguments, on this JVM's class path, with the agrona exports. */
+    static Child java(final Class<?> mainClass, final String... args) throws IOException
+    {
+        return new Child(ChildJvm.of(mainClass).jvmOptions(QUICK_START).args(args).command());
+    }
+
     /**
      * As {@link #cli}, started through {@code prefix} (a program that execs the rest, e.g. {@code env
      * --default-signal=INT,TERM}, so the child keeps the process id).
      */
     static Child cliAfter(final List<String> prefix, final String... args) throws IOException
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         final List<String> command = new ArrayList<>(prefix);
-        command.add(java);
-        final String agrona = System.getProperty("shmipc.agrona.jvm.args",
-            "--add-exports java.base/jdk.internal.misc=ALL-UNNAMED");
-        command.addAll(List.of(agrona.trim().split("\\s+")));
-        command.addAll(List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
+        command.addAll(ChildJvm.of(Main.class).jvmOptions(QUICK_START).args(args).command());
         return new Child(command);
     }
 
     static Child exec(final String... command) throws IOException
     {
-        return new Child(List.of(command));
+        return new Child(List.of(command), Map.of());
+    }
+
+    /** As {@link #exec}, with these variables added to the child's environment. */
+    static Child execWith(final Map<String, String> environment, final String... command) throws IOException
+    {
+        return new Child(List.of(command), environment);
     }
 
     long pid()

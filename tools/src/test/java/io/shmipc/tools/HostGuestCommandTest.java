@@ -192,6 +192,29 @@ class HostGuestCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void aBareCpuIsAPlacementAndAPlacementWithoutAThreadIsNoted() throws Exception
+    {
+        final String name = channels.newName("cpunote");
+        final CliRun guest = CliRun.of("guest", name, "--reader-cpu", "0", "--writer-cpu", "cpu=0", "--timeout", "300ms");
+        assertEquals(ExitCodes.NOT_FOUND, guest.code(), guest::toString);
+        assertEquals("shmipc guest: note: --writer-cpu cpu=0 has no effect: there is no writer thread (write mode " +
+            "CALLER: the threads that send write themselves)", guest.errLines().get(0), guest::toString);
+        assertEquals(2, guest.errLines().size(), guest::toString);
+
+        final CliRun quiet = CliRun.of("guest", name, "--reader-cpu", "0", "--writer-cpu", "none", "--timeout", "300ms");
+        assertEquals(ExitCodes.NOT_FOUND, quiet.code(), quiet::toString);
+        assertEquals(1, quiet.errLines().size(), "no note for none, none for a reader that runs: " + quiet);
+
+        final CliRun host = CliRun.of("host", name, "--capacity", "64KiB", "--reader-cpu", "0", "--wait-guest", "300ms");
+        assertEquals(ExitCodes.FAILURE, host.code(), host::toString);
+        assertEquals("shmipc host: note: --reader-cpu 0 has no effect: there is no reader thread (read mode CALLER: " +
+            "the calling threads read)", host.errLines().get(0), host::toString);
+        assertTrue(host.out().contains("reader=cpu=0 -> cpu 0"), host::toString);
+        Channels.assertNoFiles(name);
+    }
+
+    @Test
     void badOptionsAreUsageErrorsWithOneLine() throws Exception
     {
         final String name = channels.newName("hostbad");
@@ -203,7 +226,10 @@ class HostGuestCommandTest
             {"host", name, "--idle", "sleepy"},
             {"host", "bad/name-test"},
             {"guest", name, "--workers", "0"},
-            {"guest", name, "--reader-cpu", "cpu=banana"}})
+            {"guest", name, "--reader-cpu", "cpu=banana"},
+            {"guest", name, "--reader-cpu", "0-x"},
+            {"guest", name, "--timeout", "30"},
+            {"host", name, "--wait-guest", "0s"}})
         {
             final CliRun run = CliRun.of(args);
             assertEquals(ExitCodes.USAGE, run.code(), run::toString);

@@ -4,6 +4,7 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.IpcHost;
+import io.shmipc.schemas.AddService;
 import io.shmipc.schemas.IpcMessages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -198,7 +198,7 @@ class SignalsTest
     /** An IpcGuest in this JVM answering the host's calls, started once the host's channel appears. */
     private CompletableFuture<IpcGuest> startGuest(final String name)
     {
-        final ThreadLocal<FlatBufferBuilder> builders = ThreadLocal.withInitial(() -> new FlatBufferBuilder(128));
+        final ThreadLocal<AddService> services = ThreadLocal.withInitial(AddService::new);
         return CompletableFuture.supplyAsync(() ->
         {
             final IpcGuest guest = IpcGuest.start(ChannelConfig.builder(name).readerIdle("backoff")
@@ -206,8 +206,7 @@ class SignalsTest
             {
                 final byte[] bytes = new byte[length];
                 buffer.getBytes(index, bytes);
-                final ByteBuffer response = AddService.answer(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN),
-                    builders.get());
+                final ByteBuffer response = services.get().answer(ByteBuffer.wrap(bytes));
                 if (null != response)
                 {
                     g.respond(response);

@@ -1,7 +1,6 @@
 package io.shmipc.core.channel;
 
-import com.google.flatbuffers.FlatBufferBuilder;
-import io.shmipc.schemas.IpcMessages;
+import io.shmipc.schemas.AddService;
 import ipc.AddRequest;
 import ipc.Message;
 import ipc.Payload;
@@ -11,8 +10,8 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 
 /**
- * A guest JVM for tests, with the Go guest's behaviour: AddRequest{x,y} is answered with AddResponse{x+y},
- * MyRandRequest with MyRandResponse{0.12345}; a request whose x is negative is not answered (for timeout tests).
+ * A guest JVM for tests, with the Go guest's behaviour ({@link AddService}), except that an AddRequest whose x is
+ * negative is not answered (for timeout tests).
  * {@code AddGuestMain NAME READER_IDLE [trust] [reattach] [work=MICROS] [threading=MODE]}: prints "ready" when
  * serving, exits 0 when
  * the host goes away. With {@code reattach} it opens the channel again when a new host re-initialised it (printing
@@ -54,7 +53,8 @@ final class AddGuestMain
      */
     private static boolean serve(final ChannelConfig config, final long workNs, final boolean first) throws Exception
     {
-        final FlatBufferBuilder builder = new FlatBufferBuilder(128);
+        final AddService service = new AddService();
+        final AddRequest add = new AddRequest();
         final byte[] copy = new byte[4096];
         try (IpcGuest guest = IpcGuest.start(config, (buffer, index, length, self) ->
         {
@@ -66,18 +66,12 @@ final class AddGuestMain
             buffer.getBytes(index, copy, 0, length);
             final ByteBuffer request = ByteBuffer.wrap(copy, 0, length).order(ByteOrder.LITTLE_ENDIAN);
             final Message message = Message.getRootAsMessage(request);
-            final long reqId = message.reqId();
-            if (message.payloadType() == Payload.AddRequest)
+            final boolean unanswered = message.payloadType() == Payload.AddRequest && message.payload(add) != null &&
+                add.x() < 0;
+            final ByteBuffer response = unanswered ? null : service.answer(request);
+            if (null != response)
             {
-                final AddRequest add = (AddRequest)message.payload(new AddRequest());
-                if (add.x() >= 0)
-                {
-                    self.respond(IpcMessages.encodeAddResponse(builder, reqId, add.x() + add.y()));
-                }
-            }
-            else if (message.payloadType() == Payload.MyRandRequest)
-            {
-                self.respond(IpcMessages.encodeMyRandResponse(builder, reqId, 0.12345));
+                self.respond(response);
             }
         }))
         {

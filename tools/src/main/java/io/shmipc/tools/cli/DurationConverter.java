@@ -1,0 +1,48 @@
+package io.shmipc.tools.cli;
+
+import io.shmipc.idle.Units;
+import picocli.CommandLine;
+
+import java.time.Duration;
+
+/**
+ * The picocli converter of every duration option of {@code shmipc}, {@code shmipc bench} and {@code shmipc bridge}
+ * ({@code --duration}, {@code --timeout}, {@code --interval}, ...): the grammar of {@link Units#parseDuration(String)},
+ * e.g. {@code 500ms}, {@code 3s}, {@code 2m}. Zero is refused: no option of these commands means anything by it.
+ * Thread safe.
+ */
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration>
+{
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CommandLine.TypeConversionException quoting {@code value} if it is not a duration or is zero; picocli
+     *                                             adds the option's name.
+     */
+    public Duration convert(final String value)
+    {
+        final long nanos;
+        try
+        {
+            nanos = Units.parseDuration(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.TypeConversionException(ex.getMessage());
+        }
+        if (0 == nanos)
+        {
+            throw new CommandLine.TypeConversionException("'" + value + "': the duration must be positive");
+        }
+        return Duration.ofNanos(nanos);
+    }
+
+    /**
+     * @param duration a non-negative duration.
+     * @return it as this converter reads it back, in its shortest exact unit, e.g. {@code 3s} or {@code 500ms}.
+     */
+    public static String format(final Duration duration)
+    {
+        return Units.formatDuration(duration.toNanos());
+    }
+}
