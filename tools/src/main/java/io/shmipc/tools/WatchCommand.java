@@ -233,27 +233,31 @@ final class WatchCommand implements Callable<Integer>
             final ArrayComposer<ObjectComposer<JSONComposer<String>>> queuesJson = pids.end().startArrayField("queues");
             for (final Watcher.QueueRates q : queues)
             {
-                final QueueSnapshot s = q.snapshot();
-                final ObjectComposer<ArrayComposer<ObjectComposer<JSONComposer<String>>>> queue = queuesJson.startObject()
-                    .put("name", s.name())
-                    .put("capacity", s.capacity())
-                    .put("writePos", s.writePos())
-                    .put("readPos", s.readPos())
-                    .put("usedBytes", s.usedBytes())
-                    .put("pendingMessages", s.pendingMessages())
-                    .put("percentFull", Math.round(s.percentFull() * 100) / 100.0);
-                rateField(queue, "writeBytesPerSec", q.writeBytesPerSec());
-                rateField(queue, "readBytesPerSec", q.readBytesPerSec());
-                rateField(queue, "writeMessagesPerSec", q.writeMessagesPerSec());
-                rateField(queue, "readMessagesPerSec", q.readMessagesPerSec());
-                queue.put("readPosIdleMs", q.readPosIdleNs() / 1_000_000)
-                    .put("stalled", q.stalled())
-                    .put("stable", s.stable())
-                    .put("corruption", s.corruption())
-                    .end();
+                queue(queuesJson.startObject(), q).end();
             }
             queuesJson.end().end();
         });
+    }
+
+    private static <P extends ComposerBase> ObjectComposer<P> queue(final ObjectComposer<P> json,
+        final Watcher.QueueRates q) throws IOException
+    {
+        final QueueSnapshot s = q.snapshot();
+        json.put("name", s.name())
+            .put("capacity", s.capacity())
+            .put("writePos", s.writePos())
+            .put("readPos", s.readPos())
+            .put("usedBytes", s.usedBytes())
+            .put("pendingMessages", s.pendingMessages())
+            .put("percentFull", Math.round(s.percentFull() * 100) / 100.0);
+        rateField(json, "writeBytesPerSec", q.writeBytesPerSec());
+        rateField(json, "readBytesPerSec", q.readBytesPerSec());
+        rateField(json, "writeMessagesPerSec", q.writeMessagesPerSec());
+        rateField(json, "readMessagesPerSec", q.readMessagesPerSec());
+        return json.put("readPosIdleMs", q.readPosIdleNs() / 1_000_000)
+            .put("stalled", q.stalled())
+            .put("stable", s.stable())
+            .put("corruption", s.corruption());
     }
 
     /**
