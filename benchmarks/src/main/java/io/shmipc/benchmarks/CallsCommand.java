@@ -42,6 +42,34 @@ import java.util.concurrent.atomic.AtomicLong;
             "burn 100%% of a core each."})
 final class CallsCommand implements java.util.concurrent.Callable<Integer>
 {
+    /**
+     * The JSON of a run (fields in docs/benchmarks.md).
+     */
+    record Result(String command, Machine machine, Settings settings, List<Variant> variants)
+    {
+    }
+
+    record Settings(String run, int capacity, String writerIdle, String hostWriteMode, String hostReadMode,
+        String guestWriteMode)
+    {
+    }
+
+    /**
+     * One reader idle strategy and thread count: the round-trip percentiles, then its counts.
+     */
+    record Variant(@Json.Inline Latency.Summary latency, @Json.Inline Counts counts)
+    {
+    }
+
+    /**
+     * What one measurement counted: calls/s, the original's average latency (elapsed time x threads / calls), the
+     * CPU of each process (percent of a core) and the responses nobody waited for.
+     */
+    record Counts(String idle, int threads, long calls, double callsPerSecond, double avgLatencyMicros,
+        double hostCpuPercent, double guestCpuPercent, long unknownResponses, long expiredResponses)
+    {
+    }
+
     @Mixin
     CommonOptions common;
 
@@ -106,10 +134,10 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         final RunLength run = common.runLength("2s", "5s");
         final BenchContext context = common.context();
         final Path outDir = common.outDirectory();
-        final Map<String, Object> machine = Machine.describe(context.jvmOptions());
+        final Machine machine = Machine.describe(context.jvmOptions());
         final PrintStream out = System.out;
 
-        final List<Map<String, Object>> results = new ArrayList<>();
+        final List<Variant> results = new ArrayList<>();
         final Map<String, Histogram> histograms = new LinkedHashMap<>();
         for (final String idle : specs)
         {
@@ -117,27 +145,27 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             {
                 final String label = IdleStrategies.parse(idle).name() + "/" + t + "t";
                 context.progress().line("calls: " + label + ", " + run);
-                final Map<String, Object> result = measure(context, idle, t, run);
-                result.put("name", label);
-                results.add(result);
-                histograms.put(label, (Histogram)result.remove("histogram"));
+                final Histogram histogram = PeerCommand.newHistogram();
+                final Counts counts = measure(context, idle, t, run, histogram);
+                results.add(new Variant(Latency.summary(label, histogram), counts));
+                histograms.put(label, histogram);
             }
         }
 
         out.println();
         out.println("calls (AddRequest round trips through IpcHost and an IpcGuest JVM), " + run + ", capacity " +
             capacity);
-        out.println(Machine.line(machine));
+        out.println(machine.line());
         out.printf("%-16s %12s %12s %10s %10s %10s %10s %10s %8s %8s%n", "readers/threads", "calls/s",
             "avg lat us", "p50", "p90", "p99", "p99.9", "max", "host%", "guest%");
-        for (final Map<String, Object> r : results)
+        for (final Variant r : results)
         {
-            final Histogram h = histograms.get((String)r.get("name"));
-            final long[] p = Latency.points(h);
-            out.printf("%-16s %12.0f %12.2f %10s %10s %10s %10s %10s %8.0f %8.0f%n", r.get("name"),
-                (Double)r.get("callsPerSecond"), (Double)r.get("avgLatencyMicros"), Latency.compact(p[0]),
-                Latency.compact(p[1]), Latency.compact(p[2]), Latency.compact(p[3]), Latency.compact(p[5]),
-                (Double)r.get("hostCpuPercent"), (Double)r.get("guestCpuPercent"));
+            final Latency.Summary l = r.latency();
+            final Counts c = r.counts();
+            out.printf("%-16s %12.0f %12.2f %10s %10s %10s %10s %10s %8.0f %8.0f%n", l.name(), c.callsPerSecond(),
+                c.avgLatencyMicros(), Latency.compact(l.p50Nanos()), Latency.compact(l.p90Nanos()),
+                Latency.compact(l.p99Nanos()), Latency.compact(l.p999Nanos()), Latency.compact(l.maxNanos()),
+                c.hostCpuPercent(), c.guestCpuPercent());
         }
 
         final List<Path> written = new ArrayList<>();
@@ -150,7 +178,7 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         for (final int t : threads)
         {
             final PercentilePlot plot = new PercentilePlot("calls round trip, " + t + " calling thread" +
-                (t == 1 ? "" : "s") + ", by reader idle strategy", Machine.line(machine) + "; " + run, "round trip");
+                (t == 1 ? "" : "s") + ", by reader idle strategy", machine.brief() + "; " + run, "round trip");
             for (final Map.Entry<String, Histogram> e : histograms.entrySet())
             {
                 if (e.getKey().endsWith("/" + t + "t"))
@@ -166,33 +194,22 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
 
         if (null != common.json)
         {
-            final Map<String, Object> json = new LinkedHashMap<>();
-            json.put("command", "calls");
-            json.put("machine", machine);
-            final Map<String, Object> settings = new LinkedHashMap<>();
-            settings.put("run", run.toString());
-            settings.put("capacity", capacity);
-            settings.put("writerIdle", IdleStrategies.parse(writerIdle).toString());
-            settings.put("hostWriteMode", hostWriteMode.name());
-            settings.put("hostReadMode", hostReadMode.name());
-            settings.put("guestWriteMode", guestWriteMode.name());
-            json.put("settings", settings);
-            final List<Object> variants = new ArrayList<>();
-            for (final Map<String, Object> r : results)
-            {
-                final Map<String, Object> v = Latency.summary((String)r.get("name"), histograms.get((String)r.get("name")));
-                r.forEach(v::putIfAbsent);
-                variants.add(v);
-            }
-            json.put("variants", variants);
-            Json.write(common.json, json);
+            final Settings settings = new Settings(run.toString(), capacity,
+                IdleStrategies.parse(writerIdle).toString(), hostWriteMode.name(), hostReadMode.name(),
+                guestWriteMode.name());
+            Json.write(common.json, new Result("calls", machine, settings, results));
             out.println("wrote " + common.json);
         }
         return 0;
     }
 
-    private Map<String, Object> measure(final BenchContext context, final String idle, final int threadCount,
-        final RunLength run) throws Exception
+    /**
+     * Run one strategy and thread count against a fresh guest JVM.
+     *
+     * @param merged receives the round trips of every calling thread.
+     */
+    private Counts measure(final BenchContext context, final String idle, final int threadCount, final RunLength run,
+        final Histogram merged) throws Exception
     {
         final String name = context.shmPrefix() + "-" + ProcessHandle.current().pid() + "-calls-" +
             CHANNELS.incrementAndGet();
@@ -267,24 +284,15 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
             {
                 throw new IllegalStateException(failures.get() + " calls of " + name + " failed or were wrong");
             }
-            final Histogram merged = PeerCommand.newHistogram();
             for (final Histogram h : perThread)
             {
                 merged.add(h);
             }
-            final Map<String, Object> result = new LinkedHashMap<>();
-            result.put("idle", idle);
-            result.put("threads", threadCount);
-            result.put("calls", merged.getTotalCount());
-            result.put("callsPerSecond", merged.getTotalCount() * 1e9 / elapsed);
-            result.put("avgLatencyMicros", elapsed / 1000.0 * threadCount / Math.max(1, merged.getTotalCount()));
-            result.put("hostCpuPercent", ProcessCpu.percent(hostCpu0, hostCpu1, elapsed));
-            result.put("guestCpuPercent", ProcessCpu.percent(guestCpu0, guestCpu1, elapsed));
-            result.put("unknownResponses", host.unknownResponses());
-            result.put("expiredResponses", host.expiredResponses());
-            result.put("histogram", merged);
             context.progress().line("calls: " + idle + " x " + threadCount + ": " + merged.getTotalCount() + " calls");
-            return result;
+            return new Counts(idle, threadCount, merged.getTotalCount(), merged.getTotalCount() * 1e9 / elapsed,
+                elapsed / 1000.0 * threadCount / Math.max(1, merged.getTotalCount()),
+                ProcessCpu.percent(hostCpu0, hostCpu1, elapsed), ProcessCpu.percent(guestCpu0, guestCpu1, elapsed),
+                host.unknownResponses(), host.expiredResponses());
         }
         finally
         {

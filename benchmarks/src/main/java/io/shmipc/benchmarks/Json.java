@@ -1,19 +1,50 @@
 package io.shmipc.benchmarks;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.jr.ob.JSON;
+import com.fasterxml.jackson.jr.ob.JacksonJrExtension;
+import com.fasterxml.jackson.jr.ob.api.ExtensionContext;
+import com.fasterxml.jackson.jr.ob.api.ReaderWriterProvider;
+import com.fasterxml.jackson.jr.ob.api.ValueWriter;
+import com.fasterxml.jackson.jr.ob.impl.JSONWriter;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a tree of {@link Map}s (in their iteration order), {@link List}s, strings, numbers, booleans and nulls as
- * indented JSON. Non-finite doubles are written as {@code null}, since JSON has no NaN.
+ * Writes a benchmark's result, a tree of records, lists, maps, strings, numbers and booleans, as indented JSON with
+ * jackson-jr. A record is an object whose fields are its components in declaration order; a component that is null
+ * is left out, a component marked {@link Inline} has its own fields (a record's components or a map's entries)
+ * written in its place, and a double that is NaN or infinite is written as {@code null}, since JSON has neither.
+ * Thread safe.
  */
 final class Json
 {
+    /**
+     * Marks a record component whose fields are written into the enclosing object, as if declared there.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    @interface Inline
+    {
+    }
+
+    private static final JSON WRITER = JSON.builder()
+        .register(new RecordsExtension())
+        .build()
+        .with(JSON.Feature.PRETTY_PRINT_OUTPUT);
+
     private Json()
     {
     }
@@ -21,7 +52,7 @@ final class Json
     /**
      * @throws UncheckedIOException if the file cannot be written (its directory is created if missing).
      */
-    static void write(final Path file, final Object tree)
+    static void write(final Path file, final Record result)
     {
         try
         {
@@ -30,7 +61,7 @@ final class Json
             {
                 Files.createDirectories(parent);
             }
-            Files.writeString(file, toJson(tree) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(file, toJson(result) + "\n", StandardCharsets.UTF_8);
         }
         catch (final IOException ex)
         {
@@ -38,96 +69,132 @@ final class Json
         }
     }
 
-    static String toJson(final Object tree)
+    /**
+     * @return the value as indented JSON.
+     */
+    static String toJson(final Object value)
     {
-        final StringBuilder sb = new StringBuilder();
-        append(sb, tree, "");
-        return sb.toString();
-    }
-
-    private static void append(final StringBuilder sb, final Object value, final String indent)
-    {
-        if (value instanceof Map)
+        try
         {
-            final Map<?, ?> map = (Map<?, ?>)value;
-            if (map.isEmpty())
-            {
-                sb.append("{}");
-                return;
-            }
-            sb.append("{\n");
-            String separator = "";
-            for (final Map.Entry<?, ?> e : map.entrySet())
-            {
-                sb.append(separator).append(indent).append("  ");
-                string(sb, String.valueOf(e.getKey()));
-                sb.append(": ");
-                append(sb, e.getValue(), indent + "  ");
-                separator = ",\n";
-            }
-            sb.append('\n').append(indent).append('}');
+            return WRITER.asString(value);
         }
-        else if (value instanceof List)
+        catch (final IOException ex)
         {
-            final List<?> list = (List<?>)value;
-            if (list.isEmpty())
-            {
-                sb.append("[]");
-                return;
-            }
-            sb.append("[\n");
-            String separator = "";
-            for (final Object item : list)
-            {
-                sb.append(separator).append(indent).append("  ");
-                append(sb, item, indent + "  ");
-                separator = ",\n";
-            }
-            sb.append('\n').append(indent).append(']');
-        }
-        else if (value instanceof Double || value instanceof Float)
-        {
-            final double d = ((Number)value).doubleValue();
-            sb.append(Double.isFinite(d) ? Double.toString(d) : "null");
-        }
-        else if (value instanceof Number || value instanceof Boolean)
-        {
-            sb.append(value);
-        }
-        else if (null == value)
-        {
-            sb.append("null");
-        }
-        else
-        {
-            string(sb, value.toString());
+            throw new UncheckedIOException("cannot write " + value.getClass().getSimpleName() + " as JSON: " + ex, ex);
         }
     }
 
-    private static void string(final StringBuilder sb, final String s)
+    private static final class RecordsExtension extends JacksonJrExtension
     {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++)
+        protected void register(final ExtensionContext context)
         {
-            final char c = s.charAt(i);
-            switch (c)
+            context.insertProvider(new ReaderWriterProvider()
             {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                default:
-                    if (c < 0x20)
+                public ValueWriter findValueWriter(final JSONWriter writer, final Class<?> type)
+                {
+                    if (type.isRecord())
                     {
-                        sb.append(String.format("\\u%04x", (int)c));
+                        return new RecordWriter(type);
                     }
-                    else
-                    {
-                        sb.append(c);
-                    }
+                    return Double.class == type ? new FiniteWriter() : null;
+                }
+            });
+        }
+    }
+
+    private static final class RecordWriter implements ValueWriter
+    {
+        private final Class<?> type;
+
+        RecordWriter(final Class<?> type)
+        {
+            this.type = type;
+        }
+
+        public void writeValue(final JSONWriter context, final JsonGenerator generator, final Object value)
+            throws IOException
+        {
+            generator.writeStartObject();
+            writeFields(context, generator, value);
+            generator.writeEndObject();
+        }
+
+        public Class<?> valueType()
+        {
+            return type;
+        }
+
+        private static void writeFields(final JSONWriter context, final JsonGenerator generator, final Object value)
+            throws IOException
+        {
+            if (value instanceof Map<?, ?> map)
+            {
+                for (final Map.Entry<?, ?> e : map.entrySet())
+                {
+                    writeField(context, generator, String.valueOf(e.getKey()), e.getValue());
+                }
+                return;
+            }
+            for (final RecordComponent component : value.getClass().getRecordComponents())
+            {
+                final Object field = read(component, value);
+                if (null == field)
+                {
+                    continue;
+                }
+                if (component.isAnnotationPresent(Inline.class))
+                {
+                    writeFields(context, generator, field);
+                }
+                else
+                {
+                    writeField(context, generator, component.getName(), field);
+                }
             }
         }
-        sb.append('"');
+
+        private static void writeField(final JSONWriter context, final JsonGenerator generator, final String name,
+            final Object field) throws IOException
+        {
+            generator.writeFieldName(name);
+            context.writeValue(field);
+        }
+
+        private static Object read(final RecordComponent component, final Object record)
+        {
+            final Method accessor = component.getAccessor();
+            try
+            {
+                accessor.setAccessible(true);
+                return accessor.invoke(record);
+            }
+            catch (final IllegalAccessException | InvocationTargetException ex)
+            {
+                throw new IllegalStateException("cannot read " + record.getClass().getSimpleName() + "." +
+                    component.getName() + ": " + ex, ex);
+            }
+        }
+    }
+
+    private static final class FiniteWriter implements ValueWriter
+    {
+        public void writeValue(final JSONWriter context, final JsonGenerator generator, final Object value)
+            throws IOException
+        {
+            final double d = (Double)value;
+            if (Double.isFinite(d))
+            {
+                generator.writeNumber(d);
+            }
+            else
+            {
+                generator.writeNull();
+            }
+        }
+
+        public Class<?> valueType()
+        {
+            return Double.class;
+        }
     }
 }

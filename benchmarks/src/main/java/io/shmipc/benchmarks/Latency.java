@@ -7,8 +7,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The percentiles every latency report shows (p50, p90, p99, p99.9, p99.99, max), as text, JSON and HdrHistogram
@@ -18,8 +16,6 @@ final class Latency
 {
     /** Labels of the reported points, in order. */
     static final String[] LABELS = {"p50", "p90", "p99", "p99.9", "p99.99", "max"};
-    /** JSON field names of the reported points, in order. */
-    static final String[] JSON_FIELDS = {"p50Nanos", "p90Nanos", "p99Nanos", "p999Nanos", "p9999Nanos", "maxNanos"};
 
     private static final double[] PERCENTILES = {50.0, 90.0, 99.0, 99.9, 99.99, 100.0};
 
@@ -41,20 +37,21 @@ final class Latency
     }
 
     /**
-     * @return name, count, the six points and the mean, for the JSON.
+     * A latency distribution in a result: its name, count, the six points and the mean, in nanoseconds.
      */
-    static Map<String, Object> summary(final String name, final Histogram histogram)
+    record Summary(String name, long count, long p50Nanos, long p90Nanos, long p99Nanos, long p999Nanos,
+        long p9999Nanos, long maxNanos, long meanNanos)
     {
-        final Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("name", name);
-        summary.put("count", histogram.getTotalCount());
-        final long[] points = points(histogram);
-        for (int i = 0; i < points.length; i++)
-        {
-            summary.put(JSON_FIELDS[i], points[i]);
-        }
-        summary.put("meanNanos", Math.round(histogram.getMean()));
-        return summary;
+    }
+
+    /**
+     * @return name, count, the six points and the mean of the histogram.
+     */
+    static Summary summary(final String name, final Histogram histogram)
+    {
+        final long[] p = points(histogram);
+        return new Summary(name, histogram.getTotalCount(), p[0], p[1], p[2], p[3], p[4], p[5],
+            Math.round(histogram.getMean()));
     }
 
     /**
@@ -98,21 +95,6 @@ final class Latency
             sb.append(String.format(" %8sx", ratio >= 0.01 ? String.format("%.2f", ratio) : String.format("%.1g", ratio)));
         }
         return sb.toString();
-    }
-
-    /**
-     * @return {"p50": a/b, ...} for the JSON.
-     */
-    static Map<String, Object> ratios(final Histogram a, final Histogram b)
-    {
-        final Map<String, Object> ratios = new LinkedHashMap<>();
-        final long[] pa = points(a);
-        final long[] pb = points(b);
-        for (int i = 0; i < pa.length; i++)
-        {
-            ratios.put(LABELS[i], significant((double)pa[i] / pb[i]));
-        }
-        return ratios;
     }
 
     /**

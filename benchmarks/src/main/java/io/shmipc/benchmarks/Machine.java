@@ -7,49 +7,53 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The machine a benchmark ran on, printed beside every table and stored in the JSON: CPU model, CPUs, kernel, JDK
  * and the JVM options of the measured processes.
+ *
+ * @param cpuModel        the first {@code model name} of /proc/cpuinfo.
+ * @param cpusOnline      CPUs this JVM may use.
+ * @param topology        physical cores, SMT and the allowed CPUs.
+ * @param kernel          OS name and version.
+ * @param jdk             VM name and runtime version.
+ * @param jvmOptions      the options the child JVMs got, space separated.
+ * @param timerSlackNanos this process's timer slack, or {@code unknown}.
  */
-final class Machine
+record Machine(String cpuModel, int cpusOnline, String topology, String kernel, String jdk, String jvmOptions,
+    String timerSlackNanos)
 {
-    private Machine()
-    {
-    }
-
     /**
      * @param jvmOptions the options the child JVMs got.
-     * @return an ordered map for the JSON.
+     * @return this machine.
      */
-    static Map<String, Object> describe(final List<String> jvmOptions)
+    static Machine describe(final List<String> jvmOptions)
     {
-        final Map<String, Object> machine = new LinkedHashMap<>();
-        machine.put("cpuModel", cpuModel());
-        machine.put("cpusOnline", Runtime.getRuntime().availableProcessors());
-        machine.put("topology", topology());
-        machine.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-        machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-        machine.put("jvmOptions", String.join(" ", jvmOptions));
-        machine.put("timerSlackNanos", timerSlack());
-        return machine;
+        return new Machine(readCpuModel(), Runtime.getRuntime().availableProcessors(), readTopology(),
+            System.getProperty("os.name") + " " + System.getProperty("os.version"),
+            System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+            String.join(" ", jvmOptions), timerSlack());
     }
 
     /**
      * @return one line for the text report.
      */
-    static String line(final Map<String, Object> machine)
+    String line()
     {
-        return "machine: " + machine.get("cpuModel") + ", " + machine.get("cpusOnline") + " CPUs (" +
-            machine.get("topology") + "), " + machine.get("kernel") + ", " + machine.get("jdk") +
-            "\nJVM options of both processes: " + machine.get("jvmOptions") + "; timer slack " +
-            machine.get("timerSlackNanos") + " ns";
+        return "machine: " + cpuModel + ", " + cpusOnline + " CPUs (" + topology + "), " + kernel + ", " + jdk +
+            "\nJVM options of both processes: " + jvmOptions + "; timer slack " + timerSlackNanos + " ns";
     }
 
-    private static String cpuModel()
+    /**
+     * @return CPU model, CPUs and kernel: the subtitle of a plot.
+     */
+    String brief()
+    {
+        return cpuModel + ", " + cpusOnline + " CPUs, " + kernel;
+    }
+
+    private static String readCpuModel()
     {
         try
         {
@@ -68,7 +72,7 @@ final class Machine
         return "unknown CPU model";
     }
 
-    private static String topology()
+    private static String readTopology()
     {
         try
         {

@@ -27,6 +27,49 @@ import java.util.concurrent.Callable;
         "busy-spin and yield burn 100%% of a core on each side for as long as a run lasts."})
 final class MatrixCommand implements Callable<Integer>
 {
+    /**
+     * The JSON of a run (fields in docs/benchmarks.md).
+     */
+    record Result(String command, Machine machine, Settings settings, List<String> skippedPlacements,
+        List<Variant> variants, List<WakeUp> wakeUps, List<String> plots)
+    {
+    }
+
+    record Settings(String run, List<String> strategies, List<Integer> sizes, long idleNanos, int wakeSamples,
+        long wakeGapNanos, int wakeRounds)
+    {
+    }
+
+    /**
+     * An entry of {@code variants}: a cell of the matrix, or the floor measured before or after the cells.
+     */
+    sealed interface Variant permits Cell, Floor
+    {
+    }
+
+    /**
+     * One strategy, placement and size: its round trips and the CPU of each side (percent of a core).
+     */
+    record Cell(@Json.Inline Latency.Summary latency, String strategy, String placement, int messageBytes,
+        double pingerCpuPercent, double pongerCpuPercent, String hgrm) implements Variant
+    {
+    }
+
+    record Floor(@Json.Inline Latency.Summary latency, String when) implements Variant
+    {
+    }
+
+    /**
+     * One strategy and placement after quiet spells: the wake-up latencies pooled and per round, the idle CPU
+     * (percent of a core), and the per-round ratios to busy-spin (null, left out of the JSON, when busy-spin was not
+     * measured or this is busy-spin).
+     */
+    record WakeUp(@Json.Inline Latency.Summary latency, String strategy, String placement, double idleCpuPercent,
+        double idleSeconds, int rounds, Map<String, Rounds.Quartiles> perRound,
+        Map<String, Rounds.Quartiles> toBusySpin, String hgrm)
+    {
+    }
+
     private static final List<String> DEFAULT_STRATEGIES = List.of("busy-spin", "yield", "backoff", "wait");
 
     @Mixin
@@ -92,7 +135,7 @@ final class MatrixCommand implements Callable<Integer>
         final RunLength run = common.runLength("500ms", "2s");
         final BenchContext context = common.context();
         final Path outDir = common.outDirectory();
-        final Map<String, Object> machine = Machine.describe(context.jvmOptions());
+        final Machine machine = Machine.describe(context.jvmOptions());
         final PrintStream out = System.out;
 
         final List<CpuPlacement> usable = new ArrayList<>();
@@ -117,7 +160,7 @@ final class MatrixCommand implements Callable<Integer>
         }
 
         final Histogram floorBefore = floor(context, run, "floor before");
-        final List<Map<String, Object>> cells = new ArrayList<>();
+        final List<Cell> cells = new ArrayList<>();
         final Map<String, Histogram> cellHistograms = new LinkedHashMap<>();
         for (final int size : sizes)
         {
@@ -132,23 +175,18 @@ final class MatrixCommand implements Callable<Integer>
                     runSpec.passiveCpu = placement.passiveCpu();
                     final PairRun.Outcome outcome = PairRun.run(context, runSpec);
                     final Histogram histogram = outcome.active.histogram("histogram");
-                    final Map<String, Object> cell = Latency.summary(name, histogram);
-                    cell.put("strategy", spec);
-                    cell.put("placement", placement.toString());
-                    cell.put("messageBytes", size);
-                    cell.put("pingerCpuPercent", round1(outcome.active.cpuPercent("measure")));
-                    cell.put("pongerCpuPercent", round1(outcome.passive.cpuPercent("measure")));
                     final Path hgrm = outDir.resolve("matrix-" + fileName(name) + ".hgrm");
                     Latency.writeHgrm(hgrm, histogram);
-                    cell.put("hgrm", hgrm.toString());
-                    cells.add(cell);
+                    cells.add(new Cell(Latency.summary(name, histogram), spec, placement.toString(), size,
+                        round1(outcome.active.cpuPercent("measure")), round1(outcome.passive.cpuPercent("measure")),
+                        hgrm.toString()));
                     cellHistograms.put(name, histogram);
                 }
             }
         }
         final Histogram floorAfter = floor(context, run, "floor after");
 
-        final List<Map<String, Object>> wakeUps = new ArrayList<>();
+        final List<WakeUp> wakeUps = new ArrayList<>();
         final Map<String, Histogram> wakeHistograms = new LinkedHashMap<>();
         final Map<String, Rounds.Spread[]> wakeSpreads = new LinkedHashMap<>();
         final Map<String, Rounds.Spread[]> wakeRatios = new LinkedHashMap<>();
@@ -188,26 +226,22 @@ final class MatrixCommand implements Callable<Integer>
                 final String name = shortName(spec) + " " + placement.name();
                 final Histogram[] perRound = RoundReport.histograms(outcome.passive, i, rounds);
                 final Histogram histogram = Rounds.pool(perRound);
-                final Map<String, Object> entry = Latency.summary(name, histogram);
-                entry.put("strategy", spec);
-                entry.put("placement", placement.toString());
-                entry.put("idleCpuPercent", round1(RoundReport.serverCpuPercent(outcome.passive, i, "idle")));
-                entry.put("idleSeconds", outcome.passive.has("serve." + i + ".idle.wallNanos") ?
-                    outcome.passive.getLong("serve." + i + ".idle.wallNanos") / 1e9 : 0.0);
-                entry.put("rounds", rounds);
                 final Rounds.Spread[] spreads = Rounds.valueSpreads(perRound);
-                entry.put("perRound", Rounds.json(spreads));
                 wakeSpreads.put(name, spreads);
-                if (null != referenceRounds && i != reference)
+                final Rounds.Spread[] ratios = null != referenceRounds && i != reference ?
+                    Rounds.ratioSpreads(perRound, referenceRounds) : null;
+                if (null != ratios)
                 {
-                    final Rounds.Spread[] ratios = Rounds.ratioSpreads(perRound, referenceRounds);
-                    entry.put("toBusySpin", Rounds.json(ratios));
                     wakeRatios.put(name, ratios);
                 }
                 final Path hgrm = outDir.resolve("matrix-wake-" + fileName(name) + ".hgrm");
                 Latency.writeHgrm(hgrm, histogram);
-                entry.put("hgrm", hgrm.toString());
-                wakeUps.add(entry);
+                wakeUps.add(new WakeUp(Latency.summary(name, histogram), spec, placement.toString(),
+                    round1(RoundReport.serverCpuPercent(outcome.passive, i, "idle")),
+                    outcome.passive.has("serve." + i + ".idle.wallNanos") ?
+                        outcome.passive.getLong("serve." + i + ".idle.wallNanos") / 1e9 : 0.0,
+                    rounds, Rounds.quartiles(spreads), null == ratios ? null : Rounds.quartiles(ratios),
+                    hgrm.toString()));
                 wakeHistograms.put(name, histogram);
             }
         }
@@ -215,16 +249,16 @@ final class MatrixCommand implements Callable<Integer>
         final int width = 26;
         out.println();
         out.println("matrix: shmipc ring ping-pong round trip, both readers on the same idle strategy, " + run);
-        out.println(Machine.line(machine));
+        out.println(machine.line());
         for (final String s : skipped)
         {
             out.println("placement " + s);
         }
         out.println(Latency.header("strategy placement size", width) + "  pinger CPU  ponger CPU");
-        for (final Map<String, Object> cell : cells)
+        for (final Cell cell : cells)
         {
-            out.println(Latency.row((String)cell.get("name"), width, cellHistograms.get(cell.get("name"))) +
-                String.format("  %9.0f%%  %9.0f%%", cell.get("pingerCpuPercent"), cell.get("pongerCpuPercent")));
+            out.println(Latency.row(cell.latency().name(), width, cellHistograms.get(cell.latency().name())) +
+                String.format("  %9.0f%%  %9.0f%%", cell.pingerCpuPercent(), cell.pongerCpuPercent()));
         }
         out.println(Latency.row("floor before (busy-spin)", width, floorBefore));
         out.println(Latency.row("floor after (busy-spin)", width, floorAfter));
@@ -236,10 +270,10 @@ final class MatrixCommand implements Callable<Integer>
             Math.max(1, wakeSamples / rounds) + " messages");
         out.println("pooled over the rounds:");
         out.println(Latency.header("strategy placement", width) + "    idle CPU");
-        for (final Map<String, Object> entry : wakeUps)
+        for (final WakeUp entry : wakeUps)
         {
-            out.println(Latency.row((String)entry.get("name"), width, wakeHistograms.get(entry.get("name"))) +
-                String.format("  %9.1f%%", entry.get("idleCpuPercent")));
+            out.println(Latency.row(entry.latency().name(), width, wakeHistograms.get(entry.latency().name())) +
+                String.format("  %9.1f%%", entry.idleCpuPercent()));
         }
         out.println("median over rounds of each round's value (IQR):");
         out.println(RoundReport.spreadHeader("strategy placement", width));
@@ -253,7 +287,7 @@ final class MatrixCommand implements Callable<Integer>
 
         final int firstSize = sizes.get(0);
         final PercentilePlot plot = new PercentilePlot("matrix: shmipc ping-pong round trip, " + firstSize + " B",
-            machine.get("cpuModel") + ", " + machine.get("cpusOnline") + " CPUs, " + machine.get("kernel") + "; " + run,
+            machine.brief() + "; " + run,
             "round-trip latency");
         for (final Map.Entry<String, Histogram> e : cellHistograms.entrySet())
         {
@@ -266,8 +300,7 @@ final class MatrixCommand implements Callable<Integer>
         final Path png = outDir.resolve("matrix.png");
         plot.write(png);
         final PercentilePlot wakePlot = new PercentilePlot("wake-up latency after " + Durations.format(gapNanos) +
-            " of silence (one way)", machine.get("cpuModel") + ", " + machine.get("cpusOnline") + " CPUs, " +
-            machine.get("kernel"), "publish to handling");
+            " of silence (one way)", machine.brief(), "publish to handling");
         wakeHistograms.forEach(wakePlot::line);
         final Path wakePng = outDir.resolve("matrix-wake.png");
         wakePlot.write(wakePng);
@@ -275,26 +308,13 @@ final class MatrixCommand implements Callable<Integer>
 
         if (null != common.json)
         {
-            final Map<String, Object> json = new LinkedHashMap<>();
-            json.put("command", "matrix");
-            json.put("machine", machine);
-            final Map<String, Object> settings = new LinkedHashMap<>();
-            settings.put("run", run.toString());
-            settings.put("strategies", specs);
-            settings.put("sizes", sizes);
-            settings.put("idleNanos", idleNanos);
-            settings.put("wakeSamples", wakeSamples);
-            settings.put("wakeGapNanos", gapNanos);
-            settings.put("wakeRounds", rounds);
-            json.put("settings", settings);
-            json.put("skippedPlacements", skipped);
-            final List<Object> variants = new ArrayList<>(cells);
-            variants.add(named(Latency.summary("floor", floorBefore), "before"));
-            variants.add(named(Latency.summary("floor", floorAfter), "after"));
-            json.put("variants", variants);
-            json.put("wakeUps", wakeUps);
-            json.put("plots", List.of(png.toString(), wakePng.toString()));
-            Json.write(common.json, json);
+            final Settings settings = new Settings(run.toString(), specs, sizes, idleNanos, wakeSamples, gapNanos,
+                rounds);
+            final List<Variant> variants = new ArrayList<>(cells);
+            variants.add(new Floor(Latency.summary("floor", floorBefore), "before"));
+            variants.add(new Floor(Latency.summary("floor", floorAfter), "after"));
+            Json.write(common.json, new Result("matrix", machine, settings, skipped, variants, wakeUps,
+                List.of(png.toString(), wakePng.toString())));
             out.println("wrote " + common.json);
         }
         return 0;
@@ -319,12 +339,6 @@ final class MatrixCommand implements Callable<Integer>
         spec.variant = "floor";
         spec.run = run;
         return PairRun.run(context, spec).active.histogram("histogram");
-    }
-
-    private static Map<String, Object> named(final Map<String, Object> summary, final String when)
-    {
-        summary.put("when", when);
-        return summary;
     }
 
     private static String shortName(final String spec)

@@ -2,37 +2,43 @@ package io.shmipc.benchmarks;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
+import org.knowm.xchart.AnnotationText;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import javax.imageio.ImageIO;
-import java.awt.BasicStroke;
-import java.awt.Color;
 import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.geom.Path2D;
-import java.awt.image.BufferedImage;
+import java.awt.font.FontRenderContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Draws a percentile-distribution plot as a PNG with Java2D: latency (log scale) against percentile, where the
- * x axis counts "nines" (0%, 90%, 99%, 99.9%, ...) as HdrHistogram's own plotter does, one line per histogram.
- * Runs headless.
+ * A percentile-distribution plot, drawn by XChart into a {@value #WIDTH} x {@value #HEIGHT} PNG: latency on a log
+ * axis against percentile, where the x axis counts "nines" (0%, 90%, 99%, 99.9%, ...) as HdrHistogram's own
+ * plotter does, one line per histogram with its p50 in the legend. The title and the subtitle under it are set in
+ * the largest font (up to their normal size) with which they fit the width. Runs headless; not thread safe.
  */
 final class PercentilePlot
 {
-    private static final int WIDTH = 1060;
-    private static final int HEIGHT = 620;
-    private static final int LEFT = 90;
-    private static final int RIGHT = 310;
-    private static final int TOP = 70;
-    private static final int BOTTOM = 60;
-    private static final Color[] COLORS = {
-        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
-        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+    static final int WIDTH = 1060;
+    static final int HEIGHT = 620;
+
+    private static final int TITLE_SIZE = 16;
+    private static final int SUBTITLE_SIZE = 12;
+    private static final int MIN_FONT_SIZE = 8;
+    private static final int MARGIN = 20;
+    /** Distance of the subtitle's centre from the top of the image: under the title, in its padding. */
+    private static final int SUBTITLE_FROM_TOP = 70;
+    private static final FontRenderContext TEXT = new FontRenderContext(null, true, true);
 
     private final String title;
     private final String subtitle;
@@ -64,128 +70,16 @@ final class PercentilePlot
     }
 
     /**
-     * Render and write the PNG.
+     * Render and write the PNG (also when every line was empty: then the axes alone).
      *
      * @throws UncheckedIOException if it cannot be written.
      */
     void write(final Path file)
     {
         System.setProperty("java.awt.headless", "true");
-        long maxCount = 10;
-        long minValue = Long.MAX_VALUE;
-        long maxValue = 1;
-        for (final Histogram h : lines.values())
-        {
-            maxCount = Math.max(maxCount, h.getTotalCount());
-            minValue = Math.min(minValue, Math.max(1, h.getMinValue()));
-            maxValue = Math.max(maxValue, h.getMaxValue());
-        }
-        if (Long.MAX_VALUE == minValue)
-        {
-            minValue = 1;
-        }
-        final int nines = (int)Math.max(2, Math.min(6, Math.floor(Math.log10(maxCount))));
-        final double yMin = Math.floor(Math.log10(minValue));
-        final double yMax = Math.max(yMin + 1, Math.ceil(Math.log10(maxValue)));
-
-        final BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        final Graphics2D g = image.createGraphics();
         try
         {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            final int plotW = WIDTH - LEFT - RIGHT;
-            final int plotH = HEIGHT - TOP - BOTTOM;
-
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-            g.drawString(title, LEFT, 28);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            g.drawString(subtitle, LEFT, 50);
-
-            final Font tickFont = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-            g.setFont(tickFont);
-            for (int decade = (int)yMin; decade <= (int)yMax; decade++)
-            {
-                for (final int mantissa : new int[]{1, 2, 5})
-                {
-                    final double log = decade + Math.log10(mantissa);
-                    if (log > yMax + 1e-9)
-                    {
-                        continue;
-                    }
-                    final int y = TOP + plotH - (int)Math.round((log - yMin) / (yMax - yMin) * plotH);
-                    g.setColor(1 == mantissa ? new Color(0xCCCCCC) : new Color(0xEEEEEE));
-                    g.drawLine(LEFT, y, LEFT + plotW, y);
-                    g.setColor(Color.DARK_GRAY);
-                    final String label = tickLabel(mantissa, decade);
-                    g.drawString(label, LEFT - 8 - g.getFontMetrics().stringWidth(label), y + 4);
-                }
-            }
-            for (int n = 0; n <= nines; n++)
-            {
-                final int x = LEFT + (int)Math.round((double)n / nines * plotW);
-                g.setColor(new Color(0xCCCCCC));
-                g.drawLine(x, TOP, x, TOP + plotH);
-                g.setColor(Color.DARK_GRAY);
-                final String label = percentLabel(n);
-                g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2, TOP + plotH + 18);
-            }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, plotW, plotH);
-            g.drawString("percentile", LEFT + plotW / 2 - 30, HEIGHT - 18);
-            final Graphics2D rotated = (Graphics2D)g.create();
-            rotated.rotate(-Math.PI / 2);
-            final String axis = yLabel + " (log scale)";
-            rotated.drawString(axis, -(TOP + plotH / 2 + rotated.getFontMetrics().stringWidth(axis) / 2), 20);
-            rotated.dispose();
-
-            int index = 0;
-            for (final Map.Entry<String, Histogram> e : lines.entrySet())
-            {
-                final Color color = COLORS[index % COLORS.length];
-                final Path2D.Double path = new Path2D.Double();
-                boolean first = true;
-                for (final HistogramIterationValue v : e.getValue().percentiles(5))
-                {
-                    final double percentile = v.getPercentileLevelIteratedTo();
-                    final double x = percentile >= 100.0 ? nines : Math.min(nines, -Math.log10(1 - percentile / 100.0));
-                    final double value = Math.max(1, v.getValueIteratedTo());
-                    final double px = LEFT + x / nines * plotW;
-                    final double py = TOP + plotH - (Math.log10(value) - yMin) / (yMax - yMin) * plotH;
-                    if (first)
-                    {
-                        path.moveTo(px, py);
-                        first = false;
-                    }
-                    else
-                    {
-                        path.lineTo(px, py);
-                    }
-                }
-                g.setColor(color);
-                g.setStroke(new BasicStroke(2.2f));
-                g.draw(path);
-                final int ly = TOP + 10 + index * 22;
-                g.drawLine(LEFT + plotW + 15, ly, LEFT + plotW + 40, ly);
-                g.setColor(Color.BLACK);
-                g.drawString(e.getKey() + " (p50 " + Latency.compact(e.getValue().getValueAtPercentile(50)) + ")",
-                    LEFT + plotW + 46, ly + 4);
-                index++;
-            }
-        }
-        finally
-        {
-            g.dispose();
-        }
-        try
-        {
-            if (!ImageIO.write(image, "png", file.toFile()))
-            {
-                throw new IOException("no PNG writer available");
-            }
+            BitmapEncoder.saveBitmap(chart(), file.toString(), BitmapEncoder.BitmapFormat.PNG);
         }
         catch (final IOException ex)
         {
@@ -193,22 +87,90 @@ final class PercentilePlot
         }
     }
 
-    private static String tickLabel(final int mantissa, final int decade)
+    private XYChart chart()
     {
-        final String[] units = {"ns", "us", "ms", "s"};
-        final int unit = Math.min(units.length - 1, Math.max(0, decade / 3));
-        final long value = Math.round(mantissa * Math.pow(10, decade - 3 * unit));
-        return value + " " + units[unit];
+        long maxCount = 10;
+        long minNanos = Long.MAX_VALUE;
+        long maxNanos = 1;
+        for (final Histogram h : lines.values())
+        {
+            maxCount = Math.max(maxCount, h.getTotalCount());
+            minNanos = Math.min(minNanos, Math.max(1, h.getMinValue()));
+            maxNanos = Math.max(maxNanos, h.getMaxValue());
+        }
+        minNanos = Long.MAX_VALUE == minNanos ? 1 : minNanos;
+        final int nines = (int)Math.max(2, Math.min(6, Math.floor(Math.log10(maxCount))));
+
+        final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+            .xAxisTitle("percentile").yAxisTitle(yLabel + " (us, log scale)").build();
+        final XYStyler styler = chart.getStyler();
+        styler.setChartTitleFont(fitted(title, Font.BOLD, TITLE_SIZE));
+        styler.setChartTitlePadding(SUBTITLE_SIZE + 16);
+        styler.setAnnotationTextFont(fitted(subtitle, Font.PLAIN, SUBTITLE_SIZE));
+        styler.setLegendPosition(Styler.LegendPosition.OutsideE);
+        styler.setYAxisLogarithmic(true);
+        styler.setYAxisDecimalPattern("#,##0.###");
+        // whole decades, so the log axis has a labelled tick at each end
+        styler.setYAxisMin(Math.pow(10, Math.floor(Math.log10(minNanos / 1e3))));
+        styler.setYAxisMax(Math.pow(10, Math.max(Math.ceil(Math.log10(maxNanos / 1e3)),
+            Math.floor(Math.log10(minNanos / 1e3)) + 1)));
+        styler.setXAxisMin(0.0);
+        styler.setXAxisMax((double)nines);
+        chart.setCustomXAxisTickLabelsFormatter(PercentilePlot::percentLabel);
+        // in screen space, y counts from the bottom
+        chart.addAnnotation(new AnnotationText(subtitle, WIDTH / 2.0, HEIGHT - SUBTITLE_FROM_TOP, true));
+
+        for (final Map.Entry<String, Histogram> e : lines.entrySet())
+        {
+            final List<Double> x = new ArrayList<>();
+            final List<Double> y = new ArrayList<>();
+            for (final HistogramIterationValue v : e.getValue().percentiles(5))
+            {
+                final double percentile = v.getPercentileLevelIteratedTo();
+                x.add(percentile >= 100.0 ? nines : Math.min(nines, -Math.log10(1 - percentile / 100.0)));
+                y.add(Math.max(1, v.getValueIteratedTo()) / 1e3);
+            }
+            final XYSeries series = chart.addSeries(e.getKey() + " (p50 " +
+                Latency.compact(e.getValue().getValueAtPercentile(50)) + ")", x, y);
+            series.setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
     }
 
-    private static String percentLabel(final int nines)
+    /**
+     * @return the font of the style and the largest size up to {@code size} (at least {@value #MIN_FONT_SIZE})
+     * with which the text fits the plot's width less its margins.
+     */
+    static Font fitted(final String text, final int style, final int size)
     {
-        switch (nines)
+        Font font = new Font(Font.SANS_SERIF, style, size);
+        for (int s = size - 1; s >= MIN_FONT_SIZE && width(text, font) > WIDTH - 2 * MARGIN; s--)
         {
-            case 0: return "0%";
-            case 1: return "90%";
-            case 2: return "99%";
-            default: return "99." + "9".repeat(nines - 2) + "%";
+            font = font.deriveFont((float)s);
         }
+        return font;
+    }
+
+    /**
+     * @return the width of the text set in the font, in pixels.
+     */
+    static double width(final String text, final Font font)
+    {
+        return font.getStringBounds(text, TEXT).getWidth();
+    }
+
+    /**
+     * @return the label of the x axis at {@code nines}: 0 is 0%, 1 is 90%, 2 is 99%, 3 is 99.9%, ...; empty between
+     * whole nines, whose grid lines stay unlabelled.
+     */
+    static String percentLabel(final double nines)
+    {
+        final long whole = Math.round(nines);
+        if (Math.abs(nines - whole) > 1e-6 || whole < 0)
+        {
+            return "";
+        }
+        return whole < 2 ? (0 == whole ? "0%" : "90%") : "99" + (whole > 2 ? "." + "9".repeat((int)whole - 2) : "") +
+            "%";
     }
 }

@@ -46,6 +46,51 @@ final class PingPongCommand implements Callable<Integer>
     /** Fewest rounds with which a run is judged. */
     static final int MIN_ROUNDS = 3;
 
+    /**
+     * The JSON of a run (fields in docs/benchmarks.md).
+     */
+    record Result(String command, String method, Machine machine, Settings settings, List<Variant> variants,
+        Map<String, Ratio> ratios, Goals goal, String plot)
+    {
+    }
+
+    record Settings(int messageBytes, String idle, String placement, boolean selfCheck, int rounds, int roundsUsed,
+        List<Double> lowestCpuPercentPerRound, String plan, int ringCapacity)
+    {
+    }
+
+    /**
+     * One variant, pooled over the rounds used, with its per-round spreads and CPU (percent of a core).
+     */
+    record Variant(@Json.Inline Latency.Summary latency, String hgrm, Map<String, Rounds.Quartiles> perRound,
+        double pingerCpuPercent, double pongerCpuPercent)
+    {
+    }
+
+    /**
+     * One ratio's per-round spreads by percentile, and what it is a ratio of.
+     */
+    record Ratio(@Json.Inline Map<String, Rounds.Quartiles> percentiles, String of)
+    {
+    }
+
+    /**
+     * The verdicts: of the self-check, or of the goals the rings are held to.
+     */
+    sealed interface Goals permits SelfCheck, RingGoals
+    {
+    }
+
+    record SelfCheck(boolean descheduled, boolean selfCheckPassed, double tolerance) implements Goals
+    {
+    }
+
+    record RingGoals(boolean descheduled, RoundReport.Goal shmipcP50AtMostAgrona,
+        RoundReport.Goal shmipcP99AtMostAgrona, RoundReport.Goal shmipcP50AtMost1_25xFloor,
+        RoundReport.Goal shmipcHeadersP50AtMost1_15xFloor) implements Goals
+    {
+    }
+
     @Mixin
     CommonOptions common;
 
@@ -99,7 +144,7 @@ final class PingPongCommand implements Callable<Integer>
         final int n = plan.variants.size();
         final BenchContext context = common.context();
         final Path outDir = common.outDirectory();
-        final Map<String, Object> machine = Machine.describe(context.jvmOptions());
+        final Machine machine = Machine.describe(context.jvmOptions());
         final PrintStream out = System.out;
         context.progress().line("pingpong" + (selfCheck ? " --self-check" : "") + ": " + size +
             "-byte messages, " + plan.describe() + ", idle " + idleSpec + ", placement " + cpus);
@@ -138,7 +183,7 @@ final class PingPongCommand implements Callable<Integer>
         out.println("pingpong round trip" + (selfCheck ? " self-check (floor against floor)" : "") + ", " + size +
             "-byte messages, idle " + idleSpec + ", placement " + cpus + "; " + plan.describe() +
             ", order rotating; all variants on the same two threads");
-        out.println(Machine.line(machine));
+        out.println(machine.line());
         out.println("rounds used: " + used.length + " of " + plan.rounds + (spinning && !descheduled &&
             used.length < plan.rounds ? " (the others had a busy-spinning measuring thread below " +
             Math.round(MIN_SPIN_CPU_PERCENT) + "% of a core: descheduled)" : ""));
@@ -199,7 +244,7 @@ final class PingPongCommand implements Callable<Integer>
                 "or more: other work competed for the CPUs, the figures (all rounds) describe the scheduler, and " +
                 "nothing is judged%n", kept.length, plan.rounds, MIN_SPIN_CPU_PERCENT);
         }
-        final Map<String, Object> goals = new LinkedHashMap<>();
+        final Goals goals;
         boolean selfCheckPassed = true;
         if (selfCheck)
         {
@@ -212,22 +257,17 @@ final class PingPongCommand implements Callable<Integer>
                 "FAILED, the method is not good enough on this machine now" + (descheduled ?
                     " (the measuring threads were descheduled)" : "") + " (exit code " + EXIT_SELF_CHECK_FAILED +
                     ")"));
-            goals.put("descheduled", descheduled);
-            goals.put("selfCheckPassed", selfCheckPassed);
-            goals.put("tolerance", SELF_CHECK_TOLERANCE);
+            goals = new SelfCheck(descheduled, selfCheckPassed, SELF_CHECK_TOLERANCE);
         }
         else
         {
             final List<String> lines = new ArrayList<>();
-            goals.put("descheduled", descheduled);
-            goal(lines, goals, descheduled, "shmipcP50AtMostAgrona", "shmipc p50 <= 1.00 x agrona",
-                ratios.get("shmipc / agrona")[P50], 1.0);
-            goal(lines, goals, descheduled, "shmipcP99AtMostAgrona", "shmipc p99 <= 1.00 x agrona",
-                ratios.get("shmipc / agrona")[P99], 1.0);
-            goal(lines, goals, descheduled, "shmipcP50AtMost1_25xFloor", "shmipc p50 <= 1.25 x floor",
-                ratios.get("shmipc / floor")[P50], 1.25);
-            goal(lines, goals, descheduled, "shmipcHeadersP50AtMost1_15xFloor", "shmipc-headers p50 <= 1.15 x floor",
-                ratios.get("shmipc-headers / floor")[P50], 1.15);
+            goals = new RingGoals(descheduled,
+                goal(lines, descheduled, "shmipc p50 <= 1.00 x agrona", ratios.get("shmipc / agrona")[P50], 1.0),
+                goal(lines, descheduled, "shmipc p99 <= 1.00 x agrona", ratios.get("shmipc / agrona")[P99], 1.0),
+                goal(lines, descheduled, "shmipc p50 <= 1.25 x floor", ratios.get("shmipc / floor")[P50], 1.25),
+                goal(lines, descheduled, "shmipc-headers p50 <= 1.15 x floor",
+                    ratios.get("shmipc-headers / floor")[P50], 1.15));
             out.println("goals (issue 14, stated for busy-spin and 32 B; median per-round ratios):");
             lines.forEach(line -> out.println("  " + line));
         }
@@ -242,8 +282,7 @@ final class PingPongCommand implements Callable<Integer>
         final Path png = outDir.resolve(selfCheck ? "pingpong-self-check.png" : "pingpong.png");
         final PercentilePlot plot = new PercentilePlot("pingpong round trip, " + size + " B, idle " + idle +
             ", placement " + cpus.name() + ", pooled over " + plan.rounds + " rounds",
-            machine.get("cpuModel") + ", " + machine.get("cpusOnline") + " CPUs, " + machine.get("kernel") + ", " +
-            machine.get("jdk"), "round-trip latency");
+            machine.brief() + ", " + machine.jdk(), "round-trip latency");
         for (int v = 0; v < n; v++)
         {
             plot.line(names.get(v), pooled[v]);
@@ -253,43 +292,21 @@ final class PingPongCommand implements Callable<Integer>
 
         if (null != common.json)
         {
-            final Map<String, Object> json = new LinkedHashMap<>();
-            json.put("command", "pingpong");
-            json.put("method", "rounds");
-            json.put("machine", machine);
-            final Map<String, Object> settings = new LinkedHashMap<>();
-            settings.put("messageBytes", size);
-            settings.put("idle", idleSpec);
-            settings.put("placement", cpus.toString());
-            settings.put("selfCheck", selfCheck);
-            settings.put("rounds", plan.rounds);
-            settings.put("roundsUsed", used.length);
-            settings.put("lowestCpuPercentPerRound", Rounds.jsonValues(lowestCpu));
-            settings.put("plan", plan.describe());
-            settings.put("ringCapacity", PairRun.CAPACITY);
-            json.put("settings", settings);
-            final List<Object> list = new ArrayList<>();
+            final Settings settings = new Settings(size, idleSpec, cpus.toString(), selfCheck, plan.rounds, used.length,
+                Rounds.significant(lowestCpu), plan.describe(), PairRun.CAPACITY);
+            final List<Variant> variants = new ArrayList<>();
             for (int v = 0; v < n; v++)
             {
-                final Map<String, Object> entry = Latency.summary(names.get(v), pooled[v]);
-                entry.put("hgrm", files.get(names.get(v)));
-                entry.put("perRound", Rounds.json(values.get(names.get(v))));
-                entry.put("pingerCpuPercent", Math.round(cpu.get(names.get(v))[0] * 10) / 10.0);
-                entry.put("pongerCpuPercent", Math.round(cpu.get(names.get(v))[1] * 10) / 10.0);
-                list.add(entry);
+                final double[] c = cpu.get(names.get(v));
+                variants.add(new Variant(Latency.summary(names.get(v), pooled[v]), files.get(names.get(v)),
+                    Rounds.quartiles(values.get(names.get(v))), Math.round(c[0] * 10) / 10.0,
+                    Math.round(c[1] * 10) / 10.0));
             }
-            json.put("variants", list);
-            final Map<String, Object> ratioJson = new LinkedHashMap<>();
-            ratios.forEach((name, spreads) ->
-            {
-                final Map<String, Object> r = Rounds.json(spreads);
-                r.put("of", name);
-                ratioJson.put(ratioKeys.get(name), r);
-            });
-            json.put("ratios", ratioJson);
-            json.put("goal", goals);
-            json.put("plot", png.toString());
-            Json.write(common.json, json);
+            final Map<String, Ratio> ratioJson = new LinkedHashMap<>();
+            ratios.forEach((name, spreads) -> ratioJson.put(ratioKeys.get(name), new Ratio(Rounds.quartiles(spreads),
+                name)));
+            Json.write(common.json, new Result("pingpong", "rounds", machine, settings, variants, ratioJson, goals,
+                png.toString()));
             out.println("wrote " + common.json);
         }
         return selfCheckPassed ? 0 : EXIT_SELF_CHECK_FAILED;
@@ -365,12 +382,12 @@ final class PingPongCommand implements Callable<Integer>
         plan.warmupNanos = run.warmupNanos();
     }
 
-    private static void goal(final List<String> lines, final Map<String, Object> goals, final boolean descheduled,
-        final String key, final String text, final Rounds.Spread ratio, final double limit)
+    private static RoundReport.Goal goal(final List<String> lines, final boolean descheduled, final String text,
+        final Rounds.Spread ratio, final double limit)
     {
         final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atMost(ratio, limit);
         lines.add(text + ": " + RoundReport.verdict(verdict, ratio));
-        goals.put(key, RoundReport.json(verdict, ratio, limit));
+        return RoundReport.Goal.of(verdict, ratio, limit);
     }
 
     /**

@@ -2,8 +2,7 @@ package io.shmipc.benchmarks;
 
 import org.HdrHistogram.Histogram;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Locale;
 
 /**
  * Reading a round-method run's result files and printing its tables: per-round histograms and counters by round
@@ -93,7 +92,7 @@ final class RoundReport
         final StringBuilder sb = new StringBuilder(String.format("%-" + width + "s", name));
         for (final Rounds.Spread s : spreads)
         {
-            sb.append(String.format(" %-20s", String.format(java.util.Locale.ROOT, "%.2f (%.2f-%.2f)", s.median,
+            sb.append(String.format(" %-20s", String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", s.median,
                 s.q1, s.q3)));
         }
         return sb.toString();
@@ -122,15 +121,15 @@ final class RoundReport
     }
 
     /**
-     * @return the verdict and its numbers for the JSON.
+     * A goal's verdict in a result: {@code met}, {@code not_met}, {@code too_wide} or {@code descheduled}, the limit
+     * and the ratio it was judged on.
      */
-    static Map<String, Object> json(final Rounds.Verdict verdict, final Rounds.Spread spread, final double limit)
+    record Goal(String verdict, double limit, Rounds.Quartiles ratio)
     {
-        final Map<String, Object> map = new LinkedHashMap<>();
-        map.put("verdict", verdict.name().toLowerCase(java.util.Locale.ROOT));
-        map.put("limit", limit);
-        map.put("ratio", Rounds.json(spread));
-        return map;
+        static Goal of(final Rounds.Verdict verdict, final Rounds.Spread spread, final double limit)
+        {
+            return new Goal(verdict.name().toLowerCase(Locale.ROOT), limit, Rounds.Quartiles.of(spread));
+        }
     }
 
     /**

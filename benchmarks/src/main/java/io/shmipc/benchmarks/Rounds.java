@@ -4,8 +4,10 @@ import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The arithmetic of the round method: the order the variants run in each round, the per-round ratios of a variant
@@ -314,34 +316,37 @@ final class Rounds
     }
 
     /**
-     * @return {"p50": {"median":..,"q1":..,"q3":..}, ...} for the JSON.
+     * A spread in a result: median, first and third quartile (each to 4 significant digits; NaN, written as null,
+     * when there were no rounds) and the number of rounds.
      */
-    static java.util.Map<String, Object> json(final Spread[] spreads)
+    record Quartiles(double median, double q1, double q3, int rounds)
     {
-        final java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
+        static Quartiles of(final Spread spread)
+        {
+            return new Quartiles(Latency.significant(spread.median), Latency.significant(spread.q1),
+                Latency.significant(spread.q3), spread.count);
+        }
+    }
+
+    /**
+     * @return the spreads of {@link #PERCENTILES} by their {@link #LABELS} ({@code p50} .. {@code p99.9}), in order.
+     */
+    static Map<String, Quartiles> quartiles(final Spread[] spreads)
+    {
+        final Map<String, Quartiles> map = new LinkedHashMap<>();
         for (int i = 0; i < spreads.length; i++)
         {
-            map.put(LABELS[i], json(spreads[i]));
+            map.put(LABELS[i], Quartiles.of(spreads[i]));
         }
         return map;
     }
 
-    static java.util.Map<String, Object> json(final Spread spread)
-    {
-        final java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
-        map.put("median", Latency.significant(spread.median));
-        map.put("q1", Latency.significant(spread.q1));
-        map.put("q3", Latency.significant(spread.q3));
-        map.put("rounds", spread.count);
-        return map;
-    }
-
     /**
-     * @return the per-round values, for the JSON.
+     * @return the per-round values, each to 4 significant digits.
      */
-    static List<Object> jsonValues(final double[] values)
+    static List<Double> significant(final double[] values)
     {
-        final List<Object> list = new ArrayList<>();
+        final List<Double> list = new ArrayList<>(values.length);
         for (final double v : values)
         {
             list.add(Latency.significant(v));

@@ -8,10 +8,8 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -27,6 +25,38 @@ import java.util.concurrent.Callable;
         "Both sides busy-spin (100%% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
 final class ThroughputCommand implements Callable<Integer>
 {
+    /**
+     * The JSON of a run (fields in docs/benchmarks.md).
+     */
+    record Result(String command, String method, Machine machine, Settings settings, boolean descheduled,
+        List<RingRate> results, List<SizeRatio> ratios)
+    {
+    }
+
+    record Settings(String plan, int rounds, int ringCapacity, boolean trustWriter, int roundsUsed,
+        List<Double> lowestCpuPercentPerRound)
+    {
+    }
+
+    /**
+     * One ring at one size over the rounds used: messages/s are the median over rounds and its quartiles, CPU is
+     * percent of a core.
+     */
+    record RingRate(String name, int messageBytes, long messages, double seconds, long messagesPerSecond,
+        long messagesPerSecondQ1, long messagesPerSecondQ3, double megabytesPerSecond, long consumerCpuPercent,
+        long producerCpuPercent, List<Double> perRoundMessagesPerSecond)
+    {
+    }
+
+    /**
+     * shmipc / agrona at one size: the median over rounds of each round's ratio, its quartiles, each round's ratio
+     * and the verdict of the goal "at least Agrona".
+     */
+    record SizeRatio(int messageBytes, double shmipcToAgrona, double q1, double q3, List<Double> perRound,
+        String goalAtLeastAgrona)
+    {
+    }
+
     @Mixin
     CommonOptions common;
 
@@ -75,7 +105,7 @@ final class ThroughputCommand implements Callable<Integer>
         plan.groups = groups;
         PingPongCommand.sliceAndRounds(plan, run, rounds, round, plan.variants.size());
         final BenchContext context = common.context();
-        final Map<String, Object> machine = Machine.describe(context.jvmOptions());
+        final Machine machine = Machine.describe(context.jvmOptions());
         final PrintStream out = System.out;
         context.progress().line("throughput: sizes " + sizes + ", " + plan.describe());
 
@@ -94,8 +124,8 @@ final class ThroughputCommand implements Callable<Integer>
         final int[] kept = Rounds.cleanRounds(lowestCpu, PingPongCommand.MIN_SPIN_CPU_PERCENT);
         final boolean descheduled = kept.length < PingPongCommand.MIN_ROUNDS;
         final int[] used = descheduled ? Rounds.cleanRounds(lowestCpu, 0) : kept;
-        final List<Map<String, Object>> results = new ArrayList<>();
-        final List<Map<String, Object>> ratios = new ArrayList<>();
+        final List<RingRate> results = new ArrayList<>();
+        final List<SizeRatio> ratios = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         for (int s = 0; s < sizes.size(); s++)
         {
@@ -117,33 +147,18 @@ final class ThroughputCommand implements Callable<Integer>
                     totalWall += wall[r];
                 }
                 final Rounds.Spread rate = Rounds.spread(rates[m]);
-                final Map<String, Object> result = new LinkedHashMap<>();
-                result.put("name", m == 0 ? "shmipc" : "agrona");
-                result.put("messageBytes", size);
-                result.put("messages", (long)totalOps);
-                result.put("seconds", totalWall / 1e9);
-                result.put("messagesPerSecond", Math.round(rate.median));
-                result.put("messagesPerSecondQ1", Math.round(rate.q1));
-                result.put("messagesPerSecondQ3", Math.round(rate.q3));
-                result.put("megabytesPerSecond", Math.round(rate.median * size / 1e6 * 10) / 10.0);
-                result.put("consumerCpuPercent", Math.round(RoundReport.driverCpuPercent(outcome.active, v,
-                    plan.rounds)));
-                result.put("producerCpuPercent", Math.round(RoundReport.serverCpuPercent(outcome.passive, v,
-                    "measure")));
-                result.put("perRoundMessagesPerSecond", Rounds.jsonValues(rates[m]));
-                results.add(result);
+                results.add(new RingRate(m == 0 ? "shmipc" : "agrona", size, (long)totalOps, totalWall / 1e9,
+                    Math.round(rate.median), Math.round(rate.q1), Math.round(rate.q3),
+                    Math.round(rate.median * size / 1e6 * 10) / 10.0,
+                    Math.round(RoundReport.driverCpuPercent(outcome.active, v, plan.rounds)),
+                    Math.round(RoundReport.serverCpuPercent(outcome.passive, v, "measure")),
+                    Rounds.significant(rates[m])));
             }
             final double[] perRound = Rounds.ratios(rates[0], rates[1]);
             final Rounds.Spread ratio = Rounds.spread(perRound);
             final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, 1.0);
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("messageBytes", size);
-            entry.put("shmipcToAgrona", Latency.significant(ratio.median));
-            entry.put("q1", Latency.significant(ratio.q1));
-            entry.put("q3", Latency.significant(ratio.q3));
-            entry.put("perRound", Rounds.jsonValues(perRound));
-            entry.put("goalAtLeastAgrona", verdict.name().toLowerCase(Locale.ROOT));
-            ratios.add(entry);
+            ratios.add(new SizeRatio(size, Latency.significant(ratio.median), Latency.significant(ratio.q1),
+                Latency.significant(ratio.q3), Rounds.significant(perRound), verdict.name().toLowerCase(Locale.ROOT)));
             lines.add(String.format(Locale.ROOT, "shmipc / agrona, %d bytes: %s messages/s; goal >= 1.00 (one " +
                 "publication per message): %s", size, ratio.format(), RoundReport.verdict(verdict, ratio)));
         }
@@ -153,15 +168,14 @@ final class ThroughputCommand implements Callable<Integer>
             " bytes, one write (one publication) per message" + (trustWriter ?
             ", the shmipc consumer polls block headers (--trust-writer)" : "") + "; " + plan.describe() +
             ", shmipc and agrona alternating between the same two processes");
-        out.println(Machine.line(machine));
+        out.println(machine.line());
         out.printf("%-8s %6s %32s %10s %14s %14s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
             "consumer CPU", "producer CPU");
-        for (final Map<String, Object> r : results)
+        for (final RingRate r : results)
         {
-            out.printf("%-8s %6d %32s %10.1f %13d%% %13d%%%n", r.get("name"), r.get("messageBytes"),
-                String.format("%,d (%,d-%,d)", r.get("messagesPerSecond"), r.get("messagesPerSecondQ1"),
-                    r.get("messagesPerSecondQ3")), r.get("megabytesPerSecond"), r.get("consumerCpuPercent"),
-                r.get("producerCpuPercent"));
+            out.printf("%-8s %6d %32s %10.1f %13d%% %13d%%%n", r.name(), r.messageBytes(),
+                String.format("%,d (%,d-%,d)", r.messagesPerSecond(), r.messagesPerSecondQ1(),
+                    r.messagesPerSecondQ3()), r.megabytesPerSecond(), r.consumerCpuPercent(), r.producerCpuPercent());
         }
         out.println("rounds used: " + used.length + " of " + plan.rounds + (!descheduled && used.length < plan.rounds ?
             " (the others had a busy-spinning side below " + Math.round(PingPongCommand.MIN_SPIN_CPU_PERCENT) +
@@ -177,22 +191,10 @@ final class ThroughputCommand implements Callable<Integer>
 
         if (null != common.json)
         {
-            final Map<String, Object> json = new LinkedHashMap<>();
-            json.put("command", "throughput");
-            json.put("method", "rounds");
-            json.put("machine", machine);
-            final Map<String, Object> settings = new LinkedHashMap<>();
-            settings.put("plan", plan.describe());
-            settings.put("rounds", plan.rounds);
-            settings.put("ringCapacity", PairRun.CAPACITY);
-            settings.put("trustWriter", trustWriter);
-            json.put("settings", settings);
-            json.put("descheduled", descheduled);
-            settings.put("roundsUsed", used.length);
-            settings.put("lowestCpuPercentPerRound", Rounds.jsonValues(lowestCpu));
-            json.put("results", results);
-            json.put("ratios", ratios);
-            Json.write(common.json, json);
+            final Settings settings = new Settings(plan.describe(), plan.rounds, PairRun.CAPACITY, trustWriter,
+                used.length, Rounds.significant(lowestCpu));
+            Json.write(common.json,
+                new Result("throughput", "rounds", machine, settings, descheduled, results, ratios));
             out.println("wrote " + common.json);
         }
         return 0;

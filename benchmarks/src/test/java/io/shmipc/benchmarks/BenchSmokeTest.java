@@ -1,5 +1,6 @@
 package io.shmipc.benchmarks;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import io.shmipc.tools.cli.HelpTexts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,7 @@ class BenchSmokeTest
         final Map<String, Object> root = readJson(json);
         assertEquals("pingpong", root.get("command"));
         assertEquals("rounds", root.get("method"));
-        final double used = (Double)map(root, "settings").get("roundsUsed");
+        final double used = number(map(root, "settings"), "roundsUsed");
         assertTrue(used >= 1 && used <= 3, "rounds used " + used);
         final List<Map<String, Object>> variants = list(root, "variants");
         assertEquals(List.of("floor", "shmipc", "shmipc-headers", "agrona"),
@@ -56,7 +57,7 @@ class BenchSmokeTest
         for (final Map<String, Object> variant : variants)
         {
             assertLatencyEntry(variant);
-            assertEquals(used * 2000.0, variant.get("count"), "round trips measured by " + variant.get("name"));
+            assertEquals(used * 2000.0, number(variant, "count"), "round trips measured by " + variant.get("name"));
             assertSpreads(map(variant, "perRound"), variant.get("name") + " per round");
             assertHgrm(out.resolve("pingpong-" + variant.get("name") + ".hgrm"));
         }
@@ -106,18 +107,18 @@ class BenchSmokeTest
 
         final Map<String, Object> root = readJson(json);
         assertEquals("throughput", root.get("command"));
-        final double used = (Double)map(root, "settings").get("roundsUsed");
+        final double used = number(map(root, "settings"), "roundsUsed");
         assertTrue(used >= 1 && used <= 3, "rounds used " + used);
         final List<Map<String, Object>> results = list(root, "results");
         final List<String> seen = new ArrayList<>();
         for (final Map<String, Object> result : results)
         {
-            seen.add(result.get("name") + "/" + ((Double)result.get("messageBytes")).intValue());
-            assertTrue((Double)result.get("messagesPerSecond") > 0, "messagesPerSecond of " + result);
-            assertTrue((Double)result.get("messagesPerSecondQ1") <= (Double)result.get("messagesPerSecond") &&
-                (Double)result.get("messagesPerSecond") <= (Double)result.get("messagesPerSecondQ3"), "IQR " + result);
-            assertTrue((Double)result.get("megabytesPerSecond") > 0, "megabytesPerSecond of " + result);
-            assertTrue((Double)result.get("messages") >= used * 20000, "rounds of at least --iterations: " + result);
+            seen.add(result.get("name") + "/" + (long)number(result, "messageBytes"));
+            assertTrue(number(result, "messagesPerSecond") > 0, "messagesPerSecond of " + result);
+            assertTrue(number(result, "messagesPerSecondQ1") <= number(result, "messagesPerSecond") &&
+                number(result, "messagesPerSecond") <= number(result, "messagesPerSecondQ3"), "IQR " + result);
+            assertTrue(number(result, "megabytesPerSecond") > 0, "megabytesPerSecond of " + result);
+            assertTrue(number(result, "messages") >= used * 20000, "rounds of at least --iterations: " + result);
             assertEquals((int)used, ((List<?>)result.get("perRoundMessagesPerSecond")).size());
         }
         assertEquals(List.of("shmipc/32", "agrona/32", "shmipc/256", "agrona/256", "shmipc/1024", "agrona/1024"), seen);
@@ -125,8 +126,8 @@ class BenchSmokeTest
         assertEquals(3, ratios.size());
         for (final Map<String, Object> ratio : ratios)
         {
-            final double median = (Double)ratio.get("shmipcToAgrona");
-            assertTrue(median > 0 && (Double)ratio.get("q1") <= median && median <= (Double)ratio.get("q3"),
+            final double median = number(ratio, "shmipcToAgrona");
+            assertTrue(median > 0 && number(ratio, "q1") <= median && median <= number(ratio, "q3"),
                 "ratio " + ratio);
             assertEquals((int)used, ((List<?>)ratio.get("perRound")).size());
         }
@@ -153,9 +154,9 @@ class BenchSmokeTest
             assertLatencyEntry(variant);
             if (!"floor".equals(variant.get("name")))
             {
-                assertEquals(2000.0, variant.get("count"), "round trips of " + variant.get("name"));
-                assertTrue((Double)variant.get("pingerCpuPercent") > 0, "pinger CPU of " + variant.get("name"));
-                assertTrue((Double)variant.get("pongerCpuPercent") > 0, "ponger CPU of " + variant.get("name"));
+                assertEquals(2000.0, number(variant, "count"), "round trips of " + variant.get("name"));
+                assertTrue(number(variant, "pingerCpuPercent") > 0, "pinger CPU of " + variant.get("name"));
+                assertTrue(number(variant, "pongerCpuPercent") > 0, "ponger CPU of " + variant.get("name"));
                 assertHgrm(Path.of((String)variant.get("hgrm")));
             }
         }
@@ -166,10 +167,10 @@ class BenchSmokeTest
         for (final Map<String, Object> wake : wakeUps)
         {
             assertLatencyEntry(wake);
-            assertEquals(10.0, wake.get("count"), "wake-up samples of " + wake.get("name"));
-            assertEquals(2.0, wake.get("rounds"));
+            assertEquals(10.0, number(wake, "count"), "wake-up samples of " + wake.get("name"));
+            assertEquals(2.0, number(wake, "rounds"));
             assertSpreads(map(wake, "perRound"), "wake-up of " + wake.get("name"));
-            final double idleCpu = (Double)wake.get("idleCpuPercent");
+            final double idleCpu = number(wake, "idleCpuPercent");
             assertTrue(idleCpu >= 0 && idleCpu <= 110, "idle CPU of " + wake.get("name") + ": " + idleCpu);
         }
         assertPng(out.resolve("matrix.png"));
@@ -193,9 +194,9 @@ class BenchSmokeTest
         {
             names.add((String)variant.get("name"));
             assertLatencyEntry(variant);
-            assertTrue((Double)variant.get("calls") >= 300, "measured at least --iterations: " + variant);
-            assertTrue((Double)variant.get("callsPerSecond") > 0, "calls/s of " + variant);
-            assertEquals(0.0, variant.get("expiredResponses"));
+            assertTrue(number(variant, "calls") >= 300, "measured at least --iterations: " + variant);
+            assertTrue(number(variant, "callsPerSecond") > 0, "calls/s of " + variant);
+            assertEquals(0.0, number(variant, "expiredResponses"));
             assertHgrm(out.resolve("calls-" + ((String)variant.get("name")).replace('/', '-') + ".hgrm"));
         }
         assertEquals(List.of("wait/1t", "wait/2t", "backoff/1t", "backoff/2t"), names);
@@ -311,8 +312,9 @@ class BenchSmokeTest
         for (final String field : FIELDS)
         {
             final Object value = entry.get(field);
-            assertTrue(value instanceof Double, entry.get("name") + " has numeric " + field + ": " + value);
-            final double nanos = (Double)value;
+            assertTrue(value instanceof Integer || value instanceof Long,
+                entry.get("name") + " has a whole number of nanoseconds " + field + ": " + value);
+            final double nanos = ((Number)value).doubleValue();
             assertTrue(nanos > 0, entry.get("name") + " " + field + " positive: " + nanos);
             assertTrue(nanos >= previous, entry.get("name") + " " + field + " (" + nanos + ") >= the one before (" +
                 previous + ")");
@@ -328,11 +330,11 @@ class BenchSmokeTest
         for (final String label : Rounds.LABELS)
         {
             final Map<String, Object> s = map(spreads, label);
-            final double median = (Double)s.get("median");
-            final double q1 = (Double)s.get("q1");
-            final double q3 = (Double)s.get("q3");
+            final double median = number(s, "median");
+            final double q1 = number(s, "q1");
+            final double q3 = number(s, "q3");
             assertTrue(q1 > 0 && q1 <= median && median <= q3, what + " " + label + ": " + s);
-            assertTrue((Double)s.get("rounds") >= 1, what + " " + label + " rounds: " + s);
+            assertTrue(number(s, "rounds") >= 1, what + " " + label + " rounds: " + s);
         }
     }
 
@@ -364,10 +366,19 @@ class BenchSmokeTest
         }
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, Object> readJson(final Path file) throws IOException
     {
-        return (Map<String, Object>)MiniJson.parse(Files.readString(file, StandardCharsets.UTF_8));
+        return JSON.std.mapFrom(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @return the field as a number, whole or not; the test fails if it is not one (null included).
+     */
+    static double number(final Map<String, Object> parent, final String key)
+    {
+        final Object value = parent.get(key);
+        assertTrue(value instanceof Number, key + " is a number: " + value + " in " + parent);
+        return ((Number)value).doubleValue();
     }
 
     @SuppressWarnings("unchecked")

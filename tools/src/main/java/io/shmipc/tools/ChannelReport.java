@@ -1,5 +1,9 @@
 package io.shmipc.tools;
 
+import com.fasterxml.jackson.jr.ob.JSONComposer;
+import com.fasterxml.jackson.jr.ob.comp.ArrayComposer;
+import com.fasterxml.jackson.jr.ob.comp.ComposerBase;
+import com.fasterxml.jackson.jr.ob.comp.ObjectComposer;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
@@ -219,109 +223,115 @@ record ChannelReport(
      */
     String json(final boolean withMessages)
     {
-        final Json json = new Json().beginObject();
-        json.field("layout", layout.label());
-        json.name("file").beginObject()
-            .field("path", file.path())
-            .field("size", file.size())
-            .field("mode", file.mode())
-            .field("owner", file.owner())
-            .field("group", file.group())
-            .endObject();
-        json.name("queues").beginArray();
-        for (final QueueSnapshot q : queues)
+        return Json.compose(json ->
         {
-            json.beginObject()
-                .field("name", q.name())
-                .field("capacity", q.capacity())
-                .field("writePos", q.writePos())
-                .field("readPos", q.readPos())
-                .field("usedBytes", q.usedBytes())
-                .field("freeBytes", q.capacity() - q.usedBytes())
-                .field("percentFull", Math.round(q.percentFull() * 100) / 100.0)
-                .field("pendingMessages", q.pendingMessages())
-                .field("pendingPayloadBytes", q.pendingPayload())
-                .field("paddingBlocks", q.paddingBlocks());
-            json.name("blockAtReadPos");
-            if (q.headerSize() < 0)
+            final ObjectComposer<JSONComposer<String>> root = json.startObject().put("layout", layout.label());
+            root.startObjectField("file")
+                .put("path", file.path())
+                .put("size", file.size())
+                .put("mode", file.mode())
+                .put("owner", file.owner())
+                .put("group", file.group())
+                .end();
+            final ArrayComposer<ObjectComposer<JSONComposer<String>>> queuesJson = root.startArrayField("queues");
+            for (final QueueSnapshot q : queues)
             {
-                json.nullValue();
+                queue(queuesJson.startObject(), q, withMessages).end();
+            }
+            queuesJson.end();
+            final ArrayComposer<ObjectComposer<JSONComposer<String>>> signalsJson = root.startArrayField("signals");
+            for (final SemaphoreFile s : signals)
+            {
+                signal(signalsJson.startObject(), s).end();
+            }
+            signalsJson.end();
+            final ArrayComposer<ObjectComposer<JSONComposer<String>>> mappersJson = root.startArrayField("mappedBy");
+            for (final ProcMaps.Mapper m : mappedBy)
+            {
+                mapper(mappersJson.startObject(), m).end();
+            }
+            mappersJson.end();
+            root.end();
+        });
+    }
+
+    private <P extends ComposerBase> ObjectComposer<P> queue(
+        final ObjectComposer<P> json, final QueueSnapshot q, final boolean withMessages) throws IOException
+    {
+        json.put("name", q.name())
+            .put("capacity", q.capacity())
+            .put("writePos", q.writePos())
+            .put("readPos", q.readPos())
+            .put("usedBytes", q.usedBytes())
+            .put("freeBytes", q.capacity() - q.usedBytes())
+            .put("percentFull", Math.round(q.percentFull() * 100) / 100.0)
+            .put("pendingMessages", q.pendingMessages())
+            .put("pendingPayloadBytes", q.pendingPayload())
+            .put("paddingBlocks", q.paddingBlocks());
+        if (q.headerSize() < 0)
+        {
+            json.putNull("blockAtReadPos");
+        }
+        else
+        {
+            final ObjectComposer<ObjectComposer<P>> block =
+                json.startObjectField("blockAtReadPos").put("size", q.headerSize());
+            if (layout == SegmentLayout.SIMPLE_IPC)
+            {
+                block.put("magic", "0x" + Integer.toHexString(q.headerMagic()))
+                    .put("kind", QueueSnapshot.magicName(q.headerMagic()).toLowerCase(Locale.ROOT));
             }
             else
             {
-                json.beginObject().field("size", q.headerSize());
-                if (layout == SegmentLayout.SIMPLE_IPC)
-                {
-                    json.field("magic", "0x" + Integer.toHexString(q.headerMagic()))
-                        .field("kind", QueueSnapshot.magicName(q.headerMagic()).toLowerCase(Locale.ROOT));
-                }
-                else
-                {
-                    json.field("msgTypeId", q.headerMagic());
-                }
-                json.endObject();
+                block.put("msgTypeId", q.headerMagic());
             }
-            json.field("readerState", q.readerState())
-                .field("consumerHeartbeat", q.consumerHeartbeat())
-                .field("stable", q.stable())
-                .field("corruption", q.corruption());
-            if (withMessages)
-            {
-                json.name("messages").beginArray();
-                for (final QueueSnapshot.PendingMessage m : q.messages())
-                {
-                    final String decoded = MessageText.describe(m.payload());
-                    json.beginObject().field("position", m.position()).field("length", m.payload().length)
-                        .field("decoded", decoded).field("hex", null == decoded ? MessageText.hex(m.payload()) : null)
-                        .endObject();
-                }
-                json.endArray();
-            }
-            json.endObject();
+            block.end();
         }
-        json.endArray();
-        json.name("signals").beginArray();
-        for (final SemaphoreFile s : signals)
+        json.put("readerState", q.readerState())
+            .put("consumerHeartbeat", q.consumerHeartbeat())
+            .put("stable", q.stable())
+            .put("corruption", q.corruption());
+        if (withMessages)
         {
-            json.beginObject()
-                .field("name", s.name())
-                .field("path", s.path().toString())
-                .field("exists", s.exists());
-            json.name("value");
-            if (s.value() < 0)
+            final ArrayComposer<ObjectComposer<P>> messages = json.startArrayField("messages");
+            for (final QueueSnapshot.PendingMessage m : q.messages())
             {
-                json.nullValue();
+                final String decoded = MessageText.describe(m.payload());
+                messages.startObject().put("position", m.position()).put("length", m.payload().length)
+                    .put("decoded", decoded).put("hex", null == decoded ? MessageText.hex(m.payload()) : null)
+                    .end();
             }
-            else
-            {
-                json.value(s.value());
-            }
-            json.name("waiters");
-            if (s.waiters() < 0)
-            {
-                json.nullValue();
-            }
-            else
-            {
-                json.value(s.waiters());
-            }
-            json.endObject();
+            messages.end();
         }
-        json.endArray();
-        json.name("mappedBy").beginArray();
-        for (final ProcMaps.Mapper m : mappedBy)
+        return json;
+    }
+
+    private static <P extends ComposerBase> ObjectComposer<P> signal(
+        final ObjectComposer<P> json, final SemaphoreFile s) throws IOException
+    {
+        json.put("name", s.name()).put("path", s.path().toString()).put("exists", s.exists());
+        return count(count(json, "value", s.value()), "waiters", s.waiters());
+    }
+
+    /**
+     * A semaphore's count or waiters: null when it could not be read (negative).
+     */
+    private static <P extends ComposerBase> ObjectComposer<P> count(
+        final ObjectComposer<P> json, final String name, final long value) throws IOException
+    {
+        return value < 0 ? json.putNull(name) : json.put(name, value);
+    }
+
+    private static <P extends ComposerBase> ObjectComposer<P> mapper(
+        final ObjectComposer<P> json, final ProcMaps.Mapper m) throws IOException
+    {
+        final ArrayComposer<ObjectComposer<P>> threads =
+            json.put("pid", m.pid()).put("command", m.command()).startArrayField("threads");
+        for (final ProcMaps.ChannelThread t : m.threads())
         {
-            json.beginObject().field("pid", m.pid()).field("command", m.command());
-            json.name("threads").beginArray();
-            for (final ProcMaps.ChannelThread t : m.threads())
-            {
-                json.beginObject().field("tid", t.tid()).field("name", t.name()).field("cpusAllowed", t.cpusAllowed())
-                    .endObject();
-            }
-            json.endArray().endObject();
+            threads.startObject().put("tid", t.tid()).put("name", t.name()).put("cpusAllowed", t.cpusAllowed()).end();
         }
-        json.endArray();
-        return json.endObject().toJson();
+        return threads.end();
     }
 
     private String blockAtReadPos(final QueueSnapshot q)

@@ -1,5 +1,9 @@
 package io.shmipc.tools;
 
+import com.fasterxml.jackson.jr.ob.JSONComposer;
+import com.fasterxml.jackson.jr.ob.comp.ArrayComposer;
+import com.fasterxml.jackson.jr.ob.comp.ComposerBase;
+import com.fasterxml.jackson.jr.ob.comp.ObjectComposer;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
@@ -63,26 +67,16 @@ final class ListCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         if (json)
         {
-            final Json doc = new Json().beginObject().field("directory", SharedSegment.SHM_DIRECTORY.toString());
-            doc.name("channels").beginArray();
-            for (final Channel c : channels)
+            out.println(Json.compose(doc ->
             {
-                doc.beginObject().field("name", c.name()).field("path", c.file().toString())
-                    .field("layout", c.layout().label()).field("capacity", c.capacity());
-                doc.name("queues").beginArray();
-                for (final QueueSnapshot q : c.queues())
+                final ArrayComposer<ObjectComposer<JSONComposer<String>>> list = doc.startObject()
+                    .put("directory", SharedSegment.SHM_DIRECTORY.toString()).startArrayField("channels");
+                for (final Channel c : channels)
                 {
-                    doc.beginObject().field("name", q.name()).field("usedBytes", q.usedBytes())
-                        .field("percentFull", Math.round(q.percentFull() * 100) / 100.0)
-                        .field("pendingMessages", q.pendingMessages()).field("corruption", q.corruption())
-                        .endObject();
+                    channel(list.startObject(), c, mappers.get(c.file()), self).end();
                 }
-                doc.endArray();
-                doc.name("mappedBy").beginArray();
-                mappers.get(c.file()).stream().filter(m -> m.pid() != self).forEach(m -> doc.value(m.pid()));
-                doc.endArray().endObject();
-            }
-            out.println(doc.endArray().endObject().toJson());
+                list.end().end();
+            }));
         }
         else if (channels.isEmpty())
         {
@@ -103,6 +97,29 @@ final class ListCommand implements Callable<Integer>
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    private static <P extends ComposerBase> ObjectComposer<P> channel(final ObjectComposer<P> json,
+        final Channel c, final List<ProcMaps.Mapper> mappers, final long self) throws IOException
+    {
+        final ArrayComposer<ObjectComposer<P>> queues = json.put("name", c.name()).put("path", c.file().toString())
+            .put("layout", c.layout().label()).put("capacity", c.capacity()).startArrayField("queues");
+        for (final QueueSnapshot q : c.queues())
+        {
+            queues.startObject().put("name", q.name()).put("usedBytes", q.usedBytes())
+                .put("percentFull", Math.round(q.percentFull() * 100) / 100.0)
+                .put("pendingMessages", q.pendingMessages()).put("corruption", q.corruption())
+                .end();
+        }
+        final ArrayComposer<ObjectComposer<P>> pids = queues.end().startArrayField("mappedBy");
+        for (final ProcMaps.Mapper m : mappers)
+        {
+            if (m.pid() != self)
+            {
+                pids.add(m.pid());
+            }
+        }
+        return pids.end();
     }
 
     private static String fill(final QueueSnapshot q)

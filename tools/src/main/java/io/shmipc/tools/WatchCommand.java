@@ -1,5 +1,9 @@
 package io.shmipc.tools;
 
+import com.fasterxml.jackson.jr.ob.JSONComposer;
+import com.fasterxml.jackson.jr.ob.comp.ArrayComposer;
+import com.fasterxml.jackson.jr.ob.comp.ComposerBase;
+import com.fasterxml.jackson.jr.ob.comp.ObjectComposer;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.tools.cli.DurationConverter;
@@ -8,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,48 +220,60 @@ final class WatchCommand implements Callable<Integer>
     private static String json(
         final SegmentTarget target, final long refresh, final List<Long> mappers, final List<Watcher.QueueRates> queues)
     {
-        final Json json = new Json().beginObject()
-            .field("time", System.currentTimeMillis())
-            .field("refresh", refresh)
-            .field("path", target.file().toString());
-        json.name("mappedBy").beginArray();
-        mappers.forEach(json::value);
-        json.endArray();
-        json.name("queues").beginArray();
-        for (final Watcher.QueueRates q : queues)
+        return Json.compose(doc ->
         {
-            final QueueSnapshot s = q.snapshot();
-            json.beginObject()
-                .field("name", s.name())
-                .field("capacity", s.capacity())
-                .field("writePos", s.writePos())
-                .field("readPos", s.readPos())
-                .field("usedBytes", s.usedBytes())
-                .field("pendingMessages", s.pendingMessages())
-                .field("percentFull", Math.round(s.percentFull() * 100) / 100.0);
-            nullable(json, "writeBytesPerSec", q.writeBytesPerSec());
-            nullable(json, "readBytesPerSec", q.readBytesPerSec());
-            nullable(json, "writeMessagesPerSec", q.writeMessagesPerSec());
-            nullable(json, "readMessagesPerSec", q.readMessagesPerSec());
-            json.field("readPosIdleMs", q.readPosIdleNs() / 1_000_000)
-                .field("stalled", q.stalled())
-                .field("stable", s.stable())
-                .field("corruption", s.corruption())
-                .endObject();
-        }
-        return json.endArray().endObject().toJson();
+            final ObjectComposer<JSONComposer<String>> root = doc.startObject()
+                .put("time", System.currentTimeMillis())
+                .put("refresh", refresh)
+                .put("path", target.file().toString());
+            final ArrayComposer<ObjectComposer<JSONComposer<String>>> pids = root.startArrayField("mappedBy");
+            for (final long pid : mappers)
+            {
+                pids.add(pid);
+            }
+            final ArrayComposer<ObjectComposer<JSONComposer<String>>> queuesJson = pids.end().startArrayField("queues");
+            for (final Watcher.QueueRates q : queues)
+            {
+                queue(queuesJson.startObject(), q).end();
+            }
+            queuesJson.end().end();
+        });
     }
 
-    private static void nullable(final Json json, final String name, final double value)
+    private static <P extends ComposerBase> ObjectComposer<P> queue(final ObjectComposer<P> json,
+        final Watcher.QueueRates q) throws IOException
     {
-        json.name(name);
+        final QueueSnapshot s = q.snapshot();
+        json.put("name", s.name())
+            .put("capacity", s.capacity())
+            .put("writePos", s.writePos())
+            .put("readPos", s.readPos())
+            .put("usedBytes", s.usedBytes())
+            .put("pendingMessages", s.pendingMessages())
+            .put("percentFull", Math.round(s.percentFull() * 100) / 100.0);
+        rateField(json, "writeBytesPerSec", q.writeBytesPerSec());
+        rateField(json, "readBytesPerSec", q.readBytesPerSec());
+        rateField(json, "writeMessagesPerSec", q.writeMessagesPerSec());
+        rateField(json, "readMessagesPerSec", q.readMessagesPerSec());
+        return json.put("readPosIdleMs", q.readPosIdleNs() / 1_000_000)
+            .put("stalled", q.stalled())
+            .put("stable", s.stable())
+            .put("corruption", s.corruption());
+    }
+
+    /**
+     * A rate to one decimal, or null while it is unknown (NaN).
+     */
+    private static <P extends ComposerBase> void rateField(final ObjectComposer<P> json, final String name,
+        final double value) throws IOException
+    {
         if (Double.isNaN(value))
         {
-            json.nullValue();
+            json.putNull(name);
         }
         else
         {
-            json.value(Math.round(value * 10) / 10.0);
+            json.put(name, Math.round(value * 10) / 10.0);
         }
     }
 

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -57,7 +58,7 @@ class InspectCommandTest
     }
 
     @Test
-    void reportsConsistentNumbersForAFilledSegmentInTextAndJson()
+    void reportsConsistentNumbersForAFilledSegmentInTextAndJson() throws IOException
     {
         final String name = newChannelName();
         final NamedSignal request = NamedSignals.create(NamedSignals.requestSignalName(name), 0600);
@@ -109,13 +110,25 @@ class InspectCommandTest
         final CliRun json = CliRun.of("inspect", "--json", SharedSegment.shmPath(name).toString());
         assertEquals(ExitCodes.OK, json.code(), json::toString);
         assertEquals(1, json.out().lines().count(), json.out());
-        final String doc = json.out();
-        assertTrue(doc.startsWith("{\"layout\":\"simpleipc-v1\",\"file\":{\"path\":\""), doc);
-        checkJson(doc, "toGuest", toGuest, 3);
-        checkJson(doc, "fromGuest", fromGuest, 5);
-        assertTrue(doc.contains("{\"name\":\"" + name + "_REQ\",\"path\":\"/dev/shm/sem." + name +
-            "_REQ\",\"exists\":true,\"value\":2,\"waiters\":0}"), doc);
-        assertTrue(doc.contains("\"mappedBy\":[") && doc.contains("{\"pid\":" + ProcessHandle.current().pid() + ","), doc);
+        final Map<String, Object> doc = JsonTree.parse(json.out());
+        assertEquals(List.of("layout", "file", "queues", "signals", "mappedBy"), new ArrayList<>(doc.keySet()));
+        assertEquals("simpleipc-v1", doc.get("layout"));
+        final Map<String, Object> file = JsonTree.object(doc, "file");
+        assertEquals(SharedSegment.shmPath(name).toString(), file.get("path"));
+        assertEquals(Files.size(SharedSegment.shmPath(name)), JsonTree.integer(file, "size"));
+        assertEquals("0600", file.get("mode"));
+        assertEquals(List.of("toGuest", "fromGuest"),
+            JsonTree.objects(doc, "queues").stream().map(q -> q.get("name")).toList());
+        checkJson(JsonTree.named(doc, "queues", "toGuest"), toGuest, 3);
+        checkJson(JsonTree.named(doc, "queues", "fromGuest"), fromGuest, 5);
+        final Map<String, Object> requestSignal = JsonTree.named(doc, "signals", name + "_REQ");
+        assertEquals("/dev/shm/sem." + name + "_REQ", requestSignal.get("path"));
+        assertEquals(true, requestSignal.get("exists"));
+        assertEquals(2, JsonTree.integer(requestSignal, "value"));
+        assertEquals(0, JsonTree.integer(requestSignal, "waiters"));
+        assertEquals(0, JsonTree.integer(JsonTree.named(doc, "signals", name + "_RESP"), "value"));
+        assertTrue(JsonTree.objects(doc, "mappedBy").stream()
+            .anyMatch(m -> ProcessHandle.current().pid() == JsonTree.integer(m, "pid")), json.out());
     }
 
     @Test
@@ -205,21 +218,25 @@ class InspectCommandTest
         assertEquals(CAPACITY, number(section, "  capacity\\s+(\\d+)"), section);
     }
 
-    private static void checkJson(final String doc, final String queue, final SimpleIpcRingBuffer ring, final long pending)
+    private static void checkJson(final Map<String, Object> queue, final SimpleIpcRingBuffer ring, final long pending)
     {
-        final Matcher m = Pattern.compile("\\{\"name\":\"" + queue + "\",\"capacity\":(\\d+),\"writePos\":(\\d+)," +
-            "\"readPos\":(\\d+),\"usedBytes\":(\\d+),\"freeBytes\":(\\d+),\"percentFull\":[0-9.]+," +
-            "\"pendingMessages\":(\\d+),").matcher(doc);
-        assertTrue(m.find(), doc);
-        final long writePos = Long.parseLong(m.group(2));
-        final long readPos = Long.parseLong(m.group(3));
-        assertEquals(CAPACITY, Long.parseLong(m.group(1)));
-        assertEquals(ring.producerPosition(), writePos);
-        assertEquals(ring.consumerPosition(), readPos);
-        assertTrue(readPos <= writePos);
-        assertEquals(writePos - readPos, Long.parseLong(m.group(4)));
-        assertEquals(CAPACITY - (writePos - readPos), Long.parseLong(m.group(5)));
-        assertEquals(pending, Long.parseLong(m.group(6)));
+        final long writePos = JsonTree.integer(queue, "writePos");
+        final long readPos = JsonTree.integer(queue, "readPos");
+        assertEquals(CAPACITY, JsonTree.integer(queue, "capacity"), queue::toString);
+        assertEquals(ring.producerPosition(), writePos, queue::toString);
+        assertEquals(ring.consumerPosition(), readPos, queue::toString);
+        assertTrue(readPos <= writePos, queue::toString);
+        assertEquals(writePos - readPos, JsonTree.integer(queue, "usedBytes"), queue::toString);
+        assertEquals(CAPACITY - (writePos - readPos), JsonTree.integer(queue, "freeBytes"), queue::toString);
+        assertEquals(100.0 * (writePos - readPos) / CAPACITY, JsonTree.number(queue, "percentFull"), 0.005,
+            queue::toString);
+        assertEquals(pending, JsonTree.integer(queue, "pendingMessages"), queue::toString);
+        final Map<String, Object> block = JsonTree.object(queue, "blockAtReadPos");
+        assertEquals("data", block.get("kind"), queue::toString);
+        assertTrue(JsonTree.string(block, "magic").startsWith("0x"), queue::toString);
+        assertEquals(true, queue.get("stable"), queue::toString);
+        JsonTree.assertNullField(queue, "corruption");
+        assertFalse(queue.containsKey("messages"), "messages only with --messages: " + queue);
     }
 
     private static long number(final String text, final String regex)

@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,9 +79,24 @@ class ListCleanCommandTest
         final CliRun json = CliRun.of("list", "--json");
         assertEquals(ExitCodes.OK, json.code(), json::toString);
         assertEquals(1, json.out().lines().count(), json.out());
-        assertTrue(json.out().contains("{\"name\":\"" + name + "\",\"path\":\"/dev/shm/" + name + "\",\"layout\":" +
-            "\"simpleipc-v1\",\"capacity\":4096,\"queues\":[{\"name\":\"toGuest\",\"usedBytes\":0,"), json.out());
-        assertFalse(json.out().contains(junk.getFileName().toString()), json.out());
+        final Map<String, Object> doc = JsonTree.parse(json.out());
+        assertEquals("/dev/shm", doc.get("directory"), json.out());
+        final Map<String, Object> channel = JsonTree.named(doc, "channels", name);
+        assertEquals("/dev/shm/" + name, channel.get("path"), json.out());
+        assertEquals("simpleipc-v1", channel.get("layout"), json.out());
+        assertEquals(4096, JsonTree.integer(channel, "capacity"), json.out());
+        assertEquals(List.of("toGuest", "fromGuest"),
+            JsonTree.objects(channel, "queues").stream().map(q -> q.get("name")).toList(), json.out());
+        for (final Map<String, Object> queue : JsonTree.objects(channel, "queues"))
+        {
+            assertEquals(0, JsonTree.integer(queue, "usedBytes"), json.out());
+            assertEquals(0, JsonTree.integer(queue, "pendingMessages"), json.out());
+            assertEquals(0.0, JsonTree.number(queue, "percentFull"), json.out());
+            JsonTree.assertNullField(queue, "corruption");
+        }
+        assertEquals(List.of(), JsonTree.array(channel, "mappedBy"), "a dead channel is mapped by nobody: " + json.out());
+        assertFalse(JsonTree.objects(doc, "channels").stream()
+            .anyMatch(c -> junk.getFileName().toString().equals(c.get("name"))), json.out());
     }
 
     @Test

@@ -17,12 +17,14 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,30 +70,42 @@ class LiveChannelTest
             run = CliRun.of("inspect", "--json", "--messages", "100", name);
             assertTrue(System.nanoTime() - deadline < 0, run::toString);
         }
-        while (ExitCodes.OK != run.code() || !run.out().contains("\\\"req_id\\\":2,"));
+        while (ExitCodes.OK != run.code() ||
+            JsonTree.objects(JsonTree.named(JsonTree.parse(run.out()), "queues", "toGuest"), "messages").size() < 2);
         final String doc = run.out();
-        final Matcher toGuest = Pattern.compile("\\{\"name\":\"toGuest\",\"capacity\":65536,\"writePos\":(\\d+)," +
-            "\"readPos\":(\\d+),\"usedBytes\":(\\d+),.*?\"pendingMessages\":(\\d+),").matcher(doc);
-        assertTrue(toGuest.find(), doc);
-        final long writePos = Long.parseLong(toGuest.group(1));
-        final long readPos = Long.parseLong(toGuest.group(2));
-        final long pending = Long.parseLong(toGuest.group(4));
+        final Map<String, Object> root = JsonTree.parse(doc);
+        final Map<String, Object> toGuest = JsonTree.named(root, "queues", "toGuest");
+        assertEquals(65536, JsonTree.integer(toGuest, "capacity"), doc);
+        final long writePos = JsonTree.integer(toGuest, "writePos");
+        final long readPos = JsonTree.integer(toGuest, "readPos");
+        final long pending = JsonTree.integer(toGuest, "pendingMessages");
         assertEquals(0, readPos, "no guest has read anything: " + doc);
         assertTrue(readPos <= writePos, doc);
-        assertEquals(writePos - readPos, Long.parseLong(toGuest.group(3)), doc);
+        assertEquals(writePos - readPos, JsonTree.integer(toGuest, "usedBytes"), doc);
         // Every request the host wrote is pending, req_id 1..pending in order, each decoded.
-        final Matcher ids = Pattern.compile("\"decoded\":\"\\{\\\\\"req_id\\\\\":(\\d+),\\\\\"payload_type\\\\\":" +
-            "\\\\\"MyRandRequest\\\\\"").matcher(doc);
+        final List<Map<String, Object>> messages = JsonTree.objects(toGuest, "messages");
+        assertEquals(pending, messages.size(), doc);
         long expected = 1;
-        while (ids.find())
+        for (final Map<String, Object> message : messages)
         {
-            assertEquals(expected++, Long.parseLong(ids.group(1)), doc);
+            final Map<String, Object> decoded = JsonTree.parse(JsonTree.string(message, "decoded"));
+            assertEquals(expected++, JsonTree.integer(decoded, "req_id"), doc);
+            assertEquals("MyRandRequest", decoded.get("payload_type"), doc);
+            JsonTree.assertNullField(message, "hex");
         }
-        assertEquals(pending, expected - 1, doc);
         assertTrue(pending >= 2, doc);
-        assertTrue(doc.contains("{\"pid\":" + host.pid() + ","), doc);
-        assertTrue(Pattern.compile("\\{\"pid\":" + host.pid() + ",\"command\":\"[^\"]*\",\"threads\":\\[" +
-            "\\{\"tid\":\\d+,\"name\":\"shmipc-[^\"]+\",\"cpusAllowed\":\"[0-9,-]+\"\\}").matcher(doc).find(), doc);
+        final Map<String, Object> hostMapper = JsonTree.objects(root, "mappedBy").stream()
+            .filter(m -> host.pid() == JsonTree.integer(m, "pid")).findFirst()
+            .orElseThrow(() -> new AssertionError("host pid " + host.pid() + " maps the segment: " + doc));
+        JsonTree.string(hostMapper, "command");
+        final List<Map<String, Object>> threads = JsonTree.objects(hostMapper, "threads");
+        assertFalse(threads.isEmpty(), doc);
+        for (final Map<String, Object> thread : threads)
+        {
+            assertTrue(JsonTree.integer(thread, "tid") > 0, doc);
+            assertTrue(JsonTree.string(thread, "name").startsWith("shmipc-"), doc);
+            assertTrue(JsonTree.string(thread, "cpusAllowed").matches("[0-9,-]+"), doc);
+        }
 
         final CliRun text = CliRun.of("inspect", name);
         assertEquals(ExitCodes.OK, text.code(), text::toString);
@@ -144,8 +158,13 @@ class LiveChannelTest
         assertTrue(run.out().contains("    0000  68 65 6c 6c 6f 2c 20 6e 6f 74 20 66 6c 61 74 62  |hello, not flatb|"),
             run.out());
         final CliRun json = CliRun.of("inspect", "--json", "--messages", "5", name);
-        assertTrue(json.out().contains("\"messages\":[{\"position\":0,\"length\":22,\"decoded\":null,\"hex\":" +
-            "\"68656c6c6f2c206e6f7420666c617462756666657273\"}]"), json.out());
+        final List<Map<String, Object>> messages =
+            JsonTree.objects(JsonTree.named(JsonTree.parse(json.out()), "queues", "fromGuest"), "messages");
+        assertEquals(1, messages.size(), json.out());
+        assertEquals(0, JsonTree.integer(messages.get(0), "position"), json.out());
+        assertEquals(22, JsonTree.integer(messages.get(0), "length"), json.out());
+        JsonTree.assertNullField(messages.get(0), "decoded");
+        assertEquals("68656c6c6f2c206e6f7420666c617462756666657273", messages.get(0).get("hex"), json.out());
         final CliRun bad = CliRun.of("inspect", "--messages", "-1", name);
         assertEquals(ExitCodes.USAGE, bad.code(), bad::toString);
         assertEquals(1, bad.errLines().size(), bad::toString);
@@ -216,10 +235,19 @@ class LiveChannelTest
         assertEquals(ExitCodes.OK, json.code(), json::toString);
         final List<String> lines = json.out().lines().toList();
         assertEquals(2, lines.size(), json.out());
-        assertTrue(lines.get(0).contains("\"writeBytesPerSec\":null"), lines.get(0));
-        assertTrue(Pattern.compile("\\{\"name\":\"toGuest\",.*?\"stalled\":true").matcher(lines.get(1)).find(), lines.get(1));
-        assertTrue(Pattern.compile("\\{\"name\":\"fromGuest\",.*?\"readBytesPerSec\":[1-9][0-9.]*,.*?\"stalled\":false")
-            .matcher(lines.get(1)).find(), lines.get(1));
+        final Map<String, Object> first = JsonTree.parse(lines.get(0));
+        final Map<String, Object> secondJson = JsonTree.parse(lines.get(1));
+        assertEquals(1, JsonTree.integer(first, "refresh"), lines.get(0));
+        assertEquals(2, JsonTree.integer(secondJson, "refresh"), lines.get(1));
+        for (final String rate : new String[]{"writeBytesPerSec", "readBytesPerSec", "writeMessagesPerSec",
+            "readMessagesPerSec"})
+        {
+            JsonTree.assertNullField(JsonTree.named(first, "queues", "toGuest"), rate);
+        }
+        assertEquals(true, JsonTree.named(secondJson, "queues", "toGuest").get("stalled"), lines.get(1));
+        final Map<String, Object> fromGuestJson = JsonTree.named(secondJson, "queues", "fromGuest");
+        assertTrue(JsonTree.number(fromGuestJson, "readBytesPerSec") > 0, lines.get(1));
+        assertEquals(false, fromGuestJson.get("stalled"), lines.get(1));
     }
 
     @Test
