@@ -85,13 +85,13 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         description = "Idle strategy of the writer threads of both sides (default: ${DEFAULT-VALUE}).")
     String writerIdle;
 
-    @Option(names = "--host-write-mode", defaultValue = "WRITER_THREAD",
-        description = "WRITER_THREAD or CALLER (callers write under a lock) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host-write-mode",
+        description = "WRITER_THREAD or CALLER (callers write under a lock) (default: the library's, CALLER).")
     WriteMode hostWriteMode;
 
-    @Option(names = "--host-read-mode", defaultValue = "READER_THREAD",
+    @Option(names = "--host-read-mode",
         description = "READER_THREAD or CALLER (callers read for each other, leader/follower) " +
-            "(default: ${DEFAULT-VALUE}).")
+            "(default: IpcHost's, CALLER).")
     ReadMode hostReadMode;
 
     @Option(names = "--threading", defaultValue = "DEDICATED",
@@ -195,8 +195,9 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         if (null != common.json)
         {
             final Settings settings = new Settings(run.toString(), capacity,
-                IdleStrategies.parse(writerIdle).toString(), hostWriteMode.name(), hostReadMode.name(),
-                guestWriteMode.name());
+                IdleStrategies.parse(writerIdle).toString(),
+                (hostWriteMode != null ? hostWriteMode : ChannelConfig.WRITE_MODE_DEFAULT).name(),
+                (hostReadMode != null ? hostReadMode : IpcHost.READ_MODE_DEFAULT).name(), guestWriteMode.name());
             Json.write(common.json, new Result("calls", machine, settings, results));
             out.println("wrote " + common.json);
         }
@@ -213,15 +214,21 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
     {
         final String name = context.shmPrefix() + "-" + ProcessHandle.current().pid() + "-calls-" +
             CHANNELS.incrementAndGet();
-        final ChannelConfig config = ChannelConfig.builder(name)
+        final ChannelConfig.Builder builder = ChannelConfig.builder(name)
             .capacity(capacity)
             .readerIdle(idle)
             .writerIdle(writerIdle)
-            .writeMode(hostWriteMode)
-            .readMode(hostReadMode)
             .threadingMode(threading)
-            .callTimeout(Duration.ofSeconds(10))
-            .build();
+            .callTimeout(Duration.ofSeconds(10));
+        if (hostWriteMode != null)
+        {
+            builder.writeMode(hostWriteMode); // else the library's default: what a user gets with no flags
+        }
+        if (hostReadMode != null)
+        {
+            builder.readMode(hostReadMode);
+        }
+        final ChannelConfig config = builder.build();
         final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
         Process guest = null;
         try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))

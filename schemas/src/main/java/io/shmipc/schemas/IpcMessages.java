@@ -184,6 +184,17 @@ public final class IpcMessages
     }
 
     /**
+     * As {@link #result(DirectBuffer, int, int)}, for the Message between {@code position()} and {@code limit()}.
+     *
+     * @param message buffer positioned at the first byte of a finished Message; not modified.
+     * @return the result.
+     */
+    public static double result(final ByteBuffer message)
+    {
+        return result(view(message), message.position(), message.remaining());
+    }
+
+    /**
      * As {@link #isPlausibleMessage(ByteBuffer)}, for the message in {@code [index, index + length)}.
      *
      * @param buffer holds the message; not modified.

@@ -10,7 +10,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The slow duties of one channel side, about every 100 ms and never on the data path: that the segment's file has
  * not been truncated, and the side's liveness rule (a guest's: is its host still there, and the same one). When the
- * rule says stop, or the file was cut, the reader is asked to stop and woken.
+ * rule says stop, or the file was cut, the reader is asked to stop and woken. A side whose callers read
+ * ({@link ReadMode#CALLER}) has the conductor read what has arrived when no caller is reading, so a response nobody
+ * waits on (a {@code callAsync} future with only callbacks) completes within about 100 ms, and the consumer
+ * heartbeat stays fresh while the side is idle.
  */
 final class ChannelConductor implements Agent
 {
@@ -21,24 +24,28 @@ final class ChannelConductor implements Agent
     private final BooleanSupplier keepRunning;
     private final ReaderAgent.FailureSink failureSink;
     private final Runnable stopReader;
+    private final Runnable callerModeRead;
     private long lastCheck;
 
     /**
      * @param keepRunning the side's liveness rule (may be null); false stops the side.
      * @param stopReader  asks the reader to stop and wakes it.
+     * @param callerModeRead in {@link ReadMode#CALLER}, reads what has arrived if no caller is reading (may be null).
      */
     ChannelConductor(
         final String channel,
         final SharedSegment segment,
         final BooleanSupplier keepRunning,
         final ReaderAgent.FailureSink failureSink,
-        final Runnable stopReader)
+        final Runnable stopReader,
+        final Runnable callerModeRead)
     {
         this.roleName = "shmipc-conductor-" + channel;
         this.segment = segment;
         this.keepRunning = keepRunning;
         this.failureSink = failureSink;
         this.stopReader = stopReader;
+        this.callerModeRead = callerModeRead;
     }
 
     public void onStart()
@@ -68,6 +75,10 @@ final class ChannelConductor implements Agent
         {
             stopReader.run();
             throw new AgentTerminationException("the side's liveness rule said stop", true);
+        }
+        if (callerModeRead != null)
+        {
+            callerModeRead.run();
         }
         return 1;
     }

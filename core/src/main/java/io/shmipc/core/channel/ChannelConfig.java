@@ -51,6 +51,14 @@ public final class ChannelConfig
     /** Threading mode when neither the builder nor {@link #THREADING_MODE_PROP} sets one. */
     public static final ThreadingMode THREADING_MODE_DEFAULT = ThreadingMode.DEDICATED;
 
+    /**
+     * Default write mode: the sending thread writes into the shared queue itself, under a lock, with no thread
+     * hand-off. Measured on 2 vCPUs (docs/benchmarks.md, {@code bench calls}) it is faster than a writer thread at
+     * 1, 4 and 8 calling threads, since every hand-off is a thread wake-up; {@link WriteMode#WRITER_THREAD} batches
+     * many senders' messages into one publish, for machines with a core to spare for it.
+     */
+    public static final WriteMode WRITE_MODE_DEFAULT = WriteMode.CALLER;
+
     /** Error handler when none is set: one line on standard error per error, no stack trace. */
     public static final ErrorHandler DEFAULT_ERROR_HANDLER =
         error -> System.err.println("shmipc: error: " + error);
@@ -74,6 +82,7 @@ public final class ChannelConfig
     private final String readerAffinity;
     private final String writerAffinity;
     private final WriteMode writeMode;
+    /** Null when not given: each side has its own default (see {@link #readMode()}). */
     private final ReadMode readMode;
     private final boolean trustPeer;
     private final Duration openTimeout;
@@ -249,16 +258,30 @@ public final class ChannelConfig
         return writerAffinity;
     }
 
-    /** @return how messages reach the shared queue. */
+    /** @return how messages reach the shared queue ({@link #WRITE_MODE_DEFAULT} unless given). */
     public WriteMode writeMode()
     {
         return writeMode;
     }
 
-    /** @return which thread reads the incoming queue (hosts only; guests always have a reader thread). */
+    /**
+     * @return which thread reads the incoming queue, if given; otherwise the side's default: {@link IpcHost} reads
+     * on its calling threads ({@link ReadMode#CALLER}, the fastest way to wait for a response), a
+     * {@link HostChannel} and an {@link IpcGuest} have a reader thread ({@link ReadMode#READER_THREAD}, which is
+     * what this method returns when nothing was given).
+     */
     public ReadMode readMode()
     {
-        return readMode;
+        return readMode != null ? readMode : ReadMode.READER_THREAD;
+    }
+
+    /**
+     * @param sideDefault the read mode of the side when none was given.
+     * @return the read mode given, or {@code sideDefault}.
+     */
+    ReadMode readModeOr(final ReadMode sideDefault)
+    {
+        return readMode != null ? readMode : sideDefault;
     }
 
     /**
@@ -323,7 +346,7 @@ public final class ChannelConfig
         return "ChannelConfig{name=" + name + ", capacity=" + capacity + ", mode=" +
             PosixFilePermissions.toString(permissions) + ", unlinkOnClose=" + unlinkOnClose + ", readerIdle=" +
             readerIdle + ", writerIdle=" + writerIdle + ", readerAffinity=" + readerAffinity + ", writerAffinity=" +
-            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + readMode + ", threadingMode=" + threadingMode +
+            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + (readMode != null ? readMode : "side default") + ", threadingMode=" + threadingMode +
             ", trustPeer=" + trustPeer + ", openTimeout=" + openTimeout + ", callTimeout=" +
             callTimeout + ", peerTimeout=" + peerTimeout + '}';
     }
@@ -342,8 +365,8 @@ public final class ChannelConfig
         private String writerIdle = System.getProperty(WRITER_IDLE_PROP, DEFAULT_IDLE);
         private String readerAffinity = System.getProperty(READER_AFFINITY_PROP, "none");
         private String writerAffinity = System.getProperty(WRITER_AFFINITY_PROP, "none");
-        private WriteMode writeMode = WriteMode.WRITER_THREAD;
-        private ReadMode readMode = ReadMode.READER_THREAD;
+        private WriteMode writeMode = WRITE_MODE_DEFAULT;
+        private ReadMode readMode;
         private boolean trustPeer;
         private Duration openTimeout = Duration.ofSeconds(10);
         private Duration callTimeout = Duration.ofSeconds(5);
@@ -439,7 +462,7 @@ public final class ChannelConfig
         }
 
         /**
-         * @param mode writer thread (default) or caller writes.
+         * @param mode caller writes (default, {@link #WRITE_MODE_DEFAULT}) or a writer thread.
          * @return this.
          */
         public Builder writeMode(final WriteMode mode)
@@ -449,7 +472,8 @@ public final class ChannelConfig
         }
 
         /**
-         * @param mode reader thread (default) or, for a host, the calling threads read (leader/follower).
+         * @param mode reader thread or, for a host, the calling threads read (leader/follower); the default depends
+         *             on the side, see {@link ChannelConfig#readMode()}.
          * @return this.
          */
         public Builder readMode(final ReadMode mode)

@@ -79,6 +79,7 @@ final class ChannelSide
      * @param keepRunning     the side's liveness rule, asked about every 100 ms by the conductor; may be null.
      * @param failureListener told, once, of the failure that stops this side's reader or writer (on that thread);
      *                        may be null.
+     * @param readMode        the side's effective read mode (the config's, or the side's default).
      */
     ChannelSide(
         final ChannelConfig config,
@@ -88,7 +89,8 @@ final class ChannelSide
         final NamedSignal inSignal,
         final MessageHandler handler,
         final BooleanSupplier keepRunning,
-        final ErrorHandler failureListener)
+        final ErrorHandler failureListener,
+        final ReadMode readMode)
     {
         this.config = config;
         this.failureListener = failureListener;
@@ -101,7 +103,7 @@ final class ChannelSide
         this.inSignal = inSignal;
         this.handler = handler;
         final ThreadingMode mode = config.threadingMode();
-        final boolean readerAgent = config.readMode() == ReadMode.READER_THREAD;
+        final boolean readerAgent = readMode == ReadMode.READER_THREAD;
         this.plan = AffinityPlan.builder(config.name())
             .role(ChannelConfig.WRITER_ROLE, config.writerAffinity())
             .role(ChannelConfig.READER_ROLE, config.readerAffinity())
@@ -114,7 +116,8 @@ final class ChannelSide
             this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
                 this::fail, readerStopped::countDown) : null;
             this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
-            this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader);
+            this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader,
+                readerAgent ? null : this::readIfNoCallerReads);
 
             final List<Agent> agents = new ArrayList<>(3);
             if (reader != null)
@@ -363,6 +366,39 @@ final class ChannelSide
         finally
         {
             exit();
+        }
+    }
+
+    /**
+     * The conductor's read in {@link ReadMode#CALLER}, about every 100 ms: if no caller holds the lead, read what has
+     * arrived and refresh the consumer heartbeat. A failure is recorded by {@link #fail} (and reported there).
+     */
+    private void readIfNoCallerReads()
+    {
+        callersInside.incrementAndGet();
+        try
+        {
+            if (closing || failure != null || !pollLock.compareAndSet(false, true))
+            {
+                return;
+            }
+            try
+            {
+                pollOnce();
+                in.consumerHeartbeatTime(System.currentTimeMillis());
+            }
+            catch (final RuntimeException ex)
+            {
+                // recorded by fail(), which stopped this side's reading: every call now fails with it
+            }
+            finally
+            {
+                leaveLead();
+            }
+        }
+        finally
+        {
+            callersInside.decrementAndGet();
         }
     }
 

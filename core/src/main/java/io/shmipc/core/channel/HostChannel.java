@@ -54,7 +54,11 @@ public final class HostChannel implements AutoCloseable
     private final MessageHandler handler;
     private volatile boolean closed;
 
-    HostChannel(final ChannelConfig config, final MessageHandler handler, final ErrorHandler failureListener)
+    HostChannel(
+        final ChannelConfig config,
+        final MessageHandler handler,
+        final ErrorHandler failureListener,
+        final ReadMode readMode)
     {
         Platform.requireLinux("HostChannel");
         this.config = config;
@@ -86,7 +90,7 @@ public final class HostChannel implements AutoCloseable
             response.drain();
             segment = SharedSegment.initialiseFile(file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
             this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, handler, null,
-                failureListener);
+                failureListener, readMode);
         }
         catch (final RuntimeException ex)
         {
@@ -175,7 +179,7 @@ public final class HostChannel implements AutoCloseable
      */
     public static HostChannel start(final ChannelConfig config, final MessageHandler handler)
     {
-        return new HostChannel(config, handler, null);
+        return new HostChannel(config, handler, null, config.readModeOr(ReadMode.READER_THREAD));
     }
 
     /**
@@ -254,6 +258,15 @@ public final class HostChannel implements AutoCloseable
     {
         final Throwable failure = side.failure();
         return failure != null ? "the reader failed: " + failure.getMessage() : null;
+    }
+
+    /**
+     * @return who reads the guest's messages: a reader thread, or the threads that {@link #poll()} (with the
+     * conductor reading when none does).
+     */
+    public ReadMode readMode()
+    {
+        return side.callerReads() ? ReadMode.CALLER : ReadMode.READER_THREAD;
     }
 
     /** @return the channel machinery, for the request/response layer of this package. */

@@ -98,7 +98,7 @@ public final class IpcGuest implements AutoCloseable
             request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
             response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
             this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request, this::onRequest,
-                this::hostAlive, null);
+                this::hostAlive, null, ReadMode.READER_THREAD);
         }
         catch (final RuntimeException ex)
         {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +73,12 @@ public final class IpcHost implements AutoCloseable
         void onResponse(DirectBuffer buffer, int index, int length);
     }
 
+    /**
+     * The read mode of a host whose config gives none: its calling threads read the responses (leader/follower),
+     * so a synchronous call waits on the peer's semaphore itself instead of being woken by a reader thread.
+     */
+    public static final ReadMode READ_MODE_DEFAULT = ReadMode.CALLER;
+
     private static final ThreadLocal<ExpandableArrayBuffer> REQUESTS =
         ThreadLocal.withInitial(() -> new ExpandableArrayBuffer(256));
 
@@ -90,7 +97,8 @@ public final class IpcHost implements AutoCloseable
         this.config = config;
         this.correlation = Objects.requireNonNull(correlation, "correlation");
         this.calls = new CallSlots(config.callSlots());
-        this.channel = new HostChannel(config, this::onResponse, this::onReaderFailure);
+        this.channel = new HostChannel(config, this::onResponse, this::onReaderFailure,
+            config.readModeOr(READ_MODE_DEFAULT));
         this.side = channel.side();
     }
 
@@ -128,6 +136,10 @@ public final class IpcHost implements AutoCloseable
      * buffer the caller owns), or exceptionally with {@link TimeoutException} after {@link ChannelConfig#callTimeout()},
      * or with {@link IllegalStateException} if the request could not be written in that time or the host closed.
      * An adapter over the call slots: it allocates the future and the response's copy.
+     * <p>
+     * In {@link ReadMode#CALLER} (this host's default) a thread that waits on the future ({@code get}, {@code join})
+     * reads responses while it waits, as {@link #call} does; a future nobody waits on (callbacks only) is completed
+     * by the conductor's read, within about 100 ms, or by any call or {@link #poll()} in between.
      *
      * @param encoder writes the request with the given id.
      * @return the pending response.
@@ -146,7 +158,8 @@ public final class IpcHost implements AutoCloseable
      */
     public CompletableFuture<ByteBuffer> callAsync(final RequestEncoder encoder, final Duration timeout)
     {
-        final CompletableFuture<ByteBuffer> future = new CompletableFuture<>();
+        final CompletableFuture<ByteBuffer> future = side.callerReads() ?
+            new ReadingFuture(side, config.name()) : new CompletableFuture<>();
         final CallSlots.Slot slot;
         try
         {
@@ -166,6 +179,73 @@ public final class IpcHost implements AutoCloseable
             }
         });
         return future;
+    }
+
+    /**
+     * {@link ReadMode#CALLER}: a future whose waiting threads read the responses (leader/follower, as {@link #call}),
+     * so {@code get} and {@code join} need no reader thread.
+     */
+    private static final class ReadingFuture extends CompletableFuture<ByteBuffer> implements ChannelSide.Completion
+    {
+        private static final long SLICE_NS = TimeUnit.SECONDS.toNanos(1);
+
+        private final ChannelSide side;
+        private final String channel;
+
+        ReadingFuture(final ChannelSide side, final String channel)
+        {
+            this.side = side;
+            this.channel = channel;
+        }
+
+        public ByteBuffer get() throws InterruptedException, ExecutionException
+        {
+            while (!isDone())
+            {
+                readUntil(System.nanoTime() + SLICE_NS);
+                if (Thread.interrupted())
+                {
+                    throw new InterruptedException("waiting for a response on " + channel);
+                }
+            }
+            return super.get();
+        }
+
+        public ByteBuffer get(final long timeout, final TimeUnit unit)
+            throws InterruptedException, ExecutionException, TimeoutException
+        {
+            final long deadline = System.nanoTime() + unit.toNanos(timeout);
+            while (!isDone() && System.nanoTime() - deadline < 0)
+            {
+                readUntil(deadline);
+                if (Thread.interrupted())
+                {
+                    throw new InterruptedException("waiting for a response on " + channel);
+                }
+            }
+            return super.get(0, TimeUnit.NANOSECONDS);
+        }
+
+        public ByteBuffer join()
+        {
+            while (!isDone())
+            {
+                readUntil(System.nanoTime() + SLICE_NS);
+            }
+            return super.join();
+        }
+
+        private void readUntil(final long deadline)
+        {
+            try
+            {
+                side.pollUntil(this, deadline);
+            }
+            catch (final IllegalStateException closed)
+            {
+                completeExceptionally(closed); // the host closed: no one will read this response any more
+            }
+        }
     }
 
     /**

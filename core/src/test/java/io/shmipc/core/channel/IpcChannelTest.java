@@ -353,8 +353,10 @@ class IpcChannelTest
     @Timeout(60)
     void closeLeavesNoThreadRunning() throws Exception
     {
-        final IpcHost host = IpcHost.start(config().build(), IpcMessages::reqId);
-        final IpcGuest guest = IpcGuest.start(config().build(), (b, i, l, g) -> g.respond(b, i, l));
+        final IpcHost host = IpcHost.start(config().writeMode(WriteMode.WRITER_THREAD).readMode(ReadMode.READER_THREAD)
+            .build(), IpcMessages::reqId);
+        final IpcGuest guest = IpcGuest.start(config().writeMode(WriteMode.WRITER_THREAD).build(),
+            (b, i, l, g) -> g.respond(b, i, l));
         assertTrue(threadsOf(name) >= 4, "writer and reader of both sides");
         guest.close();
         host.close();
@@ -363,12 +365,41 @@ class IpcChannelTest
 
     @Test
     @Timeout(60)
+    void byDefaultTheHostsCallersWriteAndReadThemselvesAndFuturesStillComplete() throws Exception
+    {
+        final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
+        assertEquals(ReadMode.CALLER, host.channel().readMode(), "IpcHost's default: callers read");
+        keep(IpcGuest.start(config().build(), (buffer, index, length, guest) ->
+        {
+            final long reqId = IpcMessages.reqId(buffer, index, length);
+            final UnsafeBuffer reply = new UnsafeBuffer(new byte[128]);
+            guest.respond(reply, 0, IpcMessages.encodeAddResponse(reply, reqId, 42));
+        }));
+        assertEquals(0, threadsOf("shmipc-writer-" + name), "no writer thread on either side: senders write");
+        assertEquals(1, threadsOf("shmipc-reader-" + name), "only the guest's reader thread, which answers itself");
+        assertEquals(42, IpcMessages.result(host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 40, 2), Duration.ofSeconds(10))));
+
+        // A future's waiting thread reads for it ...
+        assertEquals(42, IpcMessages.result(host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 1, 1))
+            .get(10, TimeUnit.SECONDS)));
+        assertEquals(42, IpcMessages.result(host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 1, 1))
+            .join()));
+        // ... and one with only a callback is completed by the conductor's read (about every 100 ms).
+        final CompletableFuture<Double> callback = new CompletableFuture<>();
+        host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 1, 1))
+            .thenAccept(response -> callback.complete(IpcMessages.result(response)));
+        assertEquals(42, callback.get(10, TimeUnit.SECONDS));
+        assertEquals(0, host.pendingCalls());
+    }
+
+    @Test
+    @Timeout(60)
     void theLargestMessageIsTheLimitThatAppliesAndAnOversizeErrorNamesIt()
     {
         final int ringCapacity = 4 * 1024 * 1024;
-        final ChannelConfig handoff = config().capacity(ringCapacity).build();
+        final ChannelConfig handoff = config().capacity(ringCapacity).writeMode(WriteMode.WRITER_THREAD).build();
         assertEquals(131072, handoff.maxMessageLength(), "1 MiB hand-off queue / 8");
-        final ChannelConfig caller = config().capacity(ringCapacity).writeMode(WriteMode.CALLER).build();
+        final ChannelConfig caller = config().capacity(ringCapacity).build();
         assertEquals(ringCapacity - 8, caller.maxMessageLength(), "the ring's block limit");
         final UnsafeBuffer message = new UnsafeBuffer(new byte[ringCapacity]);
 
