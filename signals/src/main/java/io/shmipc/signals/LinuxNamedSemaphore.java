@@ -20,7 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * of native memory for the deadline, so {@link #await(long)}, {@link #drain()} and {@link #post()} do not allocate.
  * See {@link NamedSignal} for which methods may be called from which threads.
  */
-public final class LinuxNamedSemaphore implements NamedSignal
+final class LinuxNamedSemaphore implements NamedSignal
 {
     private static final boolean MONOTONIC = LibC.ClockWait.AVAILABLE;
     private static final int WAIT_CLOCK = MONOTONIC ? LibC.CLOCK_MONOTONIC : LibC.CLOCK_REALTIME;

@@ -16,7 +16,7 @@ import com.sun.jna.Native;
  * <p>
  * <b>Untested here:</b> this class compiles on every platform but the project's tests run on Linux only.
  */
-public final class WindowsNamedEvent implements NamedSignal
+final class WindowsNamedEvent implements NamedSignal
 {
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
