@@ -125,9 +125,9 @@ public final class IpcHost implements AutoCloseable
 
     /**
      * Send a request and return at once. The future completes with the response message (a little-endian heap
-     * buffer the caller owns), or exceptionally with {@link TimeoutException} after {@link ChannelConfig#callTimeout()},
-     * or with {@link IllegalStateException} if the request could not be written in that time or the host closed.
-     * An adapter over the call slots: it allocates the future and the response's copy.
+     * buffer the caller owns), or exceptionally with {@link TimeoutException} after
+     * {@link ChannelConfig#callTimeout()}, or with {@link IllegalStateException} if the request could not be written
+     * in that time or the host closed. An adapter over the call slots: it allocates the future and the response's copy.
      *
      * @param encoder writes the request with the given id.
      * @return the pending response.
