@@ -6,6 +6,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.File;
 import java.io.PrintWriter;
@@ -13,6 +15,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,12 +38,13 @@ import java.util.regex.Pattern;
         "1:Runtime failure.",
         "2:Usage error (unknown option, bad value, an invalid Aeron URI or channel name).",
         "3:The local channel is missing (host-side), or no bridge runs there (status).",
-        "4:Aeron refused: a port in use, an address not of this machine, no driver in --aeron-dir, a bridge already runs.",
+        "4:Aeron refused: a port in use, an address not of this machine, no driver in --aeron-dir, " +
+            "a bridge already runs.",
         "5:The far side did not appear within --connect-timeout."})
 public final class BridgeMain implements Runnable
 {
     /** Held so the level set in {@link #main} is not lost to garbage collection. */
-    private static final java.util.logging.Logger QUIET_LOGGER = java.util.logging.Logger.getLogger("io.shmipc");
+    private static final Logger QUIET_LOGGER = Logger.getLogger("io.shmipc");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,7 +54,8 @@ public final class BridgeMain implements Runnable
      */
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: host-side, guest-side or status");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "missing command: host-side, guest-side or status");
     }
 
     /**
@@ -58,7 +65,7 @@ public final class BridgeMain implements Runnable
      */
     public static void main(final String[] args)
     {
-        QUIET_LOGGER.setLevel(java.util.logging.Level.WARNING); // routine events (thread placement) are not news
+        QUIET_LOGGER.setLevel(Level.WARNING); // routine events (thread placement) are not news
         final int code = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
         System.exit(code);
     }
@@ -129,7 +136,8 @@ public final class BridgeMain implements Runnable
             final Matcher m = FORMAT.matcher(value.trim());
             if (!m.matches())
             {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 500ms, 10s, 2m");
+                throw new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a duration such as 500ms, 10s, 2m");
             }
             final long n = Long.parseLong(m.group(1));
             switch (m.group(2))
@@ -165,7 +173,8 @@ public final class BridgeMain implements Runnable
             description = "Stream id of requests (default ${DEFAULT-VALUE}).")
         int requestStream;
 
-        @Option(names = "--response-stream", paramLabel = "ID", defaultValue = "" + BridgeConfig.DEFAULT_RESPONSE_STREAM,
+        @Option(names = "--response-stream", paramLabel = "ID",
+            defaultValue = "" + BridgeConfig.DEFAULT_RESPONSE_STREAM,
             description = "Stream id of responses (default ${DEFAULT-VALUE}).")
         int responseStream;
 
@@ -174,7 +183,8 @@ public final class BridgeMain implements Runnable
         String aeronDir;
 
         @Option(names = "--embedded-dir", paramLabel = "DIR",
-            description = "Directory of the embedded driver (default /dev/shm/shmipc-bridge-SIDE-NAME); removed at exit.")
+            description = "Directory of the embedded driver (default /dev/shm/shmipc-bridge-SIDE-NAME); " +
+                "removed at exit.")
         File embeddedDir;
 
         @Option(names = "--driver-threading", paramLabel = "MODE", defaultValue = "SHARED",
@@ -182,7 +192,8 @@ public final class BridgeMain implements Runnable
         ThreadingMode driverThreading;
 
         @Option(names = "--idle", paramLabel = "SPEC", defaultValue = BridgeConfig.DEFAULT_IDLE,
-            description = "Idle strategy of the bridge's agent and of blocks waiting for Aeron (default ${DEFAULT-VALUE}).")
+            description = "Idle strategy of the bridge's agent and of blocks waiting for Aeron " +
+                "(default ${DEFAULT-VALUE}).")
         String idle;
 
         @Option(names = "--local-idle", paramLabel = "SPEC", defaultValue = "wait",
@@ -203,11 +214,13 @@ public final class BridgeMain implements Runnable
         Duration linkTimeout;
 
         @Option(names = "--stale-grace", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "5s", description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}).")
+            defaultValue = "5s",
+            description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}).")
         Duration staleGrace;
 
         @Option(names = "--agent-cpu", paramLabel = "SPEC", defaultValue = "none",
-            description = "CPU placement of the bridge's agent thread: none, cpu=N, cpus=LIST, isolated, ... (default ${DEFAULT-VALUE}).")
+            description = "CPU placement of the bridge's agent thread: none, cpu=N, cpus=LIST, isolated, ... " +
+                "(default ${DEFAULT-VALUE}).")
         String agentCpu;
 
         @Option(names = "--driver-cpu", paramLabel = "SPEC", defaultValue = "none",
@@ -263,7 +276,7 @@ public final class BridgeMain implements Runnable
                 {
                     return false;
                 }
-                if (stop.await(5, java.util.concurrent.TimeUnit.MILLISECONDS))
+                if (stop.await(5, TimeUnit.MILLISECONDS))
                 {
                     return true;
                 }
@@ -277,9 +290,9 @@ public final class BridgeMain implements Runnable
             final CountDownLatch stop = new CountDownLatch(1);
             final BridgeConfig config = config();
             // SIGINT and SIGTERM stop the bridge through its own close (the JVM's default would exit 130/143).
-            final sun.misc.SignalHandler handler = signal -> stop.countDown();
-            final sun.misc.SignalHandler oldInt = sun.misc.Signal.handle(new sun.misc.Signal("INT"), handler);
-            final sun.misc.SignalHandler oldTerm = sun.misc.Signal.handle(new sun.misc.Signal("TERM"), handler);
+            final SignalHandler handler = signal -> stop.countDown();
+            final SignalHandler oldInt = Signal.handle(new Signal("INT"), handler);
+            final SignalHandler oldTerm = Signal.handle(new Signal("TERM"), handler);
             try (Bridge bridge = start(config))
             {
                 if (config.connectTimeout() != null && !awaitLinkOrStop(bridge, config.connectTimeout(), stop))
@@ -291,8 +304,8 @@ public final class BridgeMain implements Runnable
             }
             finally
             {
-                sun.misc.Signal.handle(new sun.misc.Signal("INT"), oldInt);
-                sun.misc.Signal.handle(new sun.misc.Signal("TERM"), oldTerm);
+                Signal.handle(new Signal("INT"), oldInt);
+                Signal.handle(new Signal("TERM"), oldTerm);
             }
             return 0;
         }
@@ -304,7 +317,8 @@ public final class BridgeMain implements Runnable
     static final class HostSide extends BridgeCommand
     {
         @Option(names = "--open-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "10s", description = "How long to wait for the local channel at start (default ${DEFAULT-VALUE}).")
+            defaultValue = "10s",
+            description = "How long to wait for the local channel at start (default ${DEFAULT-VALUE}).")
         Duration openTimeout;
 
         @Override
@@ -316,7 +330,8 @@ public final class BridgeMain implements Runnable
 
     /** {@code guest-side NAME}: on the guest's machine. */
     @Command(name = "guest-side", mixinStandardHelpOptions = true,
-        description = "On the guest's machine: create channel NAME (or --local-name) as its host and carry it over Aeron.")
+        description = "On the guest's machine: create channel NAME (or --local-name) as its host and carry it " +
+            "over Aeron.")
     static final class GuestSide extends BridgeCommand
     {
         @Option(names = "--capacity", paramLabel = "BYTES", defaultValue = "33554432",
