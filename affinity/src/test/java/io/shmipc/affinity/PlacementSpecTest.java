@@ -44,7 +44,8 @@ class PlacementSpecTest
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "none|none", "isolated|isolated", "cpu=3|cpu=3", " cpu = 03 |cpu=3", "cpus=6,2-3|cpus=2-3,6", "cpus=4|cpu=4", "0|cpu=0", " 3 |cpu=3",
+        "none|none", "isolated|isolated", "cpu=3|cpu=3", " cpu = 03 |cpu=3", "cpus=6,2-3|cpus=2-3,6", "cpus=4|cpu=4",
+        "0|cpu=0", " 3 |cpu=3",
         "2-3,6|cpus=2-3,6", "6, 2-3|cpus=2-3,6", "1-1|cpu=1",
         "sibling-of=writer|sibling-of=writer", "core-of = reader.2|core-of=reader.2" })
     void toStringIsCanonicalAndParsesBack(final String text, final String canonical)

@@ -25,6 +25,8 @@ import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import static io.aeron.logbuffer.ControlledFragmentHandler.Action.ABORT;
@@ -167,7 +169,7 @@ public abstract class Bridge implements AutoCloseable
     }
 
     private static MediaDriver.Context driverContext(
-        final BridgeConfig config, final File dir, final java.util.concurrent.ThreadFactory threads)
+        final BridgeConfig config, final File dir, final ThreadFactory threads)
     {
         final MediaDriver.Context ctx = new MediaDriver.Context()
             .sharedThreadFactory(threads)
@@ -180,7 +182,8 @@ public abstract class Bridge implements AutoCloseable
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .termBufferSparseFile(true)
-            .warnIfDirectoryExists(false); // its errors go to its error log in cnc.dat, and reach the client as exceptions
+            // its errors go to its error log in cnc.dat, and reach the client as exceptions
+            .warnIfDirectoryExists(false);
         final String idle = config.driverIdle();
         ctx.sharedIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
             .sharedNetworkIdleStrategy(IdleStrategies.parse(idle).newStrategy(null, null))
@@ -252,7 +255,7 @@ public abstract class Bridge implements AutoCloseable
      *
      * @return true if it is.
      */
-    public boolean awaitLink(final java.time.Duration timeout) throws InterruptedException
+    public boolean awaitLink(final Duration timeout) throws InterruptedException
     {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!linkUp())
@@ -319,7 +322,8 @@ public abstract class Bridge implements AutoCloseable
      * As {@link #forward(DirectBuffer, int, int, long)} for a request at a ring position, with flags of the kind.
      */
     final boolean forward(
-        final DirectBuffer buffer, final int index, final int length, final long run, final long position, final int flags)
+        final DirectBuffer buffer, final int index, final int length, final long run, final long position,
+        final int flags)
     {
         final int max = publication.maxMessageLength();
         if (length + BridgeFrame.HEADER_LENGTH > max)
@@ -381,7 +385,8 @@ public abstract class Bridge implements AutoCloseable
             counters.stale.incrementRelease();
             return CONTINUE;
         }
-        if (length < BridgeFrame.HEADER_LENGTH || buffer.getInt(offset + BridgeFrame.MAGIC_OFFSET) != BridgeFrame.MAGIC ||
+        if (length < BridgeFrame.HEADER_LENGTH ||
+            buffer.getInt(offset + BridgeFrame.MAGIC_OFFSET) != BridgeFrame.MAGIC ||
             (buffer.getInt(offset + BridgeFrame.KIND_OFFSET) & BridgeFrame.KIND_MASK) != inKind)
         {
             counters.stale.incrementRelease();

@@ -413,8 +413,8 @@ public final class BridgeConfig
         }
         catch (final RuntimeException ex)
         {
-            throw new IllegalArgumentException(option + " " + uri + " is not an Aeron URI (aeron:udp?endpoint=HOST:PORT " +
-                "or aeron:ipc): " + ex.getMessage(), ex);
+            throw new IllegalArgumentException(option + " " + uri + " is not an Aeron URI " +
+                "(aeron:udp?endpoint=HOST:PORT or aeron:ipc): " + ex.getMessage(), ex);
         }
         final String media = parsed.media();
         if (!"udp".equals(media) && !"ipc".equals(media))
@@ -423,8 +423,8 @@ public final class BridgeConfig
         }
         if ("udp".equals(media) && parsed.get("endpoint") == null && parsed.get("control") == null)
         {
-            throw new IllegalArgumentException(option + " " + uri + ": a udp URI needs endpoint=HOST:PORT (the bridge " +
-                "binds to the interface you name, never to a wildcard of its own choosing)");
+            throw new IllegalArgumentException(option + " " + uri + ": a udp URI needs endpoint=HOST:PORT " +
+                "(the bridge binds to the interface you name, never to a wildcard of its own choosing)");
         }
         return uri;
     }

@@ -9,6 +9,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.File;
 import java.io.PrintWriter;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./shmipc bridge host-side|guest-side|status}: carry a channel between two machines over Aeron.
@@ -34,7 +37,8 @@ import java.util.concurrent.Callable;
         "1:Runtime failure.",
         "2:Usage error (unknown option, bad value, an invalid Aeron URI or channel name).",
         "3:The local channel is missing (host-side), or no bridge runs there (status).",
-        "4:Aeron refused: a port in use, an address not of this machine, no driver in --aeron-dir, a bridge already runs.",
+        "4:Aeron refused: a port in use, an address not of this machine, no driver in --aeron-dir, " +
+            "a bridge already runs.",
         "5:The far side did not appear within --connect-timeout."})
 public final class BridgeMain implements Runnable
 {
@@ -138,7 +142,8 @@ public final class BridgeMain implements Runnable
             description = "Stream id of requests (default ${DEFAULT-VALUE}).")
         int requestStream;
 
-        @Option(names = "--response-stream", paramLabel = "ID", defaultValue = "" + BridgeConfig.DEFAULT_RESPONSE_STREAM,
+        @Option(names = "--response-stream", paramLabel = "ID",
+            defaultValue = "" + BridgeConfig.DEFAULT_RESPONSE_STREAM,
             description = "Stream id of responses (default ${DEFAULT-VALUE}).")
         int responseStream;
 
@@ -147,7 +152,8 @@ public final class BridgeMain implements Runnable
         String aeronDir;
 
         @Option(names = "--embedded-dir", paramLabel = "DIR",
-            description = "Directory of the embedded driver (default /dev/shm/shmipc-bridge-SIDE-NAME); removed at exit.")
+            description = "Directory of the embedded driver (default /dev/shm/shmipc-bridge-SIDE-NAME); " +
+                "removed at exit.")
         File embeddedDir;
 
         @Option(names = "--driver-threading", paramLabel = "MODE", defaultValue = "SHARED",
@@ -155,7 +161,8 @@ public final class BridgeMain implements Runnable
         ThreadingMode driverThreading;
 
         @Option(names = "--idle", paramLabel = "SPEC", defaultValue = BridgeConfig.DEFAULT_IDLE,
-            description = "Idle strategy of the bridge's agent and of blocks waiting for Aeron (default ${DEFAULT-VALUE}).")
+            description = "Idle strategy of the bridge's agent and of blocks waiting for Aeron " +
+                "(default ${DEFAULT-VALUE}).")
         String idle;
 
         @Option(names = "--local-idle", paramLabel = "SPEC", defaultValue = "wait",
@@ -176,11 +183,13 @@ public final class BridgeMain implements Runnable
         Duration linkTimeout;
 
         @Option(names = "--stale-grace", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "5s", description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}).")
+            defaultValue = "5s",
+            description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}).")
         Duration staleGrace;
 
         @Option(names = "--agent-cpu", paramLabel = "SPEC", defaultValue = "none",
-            description = "CPU placement of the bridge's agent thread: none, cpu=N, cpus=LIST, isolated, ... (default ${DEFAULT-VALUE}).")
+            description = "CPU placement of the bridge's agent thread: none, cpu=N, cpus=LIST, isolated, ... " +
+                "(default ${DEFAULT-VALUE}).")
         String agentCpu;
 
         @Option(names = "--driver-cpu", paramLabel = "SPEC", defaultValue = "none",
@@ -236,7 +245,7 @@ public final class BridgeMain implements Runnable
                 {
                     return false;
                 }
-                if (stop.await(5, java.util.concurrent.TimeUnit.MILLISECONDS))
+                if (stop.await(5, TimeUnit.MILLISECONDS))
                 {
                     return true;
                 }
@@ -250,9 +259,9 @@ public final class BridgeMain implements Runnable
             final CountDownLatch stop = new CountDownLatch(1);
             final BridgeConfig config = config();
             // SIGINT and SIGTERM stop the bridge through its own close (the JVM's default would exit 130/143).
-            final sun.misc.SignalHandler handler = signal -> stop.countDown();
-            final sun.misc.SignalHandler oldInt = sun.misc.Signal.handle(new sun.misc.Signal("INT"), handler);
-            final sun.misc.SignalHandler oldTerm = sun.misc.Signal.handle(new sun.misc.Signal("TERM"), handler);
+            final SignalHandler handler = signal -> stop.countDown();
+            final SignalHandler oldInt = Signal.handle(new Signal("INT"), handler);
+            final SignalHandler oldTerm = Signal.handle(new Signal("TERM"), handler);
             try (Bridge bridge = start(config))
             {
                 if (config.connectTimeout() != null && !awaitLinkOrStop(bridge, config.connectTimeout(), stop))
@@ -264,8 +273,8 @@ public final class BridgeMain implements Runnable
             }
             finally
             {
-                sun.misc.Signal.handle(new sun.misc.Signal("INT"), oldInt);
-                sun.misc.Signal.handle(new sun.misc.Signal("TERM"), oldTerm);
+                Signal.handle(new Signal("INT"), oldInt);
+                Signal.handle(new Signal("TERM"), oldTerm);
             }
             return 0;
         }
@@ -277,7 +286,8 @@ public final class BridgeMain implements Runnable
     static final class HostSide extends BridgeCommand
     {
         @Option(names = "--open-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "10s", description = "How long to wait for the local channel at start (default ${DEFAULT-VALUE}).")
+            defaultValue = "10s",
+            description = "How long to wait for the local channel at start (default ${DEFAULT-VALUE}).")
         Duration openTimeout;
 
         @Override
@@ -289,7 +299,8 @@ public final class BridgeMain implements Runnable
 
     /** {@code guest-side NAME}: on the guest's machine. */
     @Command(name = "guest-side", mixinStandardHelpOptions = true,
-        description = "On the guest's machine: create channel NAME (or --local-name) as its host and carry it over Aeron.")
+        description = "On the guest's machine: create channel NAME (or --local-name) as its host and carry it " +
+            "over Aeron.")
     static final class GuestSide extends BridgeCommand
     {
         @Option(names = "--capacity", paramLabel = "BYTES", defaultValue = "32MiB", converter = SizeConverter.class,

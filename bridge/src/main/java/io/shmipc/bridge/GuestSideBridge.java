@@ -2,6 +2,7 @@ package io.shmipc.bridge;
 
 import io.shmipc.core.channel.HostChannel;
 import io.shmipc.core.channel.ChannelConfig;
+import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.channel.WriteMode;
 import org.agrona.DirectBuffer;
@@ -50,8 +51,9 @@ public final class GuestSideBridge extends Bridge
             channel = ChannelConfig.builder(config.localName())
                 .capacity(config.capacity())
                 .writeMode(WriteMode.CALLER)              // requests are written by the agent thread itself
-                // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
-                .threadingMode(io.shmipc.core.channel.ThreadingMode.DEDICATED)
+                // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing
+                // its thread
+                .threadingMode(ThreadingMode.DEDICATED)
                 .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
                 .readerIdle(config.localIdle())
                 .readerAffinity(config.localReaderAffinity())

@@ -2,6 +2,7 @@ package io.shmipc.bridge;
 
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SharedSegment;
@@ -88,7 +89,7 @@ public final class HostSideBridge extends Bridge
         final ChannelConfig channel = ChannelConfig.builder(config.localName())
             .writeMode(WriteMode.CALLER)              // responses are written by the agent thread itself
             // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
-            .threadingMode(io.shmipc.core.channel.ThreadingMode.DEDICATED)
+            .threadingMode(ThreadingMode.DEDICATED)
             .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
             .openTimeout(timeout)
             .readerIdle(config.localIdle())
@@ -149,8 +150,9 @@ public final class HostSideBridge extends Bridge
                     position += capacity - offset; // skipped tail
                     continue;
                 }
-                final int size = queue.getInt(SimpleIpcDescriptor.HEADER_LENGTH + offset + SimpleIpcDescriptor.BLOCK_SIZE_OFFSET);
-                final int magic = queue.getInt(SimpleIpcDescriptor.HEADER_LENGTH + offset + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET);
+                final int block = SimpleIpcDescriptor.HEADER_LENGTH + offset;
+                final int size = queue.getInt(block + SimpleIpcDescriptor.BLOCK_SIZE_OFFSET);
+                final int magic = queue.getInt(block + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET);
                 if ((magic & SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG) == 0 || size < 0)
                 {
                     break; // the first block not yet consumed: what follows is new
@@ -200,7 +202,7 @@ public final class HostSideBridge extends Bridge
     @Override
     int localDuty()
     {
-        IpcGuest current = guest;
+        final IpcGuest current = guest;
         if (current != null && current.isRunning())
         {
             return 0;

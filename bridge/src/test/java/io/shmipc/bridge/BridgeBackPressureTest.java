@@ -2,6 +2,7 @@ package io.shmipc.bridge;
 
 import io.shmipc.core.channel.HostChannel;
 import io.shmipc.core.channel.IpcGuest;
+import io.shmipc.core.channel.WriteMode;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.shmipc.bridge.BridgeTestSupport.*;
 import static io.shmipc.bridge.BridgeEndToEndTest.*;
@@ -107,16 +110,16 @@ class BridgeBackPressureTest
                 (type, buffer, index, length) -> checker.onResponse(buffer, index, length));
              HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
-             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.channel.WriteMode.CALLER).build(),
+             IpcGuest guest = IpcGuest.start(channel(b).writeMode(WriteMode.CALLER).build(),
                  (buffer, index, length, self) ->
                  {
-                     java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // 1 ms a request: slow
+                     LockSupport.parkNanos(1_000_000); // 1 ms a request: slow
                      assertTrue(self.respond(buffer, index, length));
                  }))
         {
             assertTrue(hostSide.awaitLink(Duration.ofSeconds(10)));
             final SimpleIpcRingBuffer toGuest = host.segment().simpleIpcRing(QueueId.TO_GUEST);
-            final java.util.concurrent.atomic.AtomicInteger fullestHostRing = new java.util.concurrent.atomic.AtomicInteger();
+            final AtomicInteger fullestHostRing = new AtomicInteger();
             final Thread sender = new Thread(() -> sendAll(host, sizes, 0, sizes.length), "test-sender");
             sender.start();
             waitUntil("every answer", Duration.ofSeconds(40), () ->
@@ -135,7 +138,8 @@ class BridgeBackPressureTest
             assertEquals(sizes.length, g.messagesIn());
             assertEquals(sizes.length, h.messagesIn());
             assertTrue(errors.isEmpty(), errors::toString);
-            System.out.printf("slow guest: back-pressure events guest-side %d, host-side %d; host ring up to %d bytes%n",
+            System.out.printf(
+                "slow guest: back-pressure events guest-side %d, host-side %d; host ring up to %d bytes%n",
                 g.backPressureIn(), h.backPressureOut(), fullestHostRing.get());
         }
         finally

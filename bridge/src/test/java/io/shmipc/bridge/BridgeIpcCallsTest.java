@@ -12,6 +12,8 @@ import ipc.AddRequest;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.Payload;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.shmipc.bridge.BridgeTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -52,7 +55,8 @@ class BridgeIpcCallsTest
 
     static double add(final IpcHost host, final double x, final double y) throws Exception
     {
-        final ByteBuffer response = host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, y), Duration.ofSeconds(5));
+        final ByteBuffer response =
+            host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, y), Duration.ofSeconds(5));
         final Message message = Message.getRootAsMessage(response);
         assertEquals(Payload.AddResponse, message.payloadType());
         return ((AddResponse)message.payload(new AddResponse())).result();
@@ -68,7 +72,8 @@ class BridgeIpcCallsTest
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir(a, "driver").toString())
             .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(IdleStrategies.parse("backoff:spins=10,yields=20,minPark=1us,maxPark=1ms").newStrategy(null, null))
+            .sharedIdleStrategy(
+                IdleStrategies.parse("backoff:spins=10,yields=20,minPark=1us,maxPark=1ms").newStrategy(null, null))
             .ipcTermBufferLength(TERM_LENGTH)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true);
@@ -134,11 +139,12 @@ class BridgeIpcCallsTest
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir(a, "driver").toString())
             .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(IdleStrategies.parse("backoff:spins=10,yields=20,minPark=1us,maxPark=1ms").newStrategy(null, null))
+            .sharedIdleStrategy(
+                IdleStrategies.parse("backoff:spins=10,yields=20,minPark=1us,maxPark=1ms").newStrategy(null, null))
             .ipcTermBufferLength(TERM_LENGTH)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true);
-        final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final AtomicBoolean running = new AtomicBoolean(true);
         Thread duty = null;
         try (MediaDriver driver = MediaDriver.launch(driverContext);
              IpcHost host = IpcHost.start(channel(a).build(), IpcMessages::reqId);
@@ -151,8 +157,7 @@ class BridgeIpcCallsTest
             assertNotNull(hostSide.invoker());
             duty = new Thread(() ->
             {
-                final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(
-                    10, 10, 1_000, 200_000);
+                final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 200_000);
                 while (running.get())
                 {
                     idle.idle(hostSide.invoker().invoke() + guestSide.invoker().invoke()); // one thread, both agents

@@ -3,10 +3,10 @@ package io.shmipc.bridge;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +31,9 @@ class BridgeNativePeersTest
         {
             return exe;
         }
-        final Process gcc = new ProcessBuilder("gcc", "-O2", "-std=c11", "-o", exe.toString(), src.toString(), "-pthread")
-            .redirectErrorStream(true).start();
+        final Process gcc =
+            new ProcessBuilder("gcc", "-O2", "-std=c11", "-o", exe.toString(), src.toString(), "-pthread")
+                .redirectErrorStream(true).start();
         final String output = new String(gcc.getInputStream().readAllBytes());
         assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
         assertEquals(0, gcc.exitValue(), "gcc " + src + ": " + output);
@@ -69,15 +70,17 @@ class BridgeNativePeersTest
             {
                 guest = new ProcessBuilder(guestProgram.toString(), b, "60").redirectErrorStream(true).start();
                 host = new ProcessBuilder(hostProgram.toString(), a, "-t", "" + threads, "-i", "" + iterations,
-                    "-c", "" + CAPACITY, "--wait-guest", "20", "--call-timeout", "10").redirectErrorStream(true).start();
-                waitUntil("the C host's channel", java.time.Duration.ofSeconds(10),
+                    "-c", "" + CAPACITY, "--wait-guest", "20", "--call-timeout", "10")
+                    .redirectErrorStream(true).start();
+                waitUntil("the C host's channel", Duration.ofSeconds(10),
                     () -> Files.exists(Paths.get("/dev/shm", a)));
                 try (HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors)))
                 {
                     final String output = run(host, 60);
                     assertEquals(0, host.exitValue(), output);
                     final int calls = threads * iterations;
-                    assertTrue(output.contains("calls=" + calls + " answered=" + calls + " wrong=0 unknown=0 timeouts=0"),
+                    assertTrue(
+                        output.contains("calls=" + calls + " answered=" + calls + " wrong=0 unknown=0 timeouts=0"),
                         output);
                     System.out.println("C host -> bridges -> C guest, " + threads + " thread(s): " +
                         output.lines().filter(line -> line.startsWith("Throughput") || line.startsWith("Avg"))

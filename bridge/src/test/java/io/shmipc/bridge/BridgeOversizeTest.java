@@ -36,7 +36,8 @@ class BridgeOversizeTest
                  .termLength(termLength));
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors)
                  .termLength(termLength));
-             IpcGuest guest = IpcGuest.start(channel(b).writeMode(WriteMode.CALLER).build(), (buffer, index, length, self) ->
+             IpcGuest guest = IpcGuest.start(
+                 channel(b).writeMode(WriteMode.CALLER).build(), (buffer, index, length, self) ->
              {
                  // a request of 3 bytes asks for an answer too long for Aeron; any other is echoed
                  final int answer = length == 3 ? 9000 : length;

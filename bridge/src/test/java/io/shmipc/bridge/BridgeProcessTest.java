@@ -3,22 +3,32 @@ package io.shmipc.bridge;
 import io.shmipc.core.channel.HostChannel;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.IpcHost;
+import io.shmipc.core.channel.WriteMode;
 import io.shmipc.schemas.IpcMessages;
+import ipc.AddResponse;
+import ipc.Message;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.shmipc.bridge.BridgeIpcCallsTest.add;
 import static io.shmipc.bridge.BridgeIpcCallsTest.addGuest;
@@ -40,8 +50,8 @@ class BridgeProcessTest
             "--embedded-dir", dir.toString(), "--open-timeout", "5s"};
     }
 
-    static String[] guestSideArgs(final String name, final String local, final int guestSidePort, final int hostSidePort,
-        final Path dir)
+    static String[] guestSideArgs(
+        final String name, final String local, final int guestSidePort, final int hostSidePort, final Path dir)
     {
         return new String[]{"guest-side", name, "--local-name", local, "--subscribe", udp(guestSidePort),
             "--publish", udp(hostSidePort), "--capacity", "" + CAPACITY, "--term-length", "" + TERM_LENGTH,
@@ -53,8 +63,8 @@ class BridgeProcessTest
         try
         {
             final Map<String, Long> values = BridgeStatus.read(dir.toFile());
-            return values.entrySet().stream().filter(e -> e.getKey().endsWith(": " + what)).mapToLong(Map.Entry::getValue)
-                .findFirst().orElse(-1);
+            return values.entrySet().stream().filter(e -> e.getKey().endsWith(": " + what))
+                .mapToLong(Map.Entry::getValue).findFirst().orElse(-1);
         }
         catch (final RuntimeException ex)
         {
@@ -122,7 +132,8 @@ class BridgeProcessTest
                 final StringWriterOut status = new StringWriterOut();
                 assertEquals(0, BridgeMain.execute(status.out, status.err, "status", "--aeron-dir", hostDir.toString()),
                     status.text());
-                assertTrue(status.text().contains("host-side " + a + ": messages to Aeron = " + rtt.length), status.text());
+                assertTrue(
+                    status.text().contains("host-side " + a + ": messages to Aeron = " + rtt.length), status.text());
             }
             guestSide.terminate();   // SIGTERM
             assertEquals(0, guestSide.waitFor(20), guestSide.output());
@@ -155,7 +166,8 @@ class BridgeProcessTest
         try (IpcHost host = IpcHost.start(channel(a).callTimeout(Duration.ofSeconds(3)).build(), IpcMessages::reqId);
              BridgeProcess hostSide = new BridgeProcess(hostSideArgs(a, guestSidePort, hostSidePort, hostDir)))
         {
-            try (BridgeProcess guestSide = new BridgeProcess(guestSideArgs(a, b, guestSidePort, hostSidePort, guestDir));
+            try (BridgeProcess guestSide =
+                     new BridgeProcess(guestSideArgs(a, b, guestSidePort, hostSidePort, guestDir));
                  IpcGuest guest = addGuest(b))
             {
                 awaitLinkUp(hostSide, hostDir);
@@ -176,8 +188,8 @@ class BridgeProcessTest
                     try
                     {
                         final ByteBuffer response = (ByteBuffer)inFlight[i].get(10, TimeUnit.SECONDS);
-                        assertEquals(1000 + i + 1.0, ((ipc.AddResponse)ipc.Message.getRootAsMessage(response)
-                            .payload(new ipc.AddResponse())).result(), "an answer, if any, is the right one");
+                        assertEquals(1000 + i + 1.0, ((AddResponse)Message.getRootAsMessage(response)
+                            .payload(new AddResponse())).result(), "an answer, if any, is the right one");
                     }
                     catch (final ExecutionException ex)
                     {
@@ -186,7 +198,8 @@ class BridgeProcessTest
                 }
             }
             // The far side starts again (it re-initialises the channel its dead predecessor left).
-            try (BridgeProcess guestSide = new BridgeProcess(guestSideArgs(a, b, guestSidePort, hostSidePort, guestDir)))
+            try (BridgeProcess guestSide =
+                     new BridgeProcess(guestSideArgs(a, b, guestSidePort, hostSidePort, guestDir)))
             {
                 waitUntil("the new guest-side's channel", Duration.ofSeconds(20),
                     () -> counter(guestSide, guestDir, "local runs") == 1);
@@ -234,13 +247,13 @@ class BridgeProcessTest
         final int guestSidePort = Integer.parseInt(toGuestSide.substring(toGuestSide.lastIndexOf(':') + 1));
         final int hostSidePort = Integer.parseInt(toHostSide.substring(toHostSide.lastIndexOf(':') + 1));
         final Path hostDir = aeronDir(a, HostSideBridge.SIDE);
-        final java.util.List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final java.util.BitSet requestsSeen = new java.util.BitSet();
-        final java.util.BitSet responsesSeen = new java.util.BitSet();
-        final java.util.concurrent.atomic.AtomicInteger duplicateRequests = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicInteger duplicateResponses = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
-        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final BitSet requestsSeen = new BitSet();
+        final BitSet responsesSeen = new BitSet();
+        final AtomicInteger duplicateRequests = new AtomicInteger();
+        final AtomicInteger duplicateResponses = new AtomicInteger();
+        final AtomicBoolean sending = new AtomicBoolean(true);
+        final AtomicInteger sent = new AtomicInteger();
         Thread sender = null;
         try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) ->
              {
@@ -255,7 +268,7 @@ class BridgeProcessTest
                  }
              });
              GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
-             IpcGuest guest = IpcGuest.start(channel(b).writeMode(io.shmipc.core.channel.WriteMode.CALLER).build(),
+             IpcGuest guest = IpcGuest.start(channel(b).writeMode(WriteMode.CALLER).build(),
                  (buffer, index, length, self) ->
                  {
                      final int value = buffer.getInt(index);
@@ -275,7 +288,7 @@ class BridgeProcessTest
                 awaitLinkUp(first, hostDir);
                 sender = new Thread(() ->
                 {
-                    final org.agrona.concurrent.UnsafeBuffer message = new org.agrona.concurrent.UnsafeBuffer(new byte[64]);
+                    final UnsafeBuffer message = new UnsafeBuffer(new byte[64]);
                     while (sending.get())
                     {
                         final int value = sent.get();
@@ -287,7 +300,8 @@ class BridgeProcessTest
                     }
                 }, "test-sender");
                 sender.start();
-                waitUntil("traffic", Duration.ofSeconds(20), () -> guestSide.counters().snapshot().messagesIn() > 3_000);
+                waitUntil(
+                    "traffic", Duration.ofSeconds(20), () -> guestSide.counters().snapshot().messagesIn() > 3_000);
                 first.kill9();   // in the middle of a stream of blocks: its last batch's readPos is not stored
             }
             try (BridgeProcess second = new BridgeProcess(hostSideArgs(a, guestSidePort, hostSidePort, hostDir)))
@@ -331,9 +345,9 @@ class BridgeProcessTest
     /** A pair of writers for {@link BridgeMain#execute}. */
     static final class StringWriterOut
     {
-        final java.io.StringWriter buffer = new java.io.StringWriter();
-        final java.io.PrintWriter out = new java.io.PrintWriter(buffer, true);
-        final java.io.PrintWriter err = out;
+        final StringWriter buffer = new StringWriter();
+        final PrintWriter out = new PrintWriter(buffer, true);
+        final PrintWriter err = out;
 
         String text()
         {

@@ -37,13 +37,15 @@ class BridgeRedeliveryTest
             }
             final AtomicBuffer queue = host.segment().queueBuffer(QueueId.TO_GUEST);
             waitUntil("three blocks published", Duration.ofSeconds(5),
-                () -> queue.getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET) == 3L * SimpleIpcDescriptor.blockLength(20));
+                () -> queue.getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET) ==
+                    3L * SimpleIpcDescriptor.blockLength(20));
             assertEquals(0, HostSideBridge.redeliveredUntil(SharedSegment.shmPath(a)), "nothing read yet");
             // A consumer read the first two and died before storing readPos: their headers carry the consumed mark.
             final int block = SimpleIpcDescriptor.blockLength(20);
             for (int i = 0; i < 2; i++)
             {
-                final int magicAt = SimpleIpcDescriptor.HEADER_LENGTH + i * block + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET;
+                final int magicAt =
+                    SimpleIpcDescriptor.HEADER_LENGTH + i * block + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET;
                 queue.putInt(magicAt, queue.getInt(magicAt) | SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG);
             }
             assertEquals(2L * block, HostSideBridge.redeliveredUntil(SharedSegment.shmPath(a)));

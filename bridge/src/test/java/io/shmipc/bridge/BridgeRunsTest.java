@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -31,8 +33,8 @@ class BridgeRunsTest
         final String toGuestSide = udp(freePort());
         final String toHostSide = udp(freePort());
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        final java.util.concurrent.ExecutorService slow = Executors.newSingleThreadExecutor();
-        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final ExecutorService slow = Executors.newSingleThreadExecutor();
+        final CountDownLatch release = new CountDownLatch(1);
         final List<Integer> secondRunGot = new CopyOnWriteArrayList<>();
         final List<Integer> firstRunGot = new CopyOnWriteArrayList<>();
         final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
@@ -111,7 +113,8 @@ class BridgeRunsTest
     private HostSideBridge startHostSideWhenHostIs(final String a, final String toGuestSide, final String toHostSide,
         final List<Throwable> errors, final List<Integer> got)
     {
-        firstHost = HostChannel.start(channel(a).build(), (type, buffer, index, length) -> got.add(buffer.getInt(index)));
+        firstHost =
+            HostChannel.start(channel(a).build(), (type, buffer, index, length) -> got.add(buffer.getInt(index)));
         return HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
     }
 }

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -30,11 +32,11 @@ final class BridgeTestSupport
     static final int TERM_LENGTH = 1024 * 1024;
     static final Duration LINK_TIMEOUT = Duration.ofMillis(1500);
     /** Quiet: thread placements are logged at INFO by core. Held so the level is not lost to GC. */
-    static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.shmipc");
+    static final Logger QUIET = Logger.getLogger("io.shmipc");
 
     static
     {
-        QUIET.setLevel(java.util.logging.Level.WARNING);
+        QUIET.setLevel(Level.WARNING);
     }
 
     private BridgeTestSupport()
@@ -70,7 +72,8 @@ final class BridgeTestSupport
         return SharedSegment.SHM_DIRECTORY.resolve("shmipc-bridge-test-" + side + "-" + name);
     }
 
-    static BridgeConfig hostSide(final String name, final String publish, final String subscribe, final List<Throwable> errors)
+    static BridgeConfig hostSide(
+        final String name, final String publish, final String subscribe, final List<Throwable> errors)
     {
         return new BridgeConfig(name)
             .publish(publish)
@@ -83,7 +86,8 @@ final class BridgeTestSupport
     }
 
     static BridgeConfig guestSide(
-        final String name, final String localName, final String subscribe, final String publish, final List<Throwable> errors)
+        final String name, final String localName, final String subscribe, final String publish,
+        final List<Throwable> errors)
     {
         return new BridgeConfig(name)
             .localName(localName)

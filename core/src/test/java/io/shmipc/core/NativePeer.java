@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.FileTime;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Compiles the C test peers of {@code src/test/c} with gcc into {@code target/native}, once per JVM.
@@ -33,7 +35,8 @@ public final class NativePeer
             Files.createDirectories(exe.getParent());
             if (!Files.isExecutable(Paths.get("/usr/bin/gcc")) && !onPath("gcc"))
             {
-                throw new AssertionError("gcc is needed to build the C test peer " + src + ": install it (apt-get install gcc)");
+                throw new AssertionError(
+                    "gcc is needed to build the C test peer " + src + ": install it (apt-get install gcc)");
             }
             final String[] command = new String[6 + extraFlags.length];
             command[0] = "gcc";
@@ -60,14 +63,14 @@ public final class NativePeer
     }
 
     /** The peers share headers, so any change in the C source folder rebuilds them. */
-    private static java.nio.file.attribute.FileTime newestSource(final Path dir) throws IOException
+    private static FileTime newestSource(final Path dir) throws IOException
     {
-        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        try (Stream<Path> files = Files.list(dir))
         {
-            java.nio.file.attribute.FileTime newest = java.nio.file.attribute.FileTime.fromMillis(0);
+            FileTime newest = FileTime.fromMillis(0);
             for (final Path file : (Iterable<Path>)files::iterator)
             {
-                final java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(file);
+                final FileTime time = Files.getLastModifiedTime(file);
                 newest = time.compareTo(newest) > 0 ? time : newest;
             }
             return newest;

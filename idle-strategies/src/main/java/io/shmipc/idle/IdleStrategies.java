@@ -105,7 +105,8 @@ public final class IdleStrategies
             if (list.isBlank())
             {
                 throw new IllegalArgumentException(
-                    "empty parameter list after ':' in \"" + spec + "\"; " + name + " accepts " + describe(name, params));
+                    "empty parameter list after ':' in \"" + spec + "\"; " + name + " accepts " +
+                    describe(name, params));
             }
             final List<String> seen = new ArrayList<>();
             for (final String item : list.split(",", -1))
@@ -203,8 +204,8 @@ public final class IdleStrategies
         if (0 == minPark)
         {
             throw new IllegalArgumentException(
-                name + ": minPark must be at least 1ns" + (WAIT.equals(name) ? " (or set maxPark=0 for no parking)" : "") +
-                ", got 0ns");
+                name + ": minPark must be at least 1ns" +
+                (WAIT.equals(name) ? " (or set maxPark=0 for no parking)" : "") + ", got 0ns");
         }
         if (minPark > maxPark)
         {

@@ -135,7 +135,8 @@ class IdleStrategiesTest
     @ValueSource(strings = { "spin", "BUSY-SPIN", "busyspin", "sleep", ":spins=1" })
     void unknownNameListsAcceptedStrategies(final String text)
     {
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> IdleStrategies.parse(text));
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> IdleStrategies.parse(text));
         assertTrue(ex.getMessage().startsWith("unknown idle strategy"), ex.getMessage());
         for (final String name : new String[]{ "busy-spin", "yield", "no-op", "backoff:spins=10", "wait:spins=1000" })
         {
@@ -170,7 +171,8 @@ class IdleStrategiesTest
     @ValueSource(strings = { "busy-spin:spins=1", "yield:x=1", "no-op:" })
     void parameterlessStrategiesRejectParameters(final String text)
     {
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> IdleStrategies.parse(text));
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> IdleStrategies.parse(text));
         assertTrue(ex.getMessage().contains("takes no parameters"), ex.getMessage());
     }
 
@@ -198,7 +200,8 @@ class IdleStrategiesTest
         "wait:=5 | unknown parameter \"\" for idle strategy wait" })
     void badParametersNameTheParameterAndValue(final String text, final String expected)
     {
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> IdleStrategies.parse(text));
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> IdleStrategies.parse(text));
         assertTrue(ex.getMessage().contains(expected), () -> "\"" + ex.getMessage() + "\" lacks \"" + expected + "\"");
     }
 

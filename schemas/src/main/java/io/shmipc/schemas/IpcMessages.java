@@ -223,7 +223,8 @@ public final class IpcMessages
      * @param y       second operand.
      * @return the builder's buffer holding exactly the finished message, valid until the builder is reused.
      */
-    public static ByteBuffer encodeAddRequest(final FlatBufferBuilder builder, final long reqId, final double x, final double y)
+    public static ByteBuffer encodeAddRequest(
+        final FlatBufferBuilder builder, final long reqId, final double x, final double y)
     {
         builder.clear();
         final int payload = AddRequest.createAddRequest(builder, x, y);
@@ -268,7 +269,8 @@ public final class IpcMessages
      * @param result  the random value.
      * @return the builder's buffer holding exactly the finished message, valid until the builder is reused.
      */
-    public static ByteBuffer encodeMyRandResponse(final FlatBufferBuilder builder, final long reqId, final double result)
+    public static ByteBuffer encodeMyRandResponse(
+        final FlatBufferBuilder builder, final long reqId, final double result)
     {
         builder.clear();
         final int payload = MyRandResponse.createMyRandResponse(builder, result);
@@ -420,7 +422,8 @@ public final class IpcMessages
         return text.append('}').toString();
     }
 
-    private static ByteBuffer finish(final FlatBufferBuilder builder, final long reqId, final byte type, final int payload)
+    private static ByteBuffer finish(
+        final FlatBufferBuilder builder, final long reqId, final byte type, final int payload)
     {
         final int root = Message.createMessage(builder, reqId, type, payload);
         Message.finishMessageBuffer(builder, root);

@@ -1,6 +1,7 @@
 package io.shmipc.schemas;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import com.sun.management.ThreadMXBean;
 import ipc.AddRequest;
 import ipc.AddResponse;
 import ipc.Message;
@@ -177,8 +178,7 @@ class IpcMessagesTest
     @Test
     void encodingWithAWarmBuilderDoesNotAllocate()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
         final long threadId = Thread.currentThread().getId();
         long sink = 0;
         for (int i = 0; i < 20_000; i++)

@@ -6,6 +6,13 @@ package io.shmipc.signals;
 import com.sun.jna.Native;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * A POSIX named semaphore ({@code sem_open("/NAME")}, file {@code /dev/shm/sem.NAME}), the Linux form of the
  * SimpleIPC v1 wake-up signals. Obtain one with {@link NamedSignals}.
@@ -88,9 +95,8 @@ final class LinuxNamedSemaphore implements NamedSignal
      */
     private static void applyMode(final String name, final int mode)
     {
-        final java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions =
-            java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
-        final java.nio.file.attribute.PosixFilePermission[] all = java.nio.file.attribute.PosixFilePermission.values();
+        final Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        final PosixFilePermission[] all = PosixFilePermission.values();
         for (int i = 0; i < all.length; i++)
         {
             if ((mode & (1 << (8 - i))) != 0)
@@ -100,9 +106,9 @@ final class LinuxNamedSemaphore implements NamedSignal
         }
         try
         {
-            java.nio.file.Files.setPosixFilePermissions(java.nio.file.Paths.get("/dev/shm/sem." + name), permissions);
+            Files.setPosixFilePermissions(Paths.get("/dev/shm/sem." + name), permissions);
         }
-        catch (final java.io.IOException | UnsupportedOperationException ignore)
+        catch (final IOException | UnsupportedOperationException ignore)
         {
             // not ours to change (another user's semaphore), or not kept under /dev/shm: leave it as it is
         }

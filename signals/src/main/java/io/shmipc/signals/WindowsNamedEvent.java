@@ -98,7 +98,8 @@ final class WindowsNamedEvent implements NamedSignal
         {
             return true;
         }
-        throw new NamedSignalException("OpenEventA(\"" + osName + "\") probe failed: " + Kernel32.errorText(error), error);
+        throw new NamedSignalException(
+            "OpenEventA(\"" + osName + "\") probe failed: " + Kernel32.errorText(error), error);
     }
 
     private static String osName(final String name)

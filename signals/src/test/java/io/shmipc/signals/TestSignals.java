@@ -16,7 +16,8 @@ final class TestSignals implements AutoCloseable
 
     String newName(final String tag)
     {
-        final String name = "shmipc_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet() + "_" + tag;
+        final String name =
+            "shmipc_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet() + "_" + tag;
         names.add(name);
         return name;
     }

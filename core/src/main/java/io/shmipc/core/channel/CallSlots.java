@@ -16,10 +16,11 @@ import java.util.concurrent.locks.LockSupport;
  * allocates nothing once the slots' buffers have grown to the responses' size. A call whose slot is still taken by
  * an older call ({@code size} or more calls in flight) is refused: the table pushes back instead of growing.
  * <p>
- * States: {@link #FREE} -> {@link #CLAIMING} (a caller fills in its id) -> {@link #WAITING} (a caller took it) -> {@link #FILLING} (the reader copies the response)
- * -> {@link #DONE} -> {@link #FREE} (the caller consumed it); or WAITING -> FREE (the caller timed out, and the
- * late response is counted as expired); or WAITING -> {@link #FAILED} (the reader failed or the host closed). Every
- * transition out of WAITING is a compare-and-set, so a response and a timeout never both win.
+ * States: {@link #FREE} -> {@link #CLAIMING} (a caller fills in its id) -> {@link #WAITING} (a caller took it)
+ * -> {@link #FILLING} (the reader copies the response) -> {@link #DONE} -> {@link #FREE} (the caller consumed it);
+ * or WAITING -> FREE (the caller timed out, and the late response is counted as expired); or WAITING ->
+ * {@link #FAILED} (the reader failed or the host closed). Every transition out of WAITING is a compare-and-set, so a
+ * response and a timeout never both win.
  */
 final class CallSlots
 {

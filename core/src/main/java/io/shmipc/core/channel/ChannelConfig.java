@@ -13,16 +13,20 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Configuration of one side of a channel ({@link IpcHost} or {@link IpcGuest}). Immutable; built with
  * {@link #builder(String)}, whose defaults can be overridden by system properties:
  * <table>
  *   <caption>system properties</caption>
- *   <tr><td>{@value #READER_IDLE_PROP}</td><td>idle strategy of the reader thread, default {@value #DEFAULT_IDLE}</td></tr>
- *   <tr><td>{@value #WRITER_IDLE_PROP}</td><td>idle strategy of the writer thread, default {@value #DEFAULT_IDLE}</td></tr>
+ *   <tr><td>{@value #READER_IDLE_PROP}</td>
+ *       <td>idle strategy of the reader thread, default {@value #DEFAULT_IDLE}</td></tr>
+ *   <tr><td>{@value #WRITER_IDLE_PROP}</td>
+ *       <td>idle strategy of the writer thread, default {@value #DEFAULT_IDLE}</td></tr>
  *   <tr><td>{@value #READER_AFFINITY_PROP}</td><td>CPU placement of the reader thread, default {@code none}</td></tr>
  *   <tr><td>{@value #WRITER_AFFINITY_PROP}</td><td>CPU placement of the writer thread, default {@code none}</td></tr>
  * </table>
@@ -103,9 +107,11 @@ public final class ChannelConfig
         this.permissions = Set.copyOf(b.permissions);
         this.unlinkOnClose = b.unlinkOnClose;
         this.readerIdle = b.readerIdleFactory != null ? b.readerIdleFactory.toString() :
-            checked(b.readerIdle, b.set.contains(READER_IDLE_PROP), READER_IDLE_PROP, v -> IdleStrategies.parse(v).toString());
+            checked(b.readerIdle, b.set.contains(READER_IDLE_PROP), READER_IDLE_PROP,
+                v -> IdleStrategies.parse(v).toString());
         this.writerIdle = b.writerIdleFactory != null ? b.writerIdleFactory.toString() :
-            checked(b.writerIdle, b.set.contains(WRITER_IDLE_PROP), WRITER_IDLE_PROP, v -> IdleStrategies.parse(v).toString());
+            checked(b.writerIdle, b.set.contains(WRITER_IDLE_PROP), WRITER_IDLE_PROP,
+                v -> IdleStrategies.parse(v).toString());
         this.readerIdleFactory = b.readerIdleFactory != null ? b.readerIdleFactory : IdleStrategies.parse(readerIdle);
         this.writerIdleFactory = b.writerIdleFactory != null ? b.writerIdleFactory : IdleStrategies.parse(writerIdle);
         this.readerAffinity = checked(b.readerAffinity, b.set.contains(READER_AFFINITY_PROP), READER_AFFINITY_PROP,
@@ -138,7 +144,7 @@ public final class ChannelConfig
      */
     private static String checked(
         final String value, final boolean setInCode, final String property,
-        final java.util.function.UnaryOperator<String> parse)
+        final UnaryOperator<String> parse)
     {
         try
         {
@@ -346,8 +352,9 @@ public final class ChannelConfig
         return "ChannelConfig{name=" + name + ", capacity=" + capacity + ", mode=" +
             PosixFilePermissions.toString(permissions) + ", unlinkOnClose=" + unlinkOnClose + ", readerIdle=" +
             readerIdle + ", writerIdle=" + writerIdle + ", readerAffinity=" + readerAffinity + ", writerAffinity=" +
-            writerAffinity + ", writeMode=" + writeMode + ", readMode=" + (readMode != null ? readMode : "side default") + ", threadingMode=" + threadingMode +
-            ", trustPeer=" + trustPeer + ", openTimeout=" + openTimeout + ", callTimeout=" +
+            writerAffinity + ", writeMode=" + writeMode + ", readMode=" +
+            (readMode != null ? readMode : "side default") + ", threadingMode=" +
+            threadingMode + ", trustPeer=" + trustPeer + ", openTimeout=" + openTimeout + ", callTimeout=" +
             callTimeout + ", peerTimeout=" + peerTimeout + '}';
     }
 
@@ -379,7 +386,7 @@ public final class ChannelConfig
         private ErrorHandler errorHandler = DEFAULT_ERROR_HANDLER;
         private AtomicCounter errorCounter;
         /** Properties whose value was set in code, not taken from the system property. */
-        private final Set<String> set = new java.util.HashSet<>();
+        private final Set<String> set = new HashSet<>();
 
         private Builder(final String name)
         {
@@ -593,7 +600,7 @@ public final class ChannelConfig
          */
         public Builder errorHandler(final ErrorHandler handler)
         {
-            this.errorHandler = java.util.Objects.requireNonNull(handler, "errorHandler");
+            this.errorHandler = Objects.requireNonNull(handler, "errorHandler");
             return this;
         }
 

@@ -6,7 +6,10 @@ import io.shmipc.core.segment.SegmentTruncatedException;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.affinity.Placement;
+import io.shmipc.idle.IdleSpec;
 import io.shmipc.idle.IdleStrategies;
+import io.shmipc.idle.IdleStrategyFactory;
+import io.shmipc.idle.SleepGuard;
 import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
@@ -172,7 +175,7 @@ final class ChannelSide
      * The sleep guard of a shared thread that reads the peer's queue and writes what this process's senders hand
      * over: it may block only while both are empty. Both checks are the Dekker handshakes of their parts.
      */
-    private static final class BothEmpty implements io.shmipc.idle.SleepGuard
+    private static final class BothEmpty implements SleepGuard
     {
         private final SimpleIpcRingBuffer ring;
         private final HandoffWakeup handoff;
@@ -247,13 +250,14 @@ final class ChannelSide
         if (invoker == null)
         {
             final boolean readerSpins = spins(config.readerIdleFactory());
+            final boolean writerSpins = writer != null && spins(config.writerIdleFactory());
             if (config.threadingMode() == ThreadingMode.SHARED)
             {
-                spinning = reader != null ? (readerSpins ? 1 : 0) : (writer != null && spins(config.writerIdleFactory()) ? 1 : 0);
+                spinning = reader != null ? (readerSpins ? 1 : 0) : (writerSpins ? 1 : 0);
             }
             else
             {
-                spinning = (reader != null && readerSpins ? 1 : 0) + (writer != null && spins(config.writerIdleFactory()) ? 1 : 0);
+                spinning = (reader != null && readerSpins ? 1 : 0) + (writerSpins ? 1 : 0);
             }
         }
         final int cpus = Runtime.getRuntime().availableProcessors();
@@ -267,13 +271,13 @@ final class ChannelSide
         }
     }
 
-    private static boolean spins(final io.shmipc.idle.IdleStrategyFactory idle)
+    private static boolean spins(final IdleStrategyFactory idle)
     {
-        if (!(idle instanceof io.shmipc.idle.IdleSpec))
+        if (!(idle instanceof IdleSpec))
         {
             return false; // the application's own strategy: its choice, not ours to judge
         }
-        final String name = ((io.shmipc.idle.IdleSpec)idle).name();
+        final String name = ((IdleSpec)idle).name();
         return IdleStrategies.BUSY_SPIN.equals(name) || IdleStrategies.NO_OP.equals(name);
     }
 
@@ -502,7 +506,8 @@ final class ChannelSide
             {
                 if (closing)
                 {
-                    throw new IllegalStateException("channel " + config.name() + " closed while waiting for a response");
+                    throw new IllegalStateException(
+                        "channel " + config.name() + " closed while waiting for a response");
                 }
                 if (pollLock.compareAndSet(false, true))
                 {

@@ -88,7 +88,8 @@ public final class HostChannel implements AutoCloseable
             announceRestart(file, request, config);
             request.drain();
             response.drain();
-            segment = SharedSegment.initialiseFile(file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
+            segment = SharedSegment.initialiseFile(
+                file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
             this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, handler, null,
                 failureListener, readMode);
         }
@@ -149,7 +150,8 @@ public final class HostChannel implements AutoCloseable
             queue.putLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET,
                 SharedSegment.announcedEpoch(queue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET)));
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(peerTimeoutMs + 200);
-            while (heartbeatFresh(queue.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET), peerTimeoutMs) &&
+            while (heartbeatFresh(
+                queue.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET), peerTimeoutMs) &&
                 System.nanoTime() - deadline < 0)
             {
                 request.post(); // a reader blocked on the semaphore wakes and checks the epoch

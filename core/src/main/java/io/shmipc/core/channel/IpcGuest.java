@@ -18,13 +18,16 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.MutableDirectBuffer;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The guest side of a channel: it opens a channel a host created, reads requests from queue 0 ({@code toGuest},
@@ -163,7 +166,7 @@ public final class IpcGuest implements AutoCloseable
                     "(host epoch " + epoch + " at offset " + SimpleIpcDescriptor.HOST_EPOCH_OFFSET + " is odd) for " +
                     "longer than the open timeout");
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
     }
 
@@ -171,9 +174,9 @@ public final class IpcGuest implements AutoCloseable
     {
         try
         {
-            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
         }
-        catch (final java.io.IOException ex)
+        catch (final IOException ex)
         {
             return null;
         }

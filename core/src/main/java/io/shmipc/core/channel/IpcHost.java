@@ -133,9 +133,9 @@ public final class IpcHost implements AutoCloseable
 
     /**
      * Send a request and return at once. The future completes with the response message (a little-endian heap
-     * buffer the caller owns), or exceptionally with {@link TimeoutException} after {@link ChannelConfig#callTimeout()},
-     * or with {@link IllegalStateException} if the request could not be written in that time or the host closed.
-     * An adapter over the call slots: it allocates the future and the response's copy.
+     * buffer the caller owns), or exceptionally with {@link TimeoutException} after
+     * {@link ChannelConfig#callTimeout()}, or with {@link IllegalStateException} if the request could not be written
+     * in that time or the host closed. An adapter over the call slots: it allocates the future and the response's copy.
      * <p>
      * In {@link ReadMode#CALLER} (this host's default) a thread that waits on the future ({@code get}, {@code join})
      * reads responses while it waits, as {@link #call} does; a future nobody waits on (callbacks only) is completed

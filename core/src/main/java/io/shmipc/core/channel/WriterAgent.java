@@ -5,6 +5,7 @@ import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -152,7 +153,7 @@ final class WriterAgent implements Agent, ControlledMessageHandler
         catch (final RuntimeException | InternalError ex)
         {
             running = false;
-            throw new org.agrona.concurrent.AgentTerminationException(failureSink.fail(ex), true);
+            throw new AgentTerminationException(failureSink.fail(ex), true);
         }
         if (appended == 0 && ownThread && handoff.size() > 0)
         {

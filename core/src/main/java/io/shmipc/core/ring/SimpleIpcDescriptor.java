@@ -14,10 +14,12 @@ import org.agrona.concurrent.AtomicBuffer;
  *
  * Queue header, 128 bytes, two cache lines:
  *   0   u64 writePos             producer: total bytes ever reserved, only grows (release store)
- *   8   u64 correlationCounter   extension, producer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#nextCorrelationId()}
- *   16  u32 readerState          extension, producer line: 0 unknown (post on every publish), 1 awake, 2 about to sleep;
- *                                written by a shmipc consumer only when it starts, sleeps, wakes or stops, and read by
- *                                the producer after every publish, so it lives on the line the producer owns
+ *   8   u64 correlationCounter   extension, producer line:
+ *                                {@link org.agrona.concurrent.ringbuffer.RingBuffer#nextCorrelationId()}
+ *   16  u32 readerState          extension, producer line: 0 unknown (post on every publish), 1 awake, 2 about to
+ *                                sleep; written by a shmipc consumer only when it starts, sleeps, wakes or stops,
+ *                                and read by the producer after every publish, so it lives on the line the producer
+ *                                owns
  *   20  u32 consumerMode         extension, producer line: 0 reads writePos, 1 asks to poll headers, 2 a shmipc
  *                                producer agreed (it then records each publish in pendingLimit/pendingHeader)
  *   24  u64 pendingLimit         extension, producer line: writePos the producer is about to store (crash recovery)
@@ -26,7 +28,8 @@ import org.agrona.concurrent.AtomicBuffer;
  *   64  u64 readPos              consumer: total bytes ever consumed, only grows (release store)
  *   72  u64 capacity             initialiser: data area length; 0 means "not initialised yet"
  *   80  u64                      zero
- *   88  u64 consumerHeartbeat    extension, consumer line: {@link org.agrona.concurrent.ringbuffer.RingBuffer#consumerHeartbeatTime(long)}
+ *   88  u64 consumerHeartbeat    extension, consumer line:
+ *                                {@link org.agrona.concurrent.ringbuffer.RingBuffer#consumerHeartbeatTime(long)}
  *   96  u64 hostEpoch            extension, queue 0 only: odd while a shmipc host initialises, even once it is ready
  *   104 24 bytes                 zero
  *   128 data area, capacity bytes
@@ -106,9 +109,9 @@ public final class SimpleIpcDescriptor
     public static final int PENDING_LIMIT_OFFSET = 24;
 
     /**
-     * Offset of the extension {@code pendingHeader} (u64) on the producer's line: the 8 header bytes of the first block
-     * of the batch {@link #PENDING_LIMIT_OFFSET} publishes. That block starts at the old writePos (at data offset 0 when
-     * fewer than 8 bytes were left before the end).
+     * Offset of the extension {@code pendingHeader} (u64) on the producer's line: the 8 header bytes of the first
+     * block of the batch {@link #PENDING_LIMIT_OFFSET} publishes. That block starts at the old writePos (at data
+     * offset 0 when fewer than 8 bytes were left before the end).
      */
     public static final int PENDING_HEADER_OFFSET = 32;
 

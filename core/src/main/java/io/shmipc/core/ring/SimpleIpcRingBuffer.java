@@ -197,7 +197,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             pendingLimit - cachedReadPos > capacity || firstPosition >= pendingLimit)
         {
             throw new CorruptQueueException(name, writePos, "pendingLimit " + pendingLimit + " of an interrupted " +
-                "publish does not fit writePos " + writePos + ", readPos " + cachedReadPos + " and capacity " + capacity);
+                "publish does not fit writePos " + writePos + ", readPos " + cachedReadPos + " and capacity " +
+                capacity);
         }
         checkBlock(buffer, name, header, firstPosition, firstOffset, capacity - firstOffset, pendingLimit);
         limit = pendingLimit;

@@ -7,7 +7,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * Layout of a segment holding two Agrona {@link org.agrona.concurrent.ringbuffer.OneToOneRingBuffer}s, for peers
  * that are all Java. Little-endian.
  * <pre>
- *   0    u64 magic       {@link #MAGIC}, ASCII "SHMIPCAG": tells this layout from SimpleIPC v1, whose offset 0 is writePos
+ *   0    u64 magic       {@link #MAGIC}, ASCII "SHMIPCAG": tells this layout from SimpleIPC v1, whose offset 0
+ *                        is writePos
  *   8    u32 version     {@link #VERSION}
  *   12   60 bytes        zero
  *   72   u64 capacity    each ring's data capacity, a power of two; 0 means "not initialised yet" (as in SimpleIPC v1)

@@ -46,7 +46,8 @@ public final class ChannelNames
             if (Character.isISOControl(name.charAt(i)))
             {
                 throw new IllegalArgumentException(
-                    "channel name must not contain control characters (index " + i + "): " + name.replaceAll("\\p{Cntrl}", "?"));
+                    "channel name must not contain control characters (index " + i + "): " +
+                    name.replaceAll("\\p{Cntrl}", "?"));
             }
         }
         return name;

@@ -133,7 +133,8 @@ public enum SegmentLayout
      */
     static SegmentLayout detect(final DirectBuffer header)
     {
-        return header.getLong(AgronaSegmentDescriptor.MAGIC_OFFSET) == AgronaSegmentDescriptor.MAGIC ? AGRONA : SIMPLE_IPC;
+        return header.getLong(AgronaSegmentDescriptor.MAGIC_OFFSET) == AgronaSegmentDescriptor.MAGIC ?
+            AGRONA : SIMPLE_IPC;
     }
 
     /**

@@ -1,7 +1,8 @@
 package io.shmipc.core.segment;
 
 /**
- * The segment exists but its queue capacity is still 0: its creator has not initialised it yet. Retry, or open it with a timeout.
+ * The segment exists but its queue capacity is still 0: its creator has not initialised it yet. Retry, or open it
+ * with a timeout.
  */
 public final class SegmentNotInitialisedException extends SegmentException
 {

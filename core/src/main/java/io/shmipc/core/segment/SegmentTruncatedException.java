@@ -17,7 +17,8 @@ public final class SegmentTruncatedException extends SegmentException
      * @param expectedSize the size the mapping needs.
      * @param cause        the fault that revealed it, or null.
      */
-    public SegmentTruncatedException(final String segment, final long size, final long expectedSize, final Throwable cause)
+    public SegmentTruncatedException(
+        final String segment, final long size, final long expectedSize, final Throwable cause)
     {
         super(segment, "was truncated to " + size + " bytes while mapped (the segment needs " + expectedSize + ")",
             cause);

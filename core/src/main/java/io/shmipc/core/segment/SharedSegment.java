@@ -269,7 +269,8 @@ public final class SharedSegment implements AutoCloseable
         if (Files.exists(file) && !Files.isRegularFile(file))
         {
             // a FIFO would block the open for ever, a device would map something else
-            throw new SegmentException(description, "is not a regular file (a FIFO, socket or device), not a segment file");
+            throw new SegmentException(
+                description, "is not a regular file (a FIFO, socket or device), not a segment file");
         }
         final EnumSet<StandardOpenOption> options = readOnly ?
             EnumSet.of(StandardOpenOption.READ) : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -299,7 +300,8 @@ public final class SharedSegment implements AutoCloseable
         }
         catch (final AccessDeniedException ex)
         {
-            throw new SegmentException(description, "permission denied opening it " + (readOnly ? "read-only" : "read-write"), ex);
+            throw new SegmentException(
+                description, "permission denied opening it " + (readOnly ? "read-only" : "read-write"), ex);
         }
         catch (final IOException ex)
         {

@@ -4,10 +4,14 @@ import io.shmipc.schemas.AddService;
 import ipc.AddRequest;
 import ipc.Message;
 import ipc.Payload;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * A guest JVM for tests, with the Go guest's behaviour ({@link AddService}), except that an AddRequest whose x is
@@ -26,7 +30,7 @@ final class AddGuestMain
 
     public static void main(final String[] args) throws Exception
     {
-        final java.util.List<String> flags = java.util.Arrays.asList(args).subList(Math.min(2, args.length), args.length);
+        final List<String> flags = Arrays.asList(args).subList(Math.min(2, args.length), args.length);
         final boolean reattach = flags.contains("reattach");
         final long workNs = flags.stream().filter(f -> f.startsWith("work=")).mapToLong(f -> 1000L *
             Long.parseLong(f.substring(5))).findFirst().orElse(0);
@@ -79,7 +83,7 @@ final class AddGuestMain
             System.out.flush();
             if (config.threadingMode() == ThreadingMode.INVOKER)
             {
-                final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+                final IdleStrategy idle = new BackoffIdleStrategy();
                 final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                 while (guest.isRunning() && System.nanoTime() - deadline < 0)
                 {

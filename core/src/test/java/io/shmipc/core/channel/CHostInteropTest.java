@@ -11,6 +11,7 @@ import ipc.AddRequest;
 import ipc.Message;
 import ipc.Payload;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,12 +35,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The other direction of {@code IpcChannelTest#cGuestAnswersTheJavaHost}: our C host ({@code src/test/c/simpleipc_host.c},
- * written from the spec to behave like the original C++ host: N calling threads, one writer thread that publishes and
- * posts every batch, a reader that spins about 4000 polls, then waits 100 ms on the semaphore) creates the channel and
- * calls a Java {@link IpcGuest} running in this JVM, which answers {@code AddRequest{x,y}} with
- * {@code AddResponse{x+y}}. The host checks every result and req_id; the guest checks that every request is the exact
- * bytes Java's FlatBuffers builder makes for the same Message, and that every req_id of the run arrives once.
+ * The other direction of {@code IpcChannelTest#cGuestAnswersTheJavaHost}: our C host
+ * ({@code src/test/c/simpleipc_host.c}, written from the spec to behave like the original C++ host: N calling threads,
+ * one writer thread that publishes and posts every batch, a reader that spins about 4000 polls, then waits 100 ms on
+ * the semaphore) creates the channel and calls a Java {@link IpcGuest} running in this JVM, which answers
+ * {@code AddRequest{x,y}} with {@code AddResponse{x+y}}. The host checks every result and req_id; the guest checks that
+ * every request is the exact bytes Java's FlatBuffers builder makes for the same Message, and that every req_id of the
+ * run arrives once.
  * <p>
  * At most two threads spin at once: the host's reader for its 4000 polls and the guest's reader; everything else
  * blocks (the host's callers and writer on condition variables, the guest's writer in {@code wait}).
@@ -134,7 +136,7 @@ class CHostInteropTest
     {
         final Thread thread = new Thread(() ->
         {
-            final org.agrona.concurrent.BackoffIdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+            final BackoffIdleStrategy idle = new BackoffIdleStrategy();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (guest.isRunning() && System.nanoTime() - deadline < 0)
             {

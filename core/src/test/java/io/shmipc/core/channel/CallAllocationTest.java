@@ -13,7 +13,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.management.ManagementFactory;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -68,11 +67,13 @@ class CallAllocationTest
         assertTrue(threads.isThreadAllocatedMemorySupported());
         threads.setThreadAllocatedMemoryEnabled(true);
         try (IpcHost host = IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024).threadingMode(mode)
-            .readMode(readMode).writeMode(writeMode).readerIdle("backoff").writerIdle("backoff").build(), IpcMessages::reqId))
+            .readMode(readMode).writeMode(writeMode).readerIdle("backoff").writerIdle("backoff").build(),
+            IpcMessages::reqId))
         {
             guest = ChildProcess.java(AddGuestMain.class, name, "backoff");
             guest.awaitOutput("ready", 60, TimeUnit.SECONDS);
-            final IpcHost.RequestEncoder encoder = (builder, reqId) -> IpcMessages.encodeAddRequest(builder, reqId, 1, 2);
+            final IpcHost.RequestEncoder encoder =
+                (builder, reqId) -> IpcMessages.encodeAddRequest(builder, reqId, 1, 2);
             final Sum sum = new Sum();
             final Duration timeout = Duration.ofSeconds(10);
             for (int i = 0; i < WARM_UP; i++)

@@ -75,7 +75,8 @@ class CallSlotsTest
         final List<CompletableFuture<ByteBuffer>> unanswered = new ArrayList<>();
         for (int i = 0; i < 4; i++)
         {
-            unanswered.add(host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, -1, 0), Duration.ofMillis(500)));
+            unanswered.add(
+                host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, -1, 0), Duration.ofMillis(500)));
         }
         assertEquals(4, host.pendingCalls());
         final IllegalStateException full = assertThrows(IllegalStateException.class,

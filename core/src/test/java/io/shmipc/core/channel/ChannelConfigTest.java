@@ -18,7 +18,8 @@ class ChannelConfigTest
         assertTrue(config.readerIdle().startsWith("wait"), config.readerIdle());
         assertEquals("none", config.readerAffinity());
         assertEquals(WriteMode.CALLER, config.writeMode(), "callers write: no hand-off by default");
-        assertEquals(ReadMode.READER_THREAD, config.readMode(), "nothing given: a reader thread, except IpcHost's default");
+        assertEquals(ReadMode.READER_THREAD, config.readMode(),
+            "nothing given: a reader thread, except IpcHost's default");
         assertEquals(Duration.ofSeconds(5), config.callTimeout());
     }
 

@@ -1,5 +1,6 @@
 package io.shmipc.core.channel;
 
+import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.ChildProcess;
 import io.shmipc.core.ring.CorruptQueueException;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
@@ -10,12 +11,14 @@ import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import ipc.AddResponse;
 import ipc.Message;
+import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -83,7 +86,8 @@ class ChannelCrashTest
     void guestsKilledMidBatchNeverStopTheHostServingTheNextOne() throws Exception
     {
         final SplittableRandom random = new SplittableRandom(SEED);
-        final IpcHost host = keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build(), IpcMessages::reqId));
+        final IpcHost host =
+            keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build(), IpcMessages::reqId));
         long x = 0;
         long answered = 0;
         for (int round = 0; round <= ROUNDS; round++)
@@ -192,7 +196,7 @@ class ChannelCrashTest
         keep(IpcGuest.start(config().build(), (buffer, index, length, guest) -> requests.countDown()));
         final CompletableFuture<ByteBuffer> pending = addAsync(host, 1, Duration.ofSeconds(30));
         assertTrue(requests.await(10, TimeUnit.SECONDS));
-        final org.agrona.concurrent.AtomicBuffer fromGuest = host.segment().queueBuffer(QueueId.FROM_GUEST);
+        final AtomicBuffer fromGuest = host.segment().queueBuffer(QueueId.FROM_GUEST);
         fromGuest.putLong(SimpleIpcDescriptor.HEADER_LENGTH, 0x0BAD_0BAD_0000_0008L); // unknown magic
         fromGuest.putLongRelease(SimpleIpcDescriptor.WRITE_POS_OFFSET, 16);
         host.segment().simpleIpcRing(QueueId.FROM_GUEST); // still attachable: positions are consistent
@@ -279,8 +283,8 @@ class ChannelCrashTest
     {
         final IpcHost host = keep(IpcHost.start(config().readerIdle("backoff").build(), IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config().readerIdle("backoff").build(), (buffer, index, length, g) ->
-            g.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
-                IpcMessages.reqId(ByteBuffer.wrap(bytes(buffer, index, length)).order(java.nio.ByteOrder.LITTLE_ENDIAN)),
+            g.respond(IpcMessages.encodeAddResponse(new FlatBufferBuilder(64),
+                IpcMessages.reqId(ByteBuffer.wrap(bytes(buffer, index, length)).order(ByteOrder.LITTLE_ENDIAN)),
                 2))));
         assertEquals(2, add(host, 1));
         final Path file = SharedSegment.shmPath(name);
@@ -289,7 +293,8 @@ class ChannelCrashTest
             channel.truncate(100);
         }
         assertTrue(guest.awaitStop(Duration.ofSeconds(10)), "the guest stops");
-        final SegmentTruncatedException guestFailure = assertInstanceOf(SegmentTruncatedException.class, guest.failure());
+        final SegmentTruncatedException guestFailure =
+            assertInstanceOf(SegmentTruncatedException.class, guest.failure());
         assertEquals(100, guestFailure.size());
         assertTrue(guestFailure.getMessage().contains(file.toString()) && guestFailure.getMessage().contains("100"),
             guestFailure.getMessage());

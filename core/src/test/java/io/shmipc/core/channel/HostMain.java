@@ -3,8 +3,12 @@ package io.shmipc.core.channel;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.schemas.IpcMessages;
+import ipc.AddResponse;
+import ipc.Message;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A host JVM for tests: {@code HostMain NAME PENDING} starts a host, sends PENDING AddRequests nobody answers yet,
@@ -53,17 +57,17 @@ final class HostMain
             for (long n = 0; System.nanoTime() - deadline < 0; n++)
             {
                 final long x = n;
-                final java.nio.ByteBuffer response;
+                final ByteBuffer response;
                 try
                 {
                     response = host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, 1), Duration.ofSeconds(1));
                 }
-                catch (final java.util.concurrent.TimeoutException ex)
+                catch (final TimeoutException ex)
                 {
                     continue; // the guest is not there yet
                 }
-                final ipc.Message message = ipc.Message.getRootAsMessage(response);
-                final double result = ((ipc.AddResponse)message.payload(new ipc.AddResponse())).result();
+                final Message message = Message.getRootAsMessage(response);
+                final double result = ((AddResponse)message.payload(new AddResponse())).result();
                 if (result != x + 1)
                 {
                     System.out.println("wrong result " + result + " for " + x + " + 1");

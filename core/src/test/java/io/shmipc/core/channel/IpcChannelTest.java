@@ -1,5 +1,6 @@
 package io.shmipc.core.channel;
 
+import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.ChildProcess;
 import io.shmipc.core.NativePeer;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
@@ -8,6 +9,7 @@ import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
+import ipc.AddRequest;
 import ipc.AddResponse;
 import ipc.Message;
 import ipc.MyRandResponse;
@@ -21,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -58,14 +61,16 @@ class IpcChannelTest
 
     private static double add(final IpcHost host, final double x, final double y) throws TimeoutException
     {
-        final ByteBuffer response = host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, y), Duration.ofSeconds(10));
+        final ByteBuffer response =
+            host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, x, y), Duration.ofSeconds(10));
         final Message message = Message.getRootAsMessage(response);
         assertEquals(Payload.AddResponse, message.payloadType());
         return ((AddResponse)message.payload(new AddResponse())).result();
     }
 
     /** Every call from every thread gets its own answer. */
-    private static void callFromThreads(final IpcHost host, final int threads, final int callsPerThread) throws Exception
+    private static void callFromThreads(final IpcHost host, final int threads, final int callsPerThread)
+        throws Exception
     {
         final List<CompletableFuture<Void>> workers = new ArrayList<>();
         final AtomicInteger done = new AtomicInteger();
@@ -83,7 +88,8 @@ class IpcChannelTest
                         assertEquals(x + y, add(host, x, y), 0.0, "call " + i);
                         done.incrementAndGet();
                     }
-                    final ByteBuffer rand = host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10));
+                    final ByteBuffer rand =
+                        host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10));
                     final Message message = Message.getRootAsMessage(rand);
                     assertEquals(Payload.MyRandResponse, message.payloadType());
                     assertEquals(0.12345, ((MyRandResponse)message.payload(new MyRandResponse())).result());
@@ -145,24 +151,24 @@ class IpcChannelTest
         {
             final byte[] bytes = new byte[length];
             buffer.getBytes(index, bytes);
-            final Message request = Message.getRootAsMessage(ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN));
-            final double x = ((ipc.AddRequest)request.payload(new ipc.AddRequest())).x();
+            final Message request = Message.getRootAsMessage(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
+            final double x = ((AddRequest)request.payload(new AddRequest())).x();
             if (x == 1)
             {
-                guest.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64), request.reqId(), 0));
+                guest.respond(IpcMessages.encodeAddResponse(new FlatBufferBuilder(64), request.reqId(), 0));
             }
             else if (x == 2)
             {
                 new Thread(() ->
                 {
                     sleep(400);
-                    guest.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64), request.reqId(), 0));
+                    guest.respond(IpcMessages.encodeAddResponse(new FlatBufferBuilder(64), request.reqId(), 0));
                     delayed.incrementAndGet();
                 }).start();
             }
             else if (x == 3)
             {
-                guest.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64), 987654321L, 0));
+                guest.respond(IpcMessages.encodeAddResponse(new FlatBufferBuilder(64), 987654321L, 0));
             }
             // x == 0: never answered
         }));
@@ -184,8 +190,8 @@ class IpcChannelTest
         }
         assertEquals(1, host.expiredResponses(), "the late response is counted, not dropped");
 
-        final CompletableFuture<ByteBuffer> unknown = host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 3, 0),
-            Duration.ofMillis(300));
+        final CompletableFuture<ByteBuffer> unknown =
+            host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 3, 0), Duration.ofMillis(300));
         assertThrows(ExecutionException.class, () -> unknown.get(5, TimeUnit.SECONDS));
         while (host.unknownResponses() == 0 && System.nanoTime() - deadline < 0)
         {
@@ -199,7 +205,8 @@ class IpcChannelTest
     @Timeout(120)
     void killedGuestMakesCallsFailCleanlyAndTheHostSurvives() throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build(), IpcMessages::reqId));
+        final IpcHost host =
+            keep(IpcHost.start(config().peerTimeout(Duration.ofMillis(500)).build(), IpcMessages::reqId));
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, "wait"));
         guest.awaitOutput("ready", 30, TimeUnit.SECONDS);
         assertEquals(5, add(host, 2, 3));
@@ -242,19 +249,19 @@ class IpcChannelTest
         }
 
         final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
-        assertEquals(0, host.segment().queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET));
+        assertEquals(
+            0, host.segment().queueBuffer(QueueId.TO_GUEST).getLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET));
         final List<Long> seen = new ArrayList<>();
         keep(IpcGuest.start(config().build(), (buffer, index, length, guest) ->
         {
             final byte[] bytes = new byte[length];
             buffer.getBytes(index, bytes);
-            final ByteBuffer request = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            final ByteBuffer request = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             synchronized (seen)
             {
                 seen.add(IpcMessages.reqId(request));
             }
-            guest.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
-                IpcMessages.reqId(request), 9));
+            guest.respond(IpcMessages.encodeAddResponse(new FlatBufferBuilder(64), IpcMessages.reqId(request), 9));
         }));
         assertEquals(9, add(host, 4, 5));
         synchronized (seen)
@@ -269,7 +276,8 @@ class IpcChannelTest
     {
         final ChildProcess live = keep(ChildProcess.java(HostMain.class, name, "0"));
         live.awaitOutput("ready", 30, TimeUnit.SECONDS);
-        final SegmentException ex = assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build(), IpcMessages::reqId)));
+        final SegmentException ex =
+            assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build(), IpcMessages::reqId)));
         assertTrue(ex.getMessage().contains("live host") && ex.getMessage().contains(Long.toString(live.pid())),
             ex.getMessage());
         assertTrue(Files.exists(SharedSegment.shmPath(name)), "the refused host removed nothing");
@@ -277,7 +285,8 @@ class IpcChannelTest
 
         live.kill9();
         final IpcHost host = keep(IpcHost.start(config().build(), IpcMessages::reqId));
-        final SegmentException second = assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build(), IpcMessages::reqId)));
+        final SegmentException second =
+            assertThrows(SegmentException.class, () -> keep(IpcHost.start(config().build(), IpcMessages::reqId)));
         assertTrue(second.getMessage().contains("live host"), second.getMessage());
         assertNotNull(host.segment());
     }
@@ -292,7 +301,8 @@ class IpcChannelTest
         final IllegalArgumentException idle = assertThrows(IllegalArgumentException.class,
             () -> ChannelConfig.builder(name).readerIdle("sleepy").build());
         assertTrue(idle.getMessage().contains("busy-spin"), idle.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ChannelConfig.builder(name).readerAffinity("cpu=999999").build());
+        assertThrows(
+            IllegalArgumentException.class, () -> ChannelConfig.builder(name).readerAffinity("cpu=999999").build());
         assertThrows(IllegalArgumentException.class, () -> ChannelConfig.builder(name).capacity(1001));
     }
 
@@ -309,7 +319,8 @@ class IpcChannelTest
         }
         assertFalse(Files.exists(SharedSegment.shmPath(name)), "unlinked on close by default");
         assertFalse(NamedSignals.exists(NamedSignals.requestSignalName(name)));
-        try (IpcHost ignored = IpcHost.start(config().permissions("rw-rw----").unlinkOnClose(false).build(), IpcMessages::reqId))
+        try (IpcHost ignored =
+            IpcHost.start(config().permissions("rw-rw----").unlinkOnClose(false).build(), IpcMessages::reqId))
         {
             assertEquals("rw-rw----", mode(SharedSegment.shmPath(name)));
             assertEquals("rw-rw----", mode(Paths.get("/dev/shm/sem." + name + "_REQ")));
@@ -330,7 +341,8 @@ class IpcChannelTest
 
         final ChildProcess oldHost = keep(ChildProcess.java(HostMain.class, name, "0"));
         oldHost.awaitOutput("ready", 30, TimeUnit.SECONDS);
-        final IpcGuest second = keep(IpcGuest.start(config().peerTimeout(Duration.ofMillis(500)).build(), (b, i, l, g) -> { }));
+        final IpcGuest second =
+            keep(IpcGuest.start(config().peerTimeout(Duration.ofMillis(500)).build(), (b, i, l, g) -> { }));
         sleep(300);
         assertTrue(second.hostHeartbeatFresh());
         oldHost.kill9();
@@ -377,7 +389,8 @@ class IpcChannelTest
         }));
         assertEquals(0, threadsOf("shmipc-writer-" + name), "no writer thread on either side: senders write");
         assertEquals(1, threadsOf("shmipc-reader-" + name), "only the guest's reader thread, which answers itself");
-        assertEquals(42, IpcMessages.result(host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 40, 2), Duration.ofSeconds(10))));
+        assertEquals(42, IpcMessages.result(host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 40, 2),
+            Duration.ofSeconds(10))));
 
         // A future's waiting thread reads for it ...
         assertEquals(42, IpcMessages.result(host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 1, 1))
@@ -424,7 +437,8 @@ class IpcChannelTest
     void rawBytesBothWaysAndCallerWritesMode() throws Exception
     {
         final List<String> received = new ArrayList<>();
-        final HostChannel host = keep(HostChannel.start(config().writeMode(WriteMode.CALLER).build(), (type, buffer, index, length) ->
+        final HostChannel host = keep(HostChannel.start(
+            config().writeMode(WriteMode.CALLER).build(), (type, buffer, index, length) ->
         {
             synchronized (received)
             {
@@ -472,7 +486,8 @@ class IpcChannelTest
         assertTrue(threadsNamed("shmipc-writer-" + name) + threadsNamed("shmipc-reader-" + name) == 0,
             "no writer or reader thread on the host side (only its sleeping conductor)");
 
-        final CompletableFuture<ByteBuffer> later = host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 2, 2));
+        final CompletableFuture<ByteBuffer> later =
+            host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 2, 2));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!later.isDone() && System.nanoTime() - deadline < 0)
         {
@@ -541,7 +556,8 @@ class IpcChannelTest
     void requestsWaitingBeforeTheGuestStartsAreAnswered() throws Exception
     {
         final AtomicInteger echoes = new AtomicInteger();
-        final HostChannel host = keep(HostChannel.start(config().build(), (type, buffer, index, length) -> echoes.incrementAndGet()));
+        final HostChannel host =
+            keep(HostChannel.start(config().build(), (type, buffer, index, length) -> echoes.incrementAndGet()));
         final UnsafeBuffer message = new UnsafeBuffer(new byte[16]);
         for (int i = 0; i < 10; i++)
         {

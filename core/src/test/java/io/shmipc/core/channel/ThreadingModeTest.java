@@ -1,5 +1,6 @@
 package io.shmipc.core.channel;
 
+import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.ChildProcess;
 import io.shmipc.signals.NamedSignals;
 import io.shmipc.idle.WakeSignal;
@@ -7,12 +8,15 @@ import io.shmipc.schemas.IpcMessages;
 import io.shmipc.signals.NamedSignal;
 import ipc.AddResponse;
 import ipc.Message;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
@@ -26,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -69,7 +72,7 @@ class ThreadingModeTest
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
 
-        DutyCycle(final org.agrona.concurrent.AgentInvoker invoker)
+        DutyCycle(final AgentInvoker invoker)
         {
             thread = new Thread(() ->
             {
@@ -103,7 +106,8 @@ class ThreadingModeTest
     void everyCallIsAnsweredInEveryModeAcrossTwoJvms(final ThreadingMode mode, final String idle, final int threads)
         throws Exception
     {
-        final IpcHost host = keep(IpcHost.start(config().threadingMode(mode).readerIdle(idle).build(), IpcMessages::reqId));
+        final IpcHost host =
+            keep(IpcHost.start(config().threadingMode(mode).readerIdle(idle).build(), IpcMessages::reqId));
         final DutyCycle duty = mode == ThreadingMode.INVOKER ? keep(new DutyCycle(host.invoker())) : null;
         final ChildProcess guest = keep(ChildProcess.java(AddGuestMain.class, name, idle,
             "threading=" + mode.name().toLowerCase()));
@@ -117,7 +121,8 @@ class ThreadingModeTest
         if (duty != null)
         {
             assertThrows(IllegalStateException.class, () -> keep(IpcHost.start(ChannelConfig.builder(name + "-d")
-                .threadingMode(ThreadingMode.DEDICATED).build(), IpcMessages::reqId)).invoker(), "a DEDICATED host has no invoker");
+                .threadingMode(ThreadingMode.DEDICATED).build(), IpcMessages::reqId)).invoker(),
+                "a DEDICATED host has no invoker");
         }
     }
 
@@ -180,7 +185,7 @@ class ThreadingModeTest
         final ChannelConfig config = config().threadingMode(ThreadingMode.INVOKER).build();
         final IpcHost host = keep(IpcHost.start(config, IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config, (buffer, index, length, self) -> self.respond(
-            IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
+            IpcMessages.encodeAddResponse(new FlatBufferBuilder(64),
                 IpcMessages.reqId(copy(buffer, index, length)), 42))));
         final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), Throwable::printStackTrace, null,
             new CompositeAgent(host.agent(), guest.agent()));
@@ -198,7 +203,8 @@ class ThreadingModeTest
             runner.close();
         }
         assertThrows(IllegalStateException.class,
-            () -> keep(IpcHost.start(ChannelConfig.builder(name + "-d").threadingMode(ThreadingMode.SHARED).build(), IpcMessages::reqId))
+            () -> keep(IpcHost.start(
+                ChannelConfig.builder(name + "-d").threadingMode(ThreadingMode.SHARED).build(), IpcMessages::reqId))
                 .agent());
     }
 
@@ -206,7 +212,7 @@ class ThreadingModeTest
      * The application's runner drives a host's agent while another thread closes the host, and the runner is
      * closed only afterwards: its last duty cycles and its onClose must not touch the unmapped segment (a crash).
      */
-    @org.junit.jupiter.api.RepeatedTest(10)
+    @RepeatedTest(10)
     @Timeout(60)
     void closingAnInvokerSideUnderTheApplicationsRunnerNeverTouchesTheMapping() throws Exception
     {
@@ -233,7 +239,7 @@ class ThreadingModeTest
         final ChannelConfig config = config().threadingMode(ThreadingMode.INVOKER).build();
         final IpcHost host = keep(IpcHost.start(config, IpcMessages::reqId));
         final IpcGuest guest = keep(IpcGuest.start(config, (buffer, index, length, self) -> self.respond(
-            IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64),
+            IpcMessages.encodeAddResponse(new FlatBufferBuilder(64),
                 IpcMessages.reqId(copy(buffer, index, length)), 7))));
         final CompletableFuture<ByteBuffer> call = host.callAsync((b, id) -> IpcMessages.encodeMyRandRequest(b, id));
         Thread.sleep(100);
@@ -272,7 +278,7 @@ class ThreadingModeTest
                 {
                     throw new IllegalStateException("request " + reqId + " refused by the test");
                 }
-                self.respond(IpcMessages.encodeAddResponse(new com.google.flatbuffers.FlatBufferBuilder(64), reqId, 1));
+                self.respond(IpcMessages.encodeAddResponse(new FlatBufferBuilder(64), reqId, 1));
             }));
         int answered = 0;
         int timedOut = 0;
@@ -280,7 +286,8 @@ class ThreadingModeTest
         {
             try
             {
-                host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofMillis(i % 10 == 0 ? 300 : 10_000));
+                host.call(
+                    (b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofMillis(i % 10 == 0 ? 300 : 10_000));
                 answered++;
             }
             catch (final TimeoutException ex)
@@ -308,7 +315,7 @@ class ThreadingModeTest
         keep(IpcGuest.start(config().readerIdle((signal, guard) ->
         {
             given.set(signal);
-            return new org.agrona.concurrent.IdleStrategy()
+            return new IdleStrategy()
             {
                 private final BackoffIdleStrategy inner = new BackoffIdleStrategy();
 
@@ -330,8 +337,9 @@ class ThreadingModeTest
                 }
             };
         }).build(), (buffer, index, length, self) -> self.respond(IpcMessages.encodeAddResponse(
-            new com.google.flatbuffers.FlatBufferBuilder(64), IpcMessages.reqId(copy(buffer, index, length)), 5))));
-        assertEquals(5, result(host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10))), 0.0);
+            new FlatBufferBuilder(64), IpcMessages.reqId(copy(buffer, index, length)), 5))));
+        assertEquals(
+            5, result(host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10))), 0.0);
         assertTrue(idles.get() > 0, "the application's strategy idles the reader");
         final NamedSignal request = assertInstanceOf(NamedSignal.class, given.get(), "it is given a named signal");
         assertEquals(NamedSignals.requestSignalName(name), request.name(), "it is given the request semaphore");

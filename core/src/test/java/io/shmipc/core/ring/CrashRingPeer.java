@@ -5,6 +5,7 @@ import io.shmipc.core.segment.SharedSegment;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,7 +72,8 @@ final class CrashRingPeer
         }
         if ("haltBeforePublish".equals(args[0]))
         {
-            haltBeforePublish(segmentFile, Long.parseLong(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            haltBeforePublish(
+                segmentFile, Long.parseLong(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             return;
         }
         final MappedByteBuffer progress = mapProgress(Path.of(args[2]));
@@ -92,7 +94,7 @@ final class CrashRingPeer
     private static void haltInHandler(final Path segmentFile, final boolean trust, final int haltOn)
     {
         final SharedSegment segment = SharedSegment.open(segmentFile, false, Duration.ofSeconds(20));
-        final org.agrona.concurrent.ringbuffer.RingBuffer in = segment.ring(QueueId.TO_GUEST);
+        final RingBuffer in = segment.ring(QueueId.TO_GUEST);
         if (in instanceof SimpleIpcRingBuffer)
         {
             ((SimpleIpcRingBuffer)in).trustShmipcWriter(trust);
@@ -146,7 +148,7 @@ final class CrashRingPeer
             {
                 final long seq = (run << RUN_SHIFT) | n;
                 final int length = PeerMessages.encode(scratch, 0, seed, seq, MAX_EXTRA);
-                boolean done;
+                final boolean done;
                 if (kind == 0)
                 {
                     final int index = out.tryClaim(SimpleIpcRingBuffer.MSG_TYPE_ID, length);

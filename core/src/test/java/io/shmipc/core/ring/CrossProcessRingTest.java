@@ -47,8 +47,10 @@ class CrossProcessRingTest
             assertEquals(0, guest.waitFor(30, TimeUnit.SECONDS), () -> "guest (seed " + seed + "): " + guest.output());
             final long bytes = segment.ring(QueueId.TO_GUEST).producerPosition();
             assertTrue(bytes > 1000L * 4096, "the ring wrapped many times: " + bytes + " bytes");
-            assertEquals(segment.ring(QueueId.TO_GUEST).producerPosition(), segment.ring(QueueId.TO_GUEST).consumerPosition());
-            assertEquals(segment.ring(QueueId.FROM_GUEST).producerPosition(), segment.ring(QueueId.FROM_GUEST).consumerPosition());
+            assertEquals(
+                segment.ring(QueueId.TO_GUEST).producerPosition(), segment.ring(QueueId.TO_GUEST).consumerPosition());
+            assertEquals(segment.ring(QueueId.FROM_GUEST).producerPosition(),
+                segment.ring(QueueId.FROM_GUEST).consumerPosition());
         }
     }
 }

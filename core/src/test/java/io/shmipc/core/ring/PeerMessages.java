@@ -30,7 +30,8 @@ final class PeerMessages
         return 12 + (int)Long.remainderUnsigned(mix(seed, seq), maxExtra + 1);
     }
 
-    static int encode(final MutableDirectBuffer buffer, final int index, final long seed, final long seq, final int maxExtra)
+    static int encode(
+        final MutableDirectBuffer buffer, final int index, final long seed, final long seq, final int maxExtra)
     {
         final int length = length(seed, seq, maxExtra);
         final long mix = mix(seed, seq);
@@ -47,7 +48,8 @@ final class PeerMessages
      * @return null if the message is the expected one, else what is wrong.
      */
     static String verify(
-        final DirectBuffer buffer, final int index, final int length, final long seed, final long seq, final int maxExtra)
+        final DirectBuffer buffer, final int index, final int length, final long seed, final long seq,
+        final int maxExtra)
     {
         final int expectedLength = length(seed, seq, maxExtra);
         if (length != expectedLength)

@@ -6,6 +6,7 @@ import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -26,6 +27,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.shmipc.core.ring.SimpleIpcDescriptor.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -193,7 +195,8 @@ class RingCrashTest
             final long writePos = dead.producerPosition();
             for (long seq = 1; seq <= 5; seq++)
             {
-                assertTrue(dead.append(scratch, 0, PeerMessages.encode(scratch, 0, seed, seq, CrashRingPeer.MAX_EXTRA)));
+                assertTrue(
+                    dead.append(scratch, 0, PeerMessages.encode(scratch, 0, seed, seq, CrashRingPeer.MAX_EXTRA)));
             }
             final int firstOffset = (int)(writePos % dead.capacity());
             dead.publish();
@@ -334,7 +337,9 @@ class RingCrashTest
         }
     }
 
-    /** Consumers killed at random moments, some in the middle of a batch; one producer in this JVM writes throughout. */
+    /**
+     * Consumers killed at random moments, some in the middle of a batch; one producer in this JVM writes throughout.
+     */
     @ParameterizedTest(name = "header polling {0}")
     @ValueSource(booleans = {false, true})
     @Timeout(120)
@@ -360,7 +365,7 @@ class RingCrashTest
                     }
                     else
                     {
-                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                        LockSupport.parkNanos(50_000);
                     }
                 }
             }, "crash-test-producer");
@@ -423,7 +428,7 @@ class RingCrashTest
     /** Writes straight into a ring's queue memory, to set up the state a crash would leave. */
     private static final class AtomicBufferView
     {
-        private final org.agrona.concurrent.AtomicBuffer buffer;
+        private final AtomicBuffer buffer;
 
         AtomicBufferView(final SimpleIpcRingBuffer ring)
         {

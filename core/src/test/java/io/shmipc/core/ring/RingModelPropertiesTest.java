@@ -1,7 +1,12 @@
 package io.shmipc.core.ring;
 
-import io.shmipc.core.segment.SharedSegment;
-import net.jqwik.api.*;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import org.agrona.concurrent.ControlledMessageHandler.Action;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -14,8 +14,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One side of a duplex test run: writes {@code count} {@link PeerMessages} to its outgoing queue while it reads and
- * verifies {@code count} from its incoming queue, on one thread. Run in-process by a test, or as the main class of
- * a second JVM: {@code RingPeer FILE host|guest COUNT SEED MAX_EXTRA [trust]} exits 0 when every message arrived intact,
+ * verifies {@code count} from its incoming queue, on one thread. Run in-process by a test, or as the main class of a
+ * second JVM: {@code RingPeer FILE host|guest COUNT SEED MAX_EXTRA [trust]} exits 0 when every message arrived intact,
  * 1 on a wrong message, 2 on a timeout.
  */
 final class RingPeer implements MessageHandler
@@ -124,8 +124,8 @@ final class RingPeer implements MessageHandler
         final boolean trustWriter = args.length > 5 && "trust".equals(args[5]);
         try (SharedSegment segment = SharedSegment.open(file, false, Duration.ofSeconds(20)))
         {
-            final String failure =
-                new RingPeer(segment, host, count, writeSeed(seed, host), maxExtra, trustWriter).run(Duration.ofSeconds(60));
+            final String failure = new RingPeer(segment, host, count, writeSeed(seed, host), maxExtra, trustWriter)
+                .run(Duration.ofSeconds(60));
             if (failure != null)
             {
                 System.err.println("RingPeer " + args[1] + ": " + failure);

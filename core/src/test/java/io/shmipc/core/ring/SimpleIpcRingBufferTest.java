@@ -111,7 +111,8 @@ class SimpleIpcRingBufferTest
         }
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> ring.write(1, message(max + 1, 0), 0, max + 1));
-        assertTrue(ex.getMessage().contains(Integer.toString(max + 1)) && ex.getMessage().contains(Integer.toString(max)),
+        assertTrue(
+            ex.getMessage().contains(Integer.toString(max + 1)) && ex.getMessage().contains(Integer.toString(max)),
             ex.getMessage());
     }
 
@@ -425,7 +426,8 @@ class SimpleIpcRingBufferTest
             writer.write(1, message(40, i), 0, 40);
         }
         final byte[] before = new byte[segment.length()];
-        final UnsafeBuffer whole = new UnsafeBuffer(segment.queueBuffer(QueueId.TO_GUEST).addressOffset(), segment.length());
+        final UnsafeBuffer whole =
+            new UnsafeBuffer(segment.queueBuffer(QueueId.TO_GUEST).addressOffset(), segment.length());
         whole.getBytes(0, before);
         final SharedSegment again = SharedSegment.open(files.get(files.size() - 1), false);
         segments.add(again);

@@ -59,11 +59,12 @@ class WireInteropTest
         final int maxExtra = SimpleIpcDescriptor.maxMsgLength(capacity) - 12 - 8;
         final Path peer = NativePeer.compile("simpleipc_peer.c");
         try (SharedSegment segment = startAt(TestSegments.create(file, capacity), start);
-            ChildProcess c = ChildProcess.exec(peer.toString(), "duplex", file.toString(), javaIsHost ? "guest" : "host",
-                Long.toString(count), Long.toString(seed), Integer.toString(maxExtra)))
+            ChildProcess c = ChildProcess.exec(peer.toString(), "duplex", file.toString(),
+                javaIsHost ? "guest" : "host", Long.toString(count), Long.toString(seed), Integer.toString(maxExtra)))
         {
-            final String failure = new RingPeer(segment, javaIsHost, count, RingPeer.writeSeed(seed, javaIsHost), maxExtra)
-                .run(Duration.ofSeconds(90));
+            final String failure =
+                new RingPeer(segment, javaIsHost, count, RingPeer.writeSeed(seed, javaIsHost), maxExtra)
+                    .run(Duration.ofSeconds(90));
             assertNull(failure, () -> "Java side (seed " + seed + "): " + failure + "; C peer said: " + c.output());
             assertEquals(0, c.waitFor(30, TimeUnit.SECONDS), () -> "C peer (seed " + seed + "): " + c.output());
             for (final QueueId queue : QueueId.values())

@@ -63,7 +63,8 @@ class SharedSegmentTest
         Files.write(file, bytes.array());
     }
 
-    private static <T extends Throwable> T assertMessage(final Class<T> type, final Runnable action, final String... parts)
+    private static <T extends Throwable> T assertMessage(
+        final Class<T> type, final Runnable action, final String... parts)
     {
         final T ex = assertThrows(type, action::run);
         for (final String part : parts)
@@ -91,7 +92,8 @@ class SharedSegmentTest
     @Test
     void segmentCapacityMustKeepTheSecondHeaderAligned()
     {
-        assertMessage(IllegalArgumentException.class, () -> TestSegments.create(file(), 203), "203", "multiple of 8", "331");
+        assertMessage(
+            IllegalArgumentException.class, () -> TestSegments.create(file(), 203), "203", "multiple of 8", "331");
     }
 
     @Test
@@ -124,7 +126,8 @@ class SharedSegmentTest
         assertTrue(fromGuest.write(1, src, 0, 2));
         assertEquals(1, toGuest.read((t, b, i, l) -> assertEquals(3, l)));
         assertEquals(1, fromGuest.read((t, b, i, l) -> assertEquals(2, l)));
-        final UnsafeBuffer whole = new UnsafeBuffer(segment.queueBuffer(QueueId.TO_GUEST).addressOffset(), segment.length());
+        final UnsafeBuffer whole =
+            new UnsafeBuffer(segment.queueBuffer(QueueId.TO_GUEST).addressOffset(), segment.length());
         assertEquals(16, whole.getLong(0));
         assertEquals(16, whole.getLong(328));
     }
@@ -134,7 +137,8 @@ class SharedSegmentTest
     {
         for (final SegmentLayout layout : SegmentLayout.values())
         {
-            final SharedSegment segment = keep(SharedSegment.create(file(), 1024, layout, SharedSegment.DEFAULT_PERMISSIONS));
+            final SharedSegment segment =
+                keep(SharedSegment.create(file(), 1024, layout, SharedSegment.DEFAULT_PERMISSIONS));
             final RingBuffer toGuest = segment.ring(QueueId.TO_GUEST);
             assertSame(toGuest, segment.ring(QueueId.TO_GUEST), layout.label());
             assertNotSame(toGuest, segment.ring(QueueId.FROM_GUEST), layout.label());
@@ -171,7 +175,8 @@ class SharedSegmentTest
     {
         final Path file = file();
         Files.write(file, new byte[40]);
-        assertMessage(SegmentTooSmallException.class, () -> SharedSegment.open(file, true), file.toString(), "40 bytes", "128");
+        assertMessage(
+            SegmentTooSmallException.class, () -> SharedSegment.open(file, true), file.toString(), "40 bytes", "128");
     }
 
     @Test
@@ -269,7 +274,8 @@ class SharedSegmentTest
     void agronaLayoutThroughTheSameApi()
     {
         final Path file = file();
-        final SharedSegment created = keep(SharedSegment.create(file, 1024, SegmentLayout.AGRONA, SharedSegment.DEFAULT_PERMISSIONS));
+        final SharedSegment created =
+            keep(SharedSegment.create(file, 1024, SegmentLayout.AGRONA, SharedSegment.DEFAULT_PERMISSIONS));
         final RingBuffer writer = created.ring(QueueId.FROM_GUEST);
         assertInstanceOf(OneToOneRingBuffer.class, writer);
         assertTrue(writer.write(5, new UnsafeBuffer(new byte[] {9, 8, 7}), 0, 3));
@@ -287,7 +293,8 @@ class SharedSegmentTest
         assertEquals(0, opened.ring(QueueId.TO_GUEST).size());
         assertThrows(IllegalStateException.class, () -> opened.simpleIpcRing(QueueId.TO_GUEST));
         assertMessage(IllegalArgumentException.class,
-            () -> SharedSegment.create(file(), 1000, SegmentLayout.AGRONA, SharedSegment.DEFAULT_PERMISSIONS), "1000", "power of two");
+            () -> SharedSegment.create(file(), 1000, SegmentLayout.AGRONA, SharedSegment.DEFAULT_PERMISSIONS),
+            "1000", "power of two");
     }
 
     @Test
