@@ -158,7 +158,7 @@ final class RingPinger extends RingPingerPad2 implements MessageHandler
 
     /**
      * Round method, wake-up mode: wait {@code gapNanos}, then send {@code count} one-way messages, each followed by
-     * {@code gapNanos} of sleep.
+     * {@code gapNanos} of sleep, and return once the ponger has consumed them all.
      *
      * @return messages sent.
      */
@@ -170,7 +170,22 @@ final class RingPinger extends RingPingerPad2 implements MessageHandler
             send(++lastSequence, System.nanoTime());
             sleep(gapNanos);
         }
+        awaitConsumed();
         return count;
+    }
+
+    /**
+     * Wait (up to the timeout) until the ponger has consumed every message sent: its handler records a message
+     * before it moves readPos on, so once readPos reaches writePos every sample is in, and the round may end
+     * without a late one falling into the next round (a descheduled ponger on a loaded machine).
+     */
+    private void awaitConsumed()
+    {
+        final long start = System.nanoTime();
+        while (out.consumerPosition() < out.producerPosition() && System.nanoTime() - start < timeoutNanos)
+        {
+            sleep(10_000);
+        }
     }
 
     private long loop(final RunLength run, final Histogram histogram, final boolean warmup, final long firstSequence)
