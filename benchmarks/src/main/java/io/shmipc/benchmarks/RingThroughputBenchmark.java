@@ -1,5 +1,6 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
@@ -44,6 +45,8 @@ public class RingThroughputBenchmark
     private Path file;
     private SharedSegment segment;
     private RingBuffer ringBuffer;
+    /** The same ring as {@link #ringBuffer} when it is shmipc's (batch append and publish), else null. */
+    private SimpleIpcRingBuffer batchRing;
     private UnsafeBuffer message;
     private CountingHandler handler;
 
@@ -67,6 +70,7 @@ public class RingThroughputBenchmark
         final SegmentLayout layout = "agrona".equals(ring) ? SegmentLayout.AGRONA : SegmentLayout.SIMPLE_IPC;
         segment = SharedSegment.create(file, CAPACITY, layout, SharedSegment.DEFAULT_PERMISSIONS);
         ringBuffer = segment.ring(QueueId.TO_GUEST);
+        batchRing = ringBuffer instanceof SimpleIpcRingBuffer ? (SimpleIpcRingBuffer)ringBuffer : null;
         message = new UnsafeBuffer(new byte[messageBytes]);
         message.setMemory(0, messageBytes, (byte)7);
         handler = new CountingHandler();
@@ -92,6 +96,49 @@ public class RingThroughputBenchmark
             if (!ringBuffer.write(1, message, 0, length))
             {
                 throw new IllegalStateException("ring full: the benchmark reads everything it writes");
+            }
+        }
+        int read = 0;
+        while (read < BURST)
+        {
+            read += ringBuffer.read(handler);
+        }
+        return read;
+    }
+
+    /**
+     * Batch publishing: the burst is appended and published with one release store of writePos (shmipc's
+     * {@code append} + {@code publish}, what a channel's writer does for a batch). Agrona's ring has no batch
+     * publish, so for {@code agrona} this is the same one-write-per-message loop as {@link #writeThenRead()}: the
+     * reference a batch is compared with, in the same run.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public int batchThenRead()
+    {
+        final UnsafeBuffer message = this.message;
+        final int length = messageBytes;
+        if (batchRing != null)
+        {
+            final SimpleIpcRingBuffer ring = batchRing;
+            for (int i = 0; i < BURST; i++)
+            {
+                if (!ring.append(message, 0, length))
+                {
+                    throw new IllegalStateException("ring full: the benchmark reads everything it writes");
+                }
+            }
+            ring.publish();
+        }
+        else
+        {
+            final RingBuffer ringBuffer = this.ringBuffer;
+            for (int i = 0; i < BURST; i++)
+            {
+                if (!ringBuffer.write(1, message, 0, length))
+                {
+                    throw new IllegalStateException("ring full: the benchmark reads everything it writes");
+                }
             }
         }
         int read = 0;
