@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The child JVMs of one {@code bench bridge} run: each a {@code bridge-peer} with its standard input and output
@@ -179,7 +178,7 @@ final class BridgeChildren
         command.addAll(List.of(args));
         command.addAll(List.of(more));
         final Path log = dir.resolve(role + ".log");
-        cleanup.add(() -> deleteTree(aeronDir));
+        cleanup.add(() -> PairRun.deleteTree(aeronDir));
         try
         {
             final Process process = context.child()
@@ -188,7 +187,7 @@ final class BridgeChildren
                 .processBuilder()
                 .redirectError(log.toFile())
                 .start();
-            cleanup.add(() -> kill(process));
+            cleanup.add(() -> PairRun.kill(process));
             final Child child = new Child(role, process, log);
             children.add(child);
             return child;
@@ -208,45 +207,5 @@ final class BridgeChildren
                 "exit " + child.process.exitValue()).append("):\n  ").append(child.tail());
         }
         return new IllegalStateException(sb.toString());
-    }
-
-    private static void kill(final Process process)
-    {
-        if (process.isAlive())
-        {
-            process.destroyForcibly();
-            try
-            {
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Delete a directory and everything in it, if it exists.
-     *
-     * @throws UncheckedIOException if something cannot be deleted.
-     */
-    static void deleteTree(final Path dir)
-    {
-        if (!Files.exists(dir))
-        {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir))
-        {
-            for (final Path file : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList())
-            {
-                Files.deleteIfExists(file);
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot delete " + dir + ": " + ex, ex);
-        }
     }
 }
