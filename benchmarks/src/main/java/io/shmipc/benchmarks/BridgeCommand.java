@@ -420,7 +420,8 @@ final class BridgeCommand implements Callable<Integer>
 
         final PercentilePlot plot = new PercentilePlot("bridge round trip vs Aeron's UDP ping-pong and a direct shm " +
             "channel, " + size + " B", machine.brief() + "; " + roundCount + " rounds; idle " +
-            IdleStrategies.parse(agentIdle).name() + ", drivers " + IdleStrategies.parse(driversIdle).name(),
+            IdleStrategies.parse(agentIdle).name() + ", drivers " + IdleStrategies.parse(driversIdle).name() +
+            ", shm channels " + IdleStrategies.parse(channelIdle).name(),
             "round trip");
         for (int v = 0; v < pooled.length; v++)
         {
