@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Cross-process latency and throughput of the shmipc ring, side by side with Agrona and the " +
         "hardware floor.",
     subcommands = {PingPongCommand.class, ThroughputCommand.class, MatrixCommand.class, CallsCommand.class,
+        BridgeCommand.class, BridgePeerCommand.class,
         PeerCommand.class, CallsGuestCommand.class})
 public final class BenchMain implements Runnable
 {
@@ -48,7 +49,7 @@ public final class BenchMain implements Runnable
         commandLine.setExecutionStrategy(new StrictExecution());
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
         {
-            if (cmd.getCommand() instanceof PeerCommand)
+            if (cmd.getCommand() instanceof PeerCommand || cmd.getCommand() instanceof BridgePeerCommand)
             {
                 ex.printStackTrace();
                 return EXIT_FAILED;

@@ -239,7 +239,10 @@ final class PairRun
         }
     }
 
-    private static void kill(final Process process)
+    /**
+     * Kill the process if it is alive and wait up to 10 s for it to go.
+     */
+    static void kill(final Process process)
     {
         if (process.isAlive())
         {
@@ -299,8 +302,17 @@ final class PairRun
         }
     }
 
-    private static void deleteTree(final Path dir)
+    /**
+     * Delete a directory and everything in it, if it exists.
+     *
+     * @throws UncheckedIOException if something cannot be deleted.
+     */
+    static void deleteTree(final Path dir)
     {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir))
         {
             files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(PairRun::delete);

@@ -243,7 +243,7 @@ class BenchSmokeTest
         assertTrue(help.contains("100% of a core") && help.contains("--wake-gap") && help.contains("--sizes"), help);
         final String[] usage = outputOf(() ->
         {
-            for (final String command : new String[]{"pingpong", "throughput", "matrix", "calls"})
+            for (final String command : new String[]{"pingpong", "throughput", "matrix", "calls", "bridge"})
             {
                 assertEquals(0, BenchMain.execute(command, "--help"), command + " --help");
             }
@@ -259,7 +259,7 @@ class BenchSmokeTest
         assertTrue(unknown[1].startsWith("Unmatched argument at index 0: 'frobnicate'"), unknown[1]);
         assertEquals("", unknown[0], "no help printed as if it had been asked for");
         final String[] missing = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute()));
-        assertTrue(missing[1].startsWith("missing command: pingpong, throughput, matrix or calls"), missing[1]);
+        assertTrue(missing[1].startsWith("missing command: pingpong, throughput, matrix, calls or bridge"), missing[1]);
     }
 
     /** @return what {@code task} printed on standard output and standard error. */
