@@ -3,6 +3,8 @@ package io.shmipc.tools;
 import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcHost;
+import io.shmipc.core.channel.ReadMode;
+import io.shmipc.core.channel.WriteMode;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SharedSegment;
@@ -118,9 +120,10 @@ class LiveChannelTest
     void inspectMessagesDecodesTheRequestsThisTestWrote() throws Exception
     {
         final String name = channels.newName("inspectmsg");
+        // A reader and a writer thread (not IpcHost's default caller modes), so the inspector has threads to list.
         final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024)
-            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(30)).build(),
-            IpcMessages::reqId));
+            .readerIdle("backoff").writerIdle("backoff").readMode(ReadMode.READER_THREAD)
+            .writeMode(WriteMode.WRITER_THREAD).callTimeout(Duration.ofSeconds(30)).build(), IpcMessages::reqId));
         for (int i = 1; i <= 5; i++)
         {
             final double x = i;
