@@ -11,7 +11,18 @@ import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.schemas.IpcMessages;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.openjdk.jmh.annotations.*;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,8 +85,8 @@ public class CallBenchmark
         name = "shmipc-callbench-" + ProcessHandle.current().pid() + "-" + guestIdle;
         host = IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024).threadingMode(ThreadingMode.DEDICATED)
             .readMode(ReadMode.CALLER).writeMode(WriteMode.CALLER).readerIdle("backoff").build(), IpcMessages::reqId);
-        guest = IpcGuest.start(ChannelConfig.builder(name).writeMode(WriteMode.CALLER).threadingMode(ThreadingMode.SHARED)
-            .readerIdle(guestIdle).build(), new Adder());
+        guest = IpcGuest.start(ChannelConfig.builder(name).writeMode(WriteMode.CALLER)
+            .threadingMode(ThreadingMode.SHARED).readerIdle(guestIdle).build(), new Adder());
     }
 
     @TearDown

@@ -8,6 +8,8 @@ import io.shmipc.core.channel.WriteMode;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
 import io.shmipc.tools.cli.SizeConverter;
+import ipc.AddResponse;
+import ipc.Message;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
         "reader idle strategy and number of calling threads.",
         "The writer threads use --writer-idle (default wait), so at most the two readers spin. busy-spin readers " +
             "burn 100%% of a core each."})
-final class CallsCommand implements java.util.concurrent.Callable<Integer>
+final class CallsCommand implements Callable<Integer>
 {
     /**
      * The JSON of a run (fields in docs/benchmarks.md).
@@ -376,8 +379,8 @@ final class CallsCommand implements java.util.concurrent.Callable<Integer>
         {
             histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
         }
-        final ipc.Message message = ipc.Message.getRootAsMessage(response.order(ByteOrder.LITTLE_ENDIAN));
-        final ipc.AddResponse add = (ipc.AddResponse)message.payload(new ipc.AddResponse());
+        final Message message = Message.getRootAsMessage(response.order(ByteOrder.LITTLE_ENDIAN));
+        final AddResponse add = (AddResponse)message.payload(new AddResponse());
         if (add == null || add.result() != x + y)
         {
             failures.incrementAndGet();

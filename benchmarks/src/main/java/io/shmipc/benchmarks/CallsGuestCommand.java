@@ -1,14 +1,9 @@
 package io.shmipc.benchmarks;
 
-import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
 import io.shmipc.schemas.AddService;
-import io.shmipc.schemas.IpcMessages;
-import ipc.AddRequest;
-import ipc.Message;
-import ipc.Payload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -78,7 +78,8 @@ final class CpuPlacement
                     "there are no SMT siblings to place the two sides on; " + describe(topology));
             }
             default:
-                throw new IllegalArgumentException("unknown placement \"" + name + "\"; expected none, separate or smt");
+                throw new IllegalArgumentException("unknown placement \"" + name +
+                    "\"; expected none, separate or smt");
         }
     }
 

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The percentiles every latency report shows (p50, p90, p99, p99.9, p99.99, max), as text, JSON and HdrHistogram
@@ -31,7 +32,8 @@ final class Latency
         final long[] points = new long[PERCENTILES.length];
         for (int i = 0; i < PERCENTILES.length; i++)
         {
-            points[i] = 100.0 == PERCENTILES[i] ? histogram.getMaxValue() : histogram.getValueAtPercentile(PERCENTILES[i]);
+            points[i] =
+                100.0 == PERCENTILES[i] ? histogram.getMaxValue() : histogram.getValueAtPercentile(PERCENTILES[i]);
         }
         return points;
     }
@@ -92,7 +94,8 @@ final class Latency
         for (int i = 0; i < pa.length; i++)
         {
             final double ratio = (double)pa[i] / pb[i];
-            sb.append(String.format(" %8sx", ratio >= 0.01 ? String.format("%.2f", ratio) : String.format("%.1g", ratio)));
+            sb.append(String.format(" %8sx",
+                ratio >= 0.01 ? String.format("%.2f", ratio) : String.format("%.1g", ratio)));
         }
         return sb.toString();
     }
@@ -102,7 +105,7 @@ final class Latency
      */
     static double significant(final double value)
     {
-        return Double.parseDouble(String.format(java.util.Locale.ROOT, "%.4g", value));
+        return Double.parseDouble(String.format(Locale.ROOT, "%.4g", value));
     }
 
     /**

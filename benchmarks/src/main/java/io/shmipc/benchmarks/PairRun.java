@@ -120,7 +120,8 @@ final class PairRun
             }
             else if (!"floor".equals(spec.variant))
             {
-                final SegmentLayout layout = "agrona".equals(spec.variant) ? SegmentLayout.AGRONA : SegmentLayout.SIMPLE_IPC;
+                final SegmentLayout layout =
+                    "agrona".equals(spec.variant) ? SegmentLayout.AGRONA : SegmentLayout.SIMPLE_IPC;
                 SharedSegment.create(segmentPath, CAPACITY, layout, SharedSegment.DEFAULT_PERMISSIONS).close();
                 cleanup.add(() -> delete(segmentPath));
             }
@@ -174,7 +175,8 @@ final class PairRun
                 progress.show(spec.label, control.phase(), control.progress(), spec);
                 if (!passive.isAlive() && 0 != passive.exitValue())
                 {
-                    throw failure(spec, spec.passiveRole + " exited with " + passive.exitValue() + " before the run ended",
+                    throw failure(spec,
+                        spec.passiveRole + " exited with " + passive.exitValue() + " before the run ended",
                         passiveLog, activeLog);
                 }
                 if (System.nanoTime() - deadline > 0)

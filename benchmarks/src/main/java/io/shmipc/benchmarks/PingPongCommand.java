@@ -109,7 +109,8 @@ final class PingPongCommand implements Callable<Integer>
     boolean trustWriter;
 
     @Option(names = "--placement", defaultValue = "none",
-        description = "none, separate (two physical cores) or smt (two siblings of one core) (default: ${DEFAULT-VALUE}).")
+        description = "none, separate (two physical cores) or smt (two siblings of one core) " +
+            "(default: ${DEFAULT-VALUE}).")
     String placement;
 
     @Option(names = "--rounds", paramLabel = "N",

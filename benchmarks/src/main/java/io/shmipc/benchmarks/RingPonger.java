@@ -37,10 +37,10 @@ abstract class RingPongerPad2 extends RingPongerHotFields
 
 /**
  * The passive side of a ring ping-pong: polls one ring with its idle strategy and echoes each message on the
- * other ring, except in the wake-up phase, where it records how long after its send time each message was handled. It follows the
- * run's phases in the control file, measuring its own thread's CPU time over the measure phase and over the idle
- * phase, and stops at {@link ControlFile#DONE}. The instance is its own handler, so polling allocates nothing.
- * Single-threaded.
+ * other ring, except in the wake-up phase, where it records how long after its send time each message was handled.
+ * It follows the run's phases in the control file, measuring its own thread's CPU time over the measure phase and
+ * over the idle phase, and stops at {@link ControlFile#DONE}. The instance is its own handler, so polling allocates
+ * nothing. Single-threaded.
  */
 final class RingPonger extends RingPongerPad2 implements MessageHandler
 {

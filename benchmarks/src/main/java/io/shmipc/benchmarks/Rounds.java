@@ -21,7 +21,10 @@ import java.util.Map;
  */
 final class Rounds
 {
-    /** Percentiles the round method reports (p50, p90, p99, p99.9); beyond p99.9 a half-second slice has too few samples. */
+    /**
+     * Percentiles the round method reports (p50, p90, p99, p99.9); beyond p99.9 a half-second slice has too few
+     * samples.
+     */
     static final double[] PERCENTILES = {50.0, 90.0, 99.0, 99.9};
     /** Their labels. */
     static final String[] LABELS = {"p50", "p90", "p99", "p99.9"};

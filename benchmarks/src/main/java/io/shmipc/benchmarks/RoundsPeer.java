@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  *     <li>driving side: {@code round.R.V.ops}, {@code round.R.V.wallNanos}, {@code round.R.V.cpuNanos} per round R
  *     and variant V, and the histogram {@code round.R.V} in ping-pong mode;</li>
  *     <li>serving side: {@code serve.V.PHASE.cpuNanos} and {@code .wallNanos} (its CPU while it served V in a
- *     phase), the same per measured round as {@code round.R.V.serve.cpuNanos} and {@code .wallNanos}, and in wake-up mode the histogram {@code round.R.V} of one-way latencies.</li>
+ *     phase), the same per measured round as {@code round.R.V.serve.cpuNanos} and {@code .wallNanos}, and in
+ *     wake-up mode the histogram {@code round.R.V} of one-way latencies.</li>
  * </ul>
  * Single-threaded: everything runs on the thread the parent pinned.
  */

@@ -97,7 +97,8 @@ final class ThroughputCommand implements Callable<Integer>
         for (int s = 0; s < sizes.size(); s++)
         {
             final int size = sizes.get(s);
-            final RoundPlan.Variant shmipc = RoundPlan.Variant.ring("shmipc " + size + "B", "shmipc", size, "busy-spin");
+            final RoundPlan.Variant shmipc =
+                RoundPlan.Variant.ring("shmipc " + size + "B", "shmipc", size, "busy-spin");
             shmipc.trustWriter = trustWriter;
             groups[s] = new int[]{plan.add(shmipc),
                 plan.add(RoundPlan.Variant.ring("agrona " + size + "B", "agrona", size, "busy-spin"))};

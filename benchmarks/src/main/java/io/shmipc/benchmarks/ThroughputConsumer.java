@@ -32,8 +32,8 @@ abstract class ThroughputConsumerPad2 extends ThroughputConsumerHotFields
 /**
  * The consumer of the throughput benchmark, which also drives it: it starts the producer, counts what it reads
  * during the warm-up and the measurement, and tells the producer to stop. Reads in batches of up to 256 messages and
- * copies each payload out, as a consumer that decodes it would, so every byte really crosses between the cores; busy-spins on an empty ring (100% of a
- * core). It is its own handler, so polling allocates nothing. Single-threaded.
+ * copies each payload out, as a consumer that decodes it would, so every byte really crosses between the cores;
+ * busy-spins on an empty ring (100% of a core). It is its own handler, so polling allocates nothing. Single-threaded.
  */
 final class ThroughputConsumer extends ThroughputConsumerPad2 implements MessageHandler
 {
@@ -122,7 +122,8 @@ final class ThroughputConsumer extends ThroughputConsumerPad2 implements Message
         final long first = messages;
         long lastProgress = start;
         long now = start;
-        while (!(warmup ? run.warmupDone(messages - first, now - start) : run.measureDone(messages - first, now - start)))
+        while (!(warmup ?
+            run.warmupDone(messages - first, now - start) : run.measureDone(messages - first, now - start)))
         {
             final int read = ring.read(this, 256);
             now = System.nanoTime();

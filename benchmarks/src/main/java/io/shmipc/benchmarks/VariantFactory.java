@@ -94,7 +94,8 @@ final class IsolatedVariant implements RoundVariant
             return;
         }
         segment = SharedSegment.open(Path.of(require(options, "segment")), false, Duration.ofSeconds(10));
-        in = options.containsKey("signalIn") ? NamedSignals.open(options.get("signalIn"), Duration.ofSeconds(10)) : null;
+        in = options.containsKey("signalIn") ?
+            NamedSignals.open(options.get("signalIn"), Duration.ofSeconds(10)) : null;
         out = options.containsKey("signalOut") ?
             NamedSignals.open(options.get("signalOut"), Duration.ofSeconds(10)) : null;
         final boolean host = PeerCommand.PINGER.equals(role) || PeerCommand.PRODUCER.equals(role);

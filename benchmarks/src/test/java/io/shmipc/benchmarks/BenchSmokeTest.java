@@ -72,7 +72,8 @@ class BenchSmokeTest
         for (final String key : new String[]{"shmipcP50AtMostAgrona", "shmipcP99AtMostAgrona",
             "shmipcP50AtMost1_25xFloor", "shmipcHeadersP50AtMost1_15xFloor"})
         {
-            assertTrue(List.of("met", "not_met", "too_wide", "descheduled").contains(map(goal, key).get("verdict")), key);
+            assertTrue(List.of("met", "not_met", "too_wide", "descheduled").contains(map(goal, key).get("verdict")),
+                key);
         }
         assertNotNull(map(root, "machine").get("cpuModel"));
         assertPng(out.resolve("pingpong.png"));

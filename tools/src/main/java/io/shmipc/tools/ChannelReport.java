@@ -56,7 +56,8 @@ record ChannelReport(
      * @param channelName the channel's name, whose semaphores are reported, or null if the file is not a named
      *                    channel in /dev/shm.
      * @return the report.
-     * @throws io.shmipc.core.segment.SegmentException (and its subclasses) if the file is missing or not a valid segment.
+     * @throws io.shmipc.core.segment.SegmentException (and its subclasses) if the file is missing or not a
+     *                                                 valid segment.
      */
     static ChannelReport inspect(final Path file, final String channelName)
     {
@@ -70,7 +71,8 @@ record ChannelReport(
      * @param channelName the channel's name, or null if the file is not a named channel in /dev/shm.
      * @param maxMessages pending messages to copy per queue (rendered decoded or as a hex dump); 0 for none.
      * @return the report.
-     * @throws io.shmipc.core.segment.SegmentException (and its subclasses) if the file is missing or not a valid segment.
+     * @throws io.shmipc.core.segment.SegmentException (and its subclasses) if the file is missing or not a
+     *                                                 valid segment.
      */
     static ChannelReport inspect(final Path file, final String channelName, final int maxMessages)
     {
@@ -146,7 +148,8 @@ record ChannelReport(
         final long capacity = queues.get(0).capacity();
         line(out, "segment", file.path());
         line(out, "layout", layout.label() + ", capacity " + capacity + " bytes per queue");
-        line(out, "file", "size " + file.size() + ", mode " + file.mode() + ", owner " + file.owner() + ":" + file.group());
+        line(out, "file",
+            "size " + file.size() + ", mode " + file.mode() + ", owner " + file.owner() + ":" + file.group());
         for (final QueueSnapshot q : queues)
         {
             out.append("queue ").append(q.name()).append(q.stable() ? "" : " (moving: figures from an unsettled read)")

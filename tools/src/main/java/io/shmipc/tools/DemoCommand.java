@@ -138,7 +138,8 @@ final class DemoCommand implements Callable<Integer>
                 final Result result = callLoop(out, host, file, channel, guard);
                 if (guard.requested())
                 {
-                    out.println("demo: interrupted after " + result.calls + " calls; the channel is closed and removed");
+                    out.println("demo: interrupted after " + result.calls +
+                        " calls; the channel is closed and removed");
                     out.flush();
                     return ExitCodes.INTERRUPTED;
                 }

@@ -1,9 +1,9 @@
 package io.shmipc.tools;
 
-import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
+import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.schemas.AddService;
 import io.shmipc.tools.cli.DurationConverter;
 import org.agrona.DirectBuffer;
@@ -122,7 +122,8 @@ final class GuestCommand implements Callable<Integer>
             if (null == pool || timing.answerInline())
             {
                 final long start = System.nanoTime();
-                final ByteBuffer request = copy(buffer, index, length, length <= readerBytes.length ? readerBytes : null);
+                final ByteBuffer request =
+                    copy(buffer, index, length, length <= readerBytes.length ? readerBytes : null);
                 answer(guest, request, services.get());
                 timing.record(System.nanoTime() - start);
             }
@@ -257,7 +258,7 @@ final class GuestCommand implements Callable<Integer>
     int serve(final Supplier<Session> attach, final ShutdownGuard<Session> guard, final String settings,
         final PrintWriter out) throws Exception
     {
-        final Path file = io.shmipc.core.segment.SharedSegment.shmPath(name);
+        final Path file = SharedSegment.shmPath(name);
         Session session = guard.startUnlocked(attach);
         if (null == session)
         {
@@ -337,7 +338,8 @@ final class GuestCommand implements Callable<Integer>
         return code;
     }
 
-    private int summary(final PrintWriter out, final String reason, final int restarts, final ShutdownGuard<Session> guard)
+    private int summary(final PrintWriter out, final String reason, final int restarts,
+        final ShutdownGuard<Session> guard)
     {
         out.printf("guest %s: answered %d requests (%d invalid, %d not sent), stopped: %s%s%n",
             name, answered.get(), invalid.get(), unsent.get(), reason,

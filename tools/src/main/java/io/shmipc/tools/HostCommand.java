@@ -26,6 +26,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -115,7 +116,8 @@ final class HostCommand implements Callable<Integer>
     {
         if (threads < 1 || threads > 1024)
         {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be from 1 to 1024, was " + threads);
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--threads must be from 1 to 1024, was " + threads);
         }
         if (caller && handOff)
         {
@@ -124,7 +126,8 @@ final class HostCommand implements Callable<Integer>
         caller = !handOff;
         if (iterations < 1)
         {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--iterations must be positive, was " + iterations);
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--iterations must be positive, was " + iterations);
         }
         final ChannelConfig config = side.applyTo(ChannelConfig.builder(name))
             .capacity(capacity)
@@ -150,7 +153,8 @@ final class HostCommand implements Callable<Integer>
                 out.printf(Locale.ROOT, "host %s: %d thread%s x %d calls, capacity %d per queue, %s, reader idle %s, " +
                     "writer idle %s%n", name, threads, 1 == threads ? "" : "s", iterations, capacity,
                     caller ? "callers write and read (no hand-off)" : "hand-off to writer and reader threads (" +
-                    config.threadingMode().name().toLowerCase(Locale.ROOT) + ")", config.readerIdle(), config.writerIdle());
+                    config.threadingMode().name().toLowerCase(Locale.ROOT) + ")",
+                    config.readerIdle(), config.writerIdle());
                 host.placements().forEach(placement -> out.println("host " + name + ": " + placement));
                 out.flush();
                 final String guest = awaitGuest(host, guard);
@@ -300,7 +304,7 @@ final class HostCommand implements Callable<Integer>
         final AtomicLong wrong = new AtomicLong();
         final AtomicReference<String> failure = new AtomicReference<>();
         final AtomicReference<Throwable> fault = new AtomicReference<>();
-        final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> errors = Collections.synchronizedList(new ArrayList<>());
         for (int t = 0; t < threads; t++)
         {
             final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(5), 3);

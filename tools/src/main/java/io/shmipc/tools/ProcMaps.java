@@ -2,6 +2,7 @@ package io.shmipc.tools;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -48,7 +49,9 @@ final class ProcMaps
     {
     }
 
-    /** Threads whose name starts with this are reported: the channel's {@code shmipc-writer-*}/{@code shmipc-reader-*}. */
+    /**
+     * Threads whose name starts with this are reported: the channel's {@code shmipc-writer-*}/{@code shmipc-reader-*}.
+     */
     static final String THREAD_PREFIX = "shmipc-";
 
     private ProcMaps()
@@ -146,7 +149,7 @@ final class ProcMaps
                 }
             }
         }
-        catch (final IOException | java.io.UncheckedIOException ex)
+        catch (final IOException | UncheckedIOException ex)
         {
             // gone, or not ours to read: not listed
         }

@@ -5,10 +5,6 @@ import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.QueueWalker;
 import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
-import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.ringbuffer.RecordDescriptor;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -153,11 +153,12 @@ final class WatchCommand implements Callable<Integer>
                 }
             });
             final long now = System.nanoTime();
-            final List<Watcher.QueueRates> queues = SegmentFiles.readConfined(segmentTarget.file(), segment::length, () ->
-            {
-                SegmentFiles.mappedForTests(segmentTarget.file());
-                return watcher.refresh(now);
-            });
+            final List<Watcher.QueueRates> queues =
+                SegmentFiles.readConfined(segmentTarget.file(), segment::length, () ->
+                {
+                    SegmentFiles.mappedForTests(segmentTarget.file());
+                    return watcher.refresh(now);
+                });
             if (json)
             {
                 out.println(json(segmentTarget, refresh, mappers, queues));
@@ -336,7 +337,8 @@ final class WatchCommand implements Callable<Integer>
                     walkedBytes[i] += s.usedBytes();
                     walkedBlocks[i] += s.pendingMessages() + s.paddingBlocks();
                 }
-                final double averageBlock = 0 == walkedBlocks[i] ? Double.NaN : (double)walkedBytes[i] / walkedBlocks[i];
+                final double averageBlock =
+                    0 == walkedBlocks[i] ? Double.NaN : (double)walkedBytes[i] / walkedBlocks[i];
                 double writeRate = Double.NaN;
                 double readRate = Double.NaN;
                 if (first || s.readPos() != lastReadPos[i])

@@ -62,7 +62,8 @@ class ChannelSideOptionsTest
         assertTrue(ex.getMessage().contains(ChannelConfig.READER_IDLE_PROP + "=sleepy"), ex.getMessage());
         System.setProperty(ChannelConfig.THREADING_MODE_PROP, "lots");
         System.clearProperty(ChannelConfig.READER_IDLE_PROP);
-        final IllegalArgumentException mode = assertThrows(IllegalArgumentException.class, ChannelSideOptionsTest::parse);
+        final IllegalArgumentException mode =
+            assertThrows(IllegalArgumentException.class, ChannelSideOptionsTest::parse);
         assertTrue(mode.getMessage().contains(ChannelConfig.THREADING_MODE_PROP), mode.getMessage());
     }
 

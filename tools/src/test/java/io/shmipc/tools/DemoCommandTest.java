@@ -32,12 +32,13 @@ class DemoCommandTest
                 "\\s+max [0-9.]+").matcher(out).find(), out);
             assertTrue(out.contains("throughput "), out);
             assertEquals(0, number(out, "(?m)^mismatches\\s+(\\d+) "), out);
-            assertTrue(out.contains("[guest] guest " + name + ": answered " + calls + " requests (0 invalid, 0 not sent), " +
-                "stopped: the host removed the segment"), out);
+            assertTrue(out.contains("[guest] guest " + name + ": answered " + calls + " requests " +
+                "(0 invalid, 0 not sent), stopped: the host removed the segment"), out);
             assertTrue(out.contains("--- inspect " + name + " (live)") && out.contains("queue fromGuest"), out);
             assertTrue(out.contains(" calls/s "), "progress line expected:\n" + out);
-            assertTrue(Pattern.compile("(?m)^ +fromGuest +writePos +[0-9,]+ +readPos +[0-9,]+ +lag +[0-9,]+ bytes +\\d+ msgs" +
-                " +write +[0-9.]+ MB/s +read +[0-9.]+ MB/s$").matcher(out).find(), "watch-style lines expected:\n" + out);
+            assertTrue(Pattern.compile("(?m)^ +fromGuest +writePos +[0-9,]+ +readPos +[0-9,]+ +lag +[0-9,]+ " +
+                "bytes +\\d+ msgs +write +[0-9.]+ MB/s +read +[0-9.]+ MB/s$").matcher(out).find(),
+                "watch-style lines expected:\n" + out);
             assertEquals("", run.err(), run::toString);
             assertNoChannelFiles(name);
         }

@@ -152,7 +152,8 @@ class GuestServeLoopTest
             out.toString());
 
         // as the command reports it: one line, exit 3
-        final CliRun run = CliRun.of("guest", "reattach-gone-test-" + ProcessHandle.current().pid(), "--timeout", "100ms");
+        final CliRun run =
+            CliRun.of("guest", "reattach-gone-test-" + ProcessHandle.current().pid(), "--timeout", "100ms");
         assertEquals(ExitCodes.NOT_FOUND, run.code(), run::toString);
     }
 

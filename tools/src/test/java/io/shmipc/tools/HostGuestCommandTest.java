@@ -1,6 +1,5 @@
 package io.shmipc.tools;
 
-import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcHost;
 import io.shmipc.schemas.IpcMessages;
@@ -66,8 +65,8 @@ class HostGuestCommandTest
         final String out = host.output();
         checkHostOutput(out, 1000);
         assertEquals(0, guest.waitFor(30), guest.output());
-        assertTrue(guest.output().contains("answered 1001 requests (0 invalid, 0 not sent), stopped: the host removed " +
-            "the segment"), guest.output());
+        assertTrue(guest.output().contains("answered 1001 requests (0 invalid, 0 not sent), stopped: " +
+            "the host removed the segment"), guest.output());
         Channels.assertNoFiles(name);
     }
 
@@ -77,7 +76,8 @@ class HostGuestCommandTest
     {
         final String name = channels.newName("guestworkers");
         final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).capacity(64 * 1024)
-            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(20)).build(), IpcMessages::reqId));
+            .readerIdle("backoff").writerIdle("backoff").callTimeout(Duration.ofSeconds(20)).build(),
+            IpcMessages::reqId));
         final Child guest = keep(Child.cli("guest", name, "--workers", "3", "--idle", "backoff", "--timeout", "60s"));
         guest.awaitOutput("3 workers", 60);
 
@@ -109,7 +109,8 @@ class HostGuestCommandTest
         {
             caller.get(120, TimeUnit.SECONDS);
         }
-        final Message rand = Message.getRootAsMessage(host.call(IpcMessages::encodeMyRandRequest, Duration.ofSeconds(20)));
+        final Message rand =
+            Message.getRootAsMessage(host.call(IpcMessages::encodeMyRandRequest, Duration.ofSeconds(20)));
         assertEquals(Payload.MyRandResponse, rand.payloadType());
         assertEquals(0.12345, ((MyRandResponse)rand.payload(new MyRandResponse())).result());
         assertEquals(0, host.unknownResponses());
@@ -196,17 +197,20 @@ class HostGuestCommandTest
     void aBareCpuIsAPlacementAndAPlacementWithoutAThreadIsNoted() throws Exception
     {
         final String name = channels.newName("cpunote");
-        final CliRun guest = CliRun.of("guest", name, "--reader-cpu", "0", "--writer-cpu", "cpu=0", "--timeout", "300ms");
+        final CliRun guest =
+            CliRun.of("guest", name, "--reader-cpu", "0", "--writer-cpu", "cpu=0", "--timeout", "300ms");
         assertEquals(ExitCodes.NOT_FOUND, guest.code(), guest::toString);
         assertEquals("shmipc guest: note: --writer-cpu cpu=0 has no effect: there is no writer thread (write mode " +
             "CALLER: the threads that send write themselves)", guest.errLines().get(0), guest::toString);
         assertEquals(2, guest.errLines().size(), guest::toString);
 
-        final CliRun quiet = CliRun.of("guest", name, "--reader-cpu", "0", "--writer-cpu", "none", "--timeout", "300ms");
+        final CliRun quiet =
+            CliRun.of("guest", name, "--reader-cpu", "0", "--writer-cpu", "none", "--timeout", "300ms");
         assertEquals(ExitCodes.NOT_FOUND, quiet.code(), quiet::toString);
         assertEquals(1, quiet.errLines().size(), "no note for none, none for a reader that runs: " + quiet);
 
-        final CliRun host = CliRun.of("host", name, "--capacity", "64KiB", "--reader-cpu", "0", "--wait-guest", "300ms");
+        final CliRun host =
+            CliRun.of("host", name, "--capacity", "64KiB", "--reader-cpu", "0", "--wait-guest", "300ms");
         assertEquals(ExitCodes.FAILURE, host.code(), host::toString);
         assertEquals("shmipc host: note: --reader-cpu 0 has no effect: there is no reader thread (read mode CALLER: " +
             "the calling threads read)", host.errLines().get(0), host::toString);
@@ -245,7 +249,8 @@ class HostGuestCommandTest
         final Matcher latency = Pattern.compile("(?m)^Avg Latency: ([0-9.]+) us$").matcher(out);
         assertTrue(latency.find(), out);
         assertTrue(Double.parseDouble(latency.group(1)) > 0, out);
-        assertTrue(Pattern.compile("(?m)^RTT \\(us\\): p50 [0-9.]+ p90 [0-9.]+ p99 [0-9.]+ p99\\.9 [0-9.]+ max [0-9.]+$")
+        assertTrue(Pattern.compile("(?m)^RTT \\(us\\): p50 [0-9.]+ p90 [0-9.]+ p99 [0-9.]+ p99\\.9 [0-9.]+ " +
+            "max [0-9.]+$")
             .matcher(out).find(), out);
         assertTrue(Pattern.compile("(?m)^Calls: " + calls + " in [0-9.]+ s, wrong results 0, unknown responses 0, " +
             "expired responses 0$").matcher(out).find(), out);

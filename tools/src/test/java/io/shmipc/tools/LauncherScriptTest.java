@@ -47,7 +47,8 @@ class LauncherScriptTest
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
         manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream ignored = new JarOutputStream(out, manifest))
+        try (OutputStream out = Files.newOutputStream(jar);
+            JarOutputStream ignored = new JarOutputStream(out, manifest))
         {
             // the manifest is the whole jar
         }

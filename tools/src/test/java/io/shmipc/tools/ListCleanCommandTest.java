@@ -70,7 +70,8 @@ class ListCleanCommandTest
 
         final CliRun run = CliRun.of("list");
         assertEquals(ExitCodes.OK, run.code(), run::toString);
-        assertTrue(Pattern.compile("(?m)^" + Pattern.quote(name) + " +simpleipc-v1 +4096 +0\\.00% 0 msgs +0\\.00% 0 msgs +-$")
+        assertTrue(Pattern.compile("(?m)^" + Pattern.quote(name) + " +simpleipc-v1 +4096" +
+            " +0\\.00% 0 msgs +0\\.00% 0 msgs +-$")
             .matcher(run.out()).find(), run.out());
         assertFalse(run.out().contains(junk.getFileName().toString()), run.out());
         assertFalse(run.out().contains("sem."), run.out());
@@ -94,7 +95,8 @@ class ListCleanCommandTest
             assertEquals(0.0, JsonTree.number(queue, "percentFull"), json.out());
             JsonTree.assertNullField(queue, "corruption");
         }
-        assertEquals(List.of(), JsonTree.array(channel, "mappedBy"), "a dead channel is mapped by nobody: " + json.out());
+        assertEquals(List.of(), JsonTree.array(channel, "mappedBy"),
+            "a dead channel is mapped by nobody: " + json.out());
         assertFalse(JsonTree.objects(doc, "channels").stream()
             .anyMatch(c -> junk.getFileName().toString().equals(c.get("name"))), json.out());
     }
@@ -117,7 +119,8 @@ class ListCleanCommandTest
     void cleanRefusesWhileAnotherJvmMapsTheChannelUnlessForced() throws Exception
     {
         final String name = channels.newName("cleanlive");
-        final Child host = keep(Child.cli("host", name, "--capacity", "64KiB", "--idle", "backoff", "--wait-guest", "60s"));
+        final Child host =
+            keep(Child.cli("host", name, "--capacity", "64KiB", "--idle", "backoff", "--wait-guest", "60s"));
         host.awaitOutput(": reader=", 60);
 
         final CliRun refused = CliRun.of("clean", name);

@@ -139,13 +139,17 @@ class LiveChannelTest
         while (!run.out().contains("pendingMessages    5 "));
         final String out = run.out();
         assertEquals(ExitCodes.OK, run.code(), run::toString);
-        assertTrue(out.contains("bytes: {\"req_id\":1,\"payload_type\":\"AddRequest\",\"payload\":{\"x\":1.0,\"y\":2.0}}"), out);
-        assertTrue(out.contains("bytes: {\"req_id\":2,\"payload_type\":\"AddRequest\",\"payload\":{\"x\":2.0,\"y\":4.0}}"), out);
-        assertTrue(out.contains("bytes: {\"req_id\":3,\"payload_type\":\"AddRequest\",\"payload\":{\"x\":3.0,\"y\":6.0}}"), out);
+        assertTrue(out.contains("bytes: {\"req_id\":1,\"payload_type\":\"AddRequest\"," +
+            "\"payload\":{\"x\":1.0,\"y\":2.0}}"), out);
+        assertTrue(out.contains("bytes: {\"req_id\":2,\"payload_type\":\"AddRequest\"," +
+            "\"payload\":{\"x\":2.0,\"y\":4.0}}"), out);
+        assertTrue(out.contains("bytes: {\"req_id\":3,\"payload_type\":\"AddRequest\"," +
+            "\"payload\":{\"x\":3.0,\"y\":6.0}}"), out);
         assertTrue(!out.contains("\"req_id\":4"), "only 3 messages asked for:\n" + out);
         final long self = ProcessHandle.current().pid();
-        assertTrue(Pattern.compile("(?m)^  " + self + " .*\\n(           thread .*\\n)*           thread \\d+ +shmipc-" +
-            "(writer|reader)-").matcher(out).find(), "this JVM's channel threads are listed:\n" + out);
+        assertTrue(Pattern.compile("(?m)^  " + self + " .*\\n(           thread .*\\n)*" +
+            "           thread \\d+ +shmipc-(writer|reader)-").matcher(out).find(),
+            "this JVM's channel threads are listed:\n" + out);
     }
 
     @Test
@@ -235,7 +239,8 @@ class LiveChannelTest
         assertTrue(Double.parseDouble(fromGuestLine.group(4)) > 0, "fromGuest is read: " + second);
         assertTrue(Double.parseDouble(fromGuestLine.group(2)) > 0, "fromGuest is written: " + second);
 
-        final CliRun json = CliRun.of("watch", "--json", name, "--interval", "300ms", "--stall", "200ms", "--count", "2");
+        final CliRun json =
+            CliRun.of("watch", "--json", name, "--interval", "300ms", "--stall", "200ms", "--count", "2");
         assertEquals(ExitCodes.OK, json.code(), json::toString);
         final List<String> lines = json.out().lines().toList();
         assertEquals(2, lines.size(), json.out());

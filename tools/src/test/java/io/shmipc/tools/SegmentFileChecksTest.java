@@ -210,7 +210,8 @@ class SegmentFileChecksTest
         try (SharedSegment segment = SharedSegment.open(file, false))
         {
             final AtomicBuffer queue = segment.queueBuffer(QueueId.TO_GUEST);
-            queue.putInt(SimpleIpcDescriptor.HEADER_LENGTH + paddingOffset, 64 - SimpleIpcDescriptor.BLOCK_HEADER_LENGTH);
+            queue.putInt(SimpleIpcDescriptor.HEADER_LENGTH + paddingOffset,
+                64 - SimpleIpcDescriptor.BLOCK_HEADER_LENGTH);
             queue.putInt(SimpleIpcDescriptor.HEADER_LENGTH + paddingOffset + SimpleIpcDescriptor.BLOCK_MAGIC_OFFSET,
                 SimpleIpcDescriptor.MAGIC_PADDING);
             queue.putLongVolatile(SimpleIpcDescriptor.WRITE_POS_OFFSET, writePos);
@@ -220,8 +221,8 @@ class SegmentFileChecksTest
         assertEquals(ExitCodes.CORRUPT_QUEUE, run.code(), run::toString);
         assertTrue(run.out().contains("  CORRUPT "), run::toString);
         assertEquals(1, run.errLines().size(), run::toString);
-        assertTrue(run.err().contains(file + ": corrupt queue toGuest: ") && run.err().contains(Long.toString(writePos)),
-            run::toString);
+        assertTrue(run.err().contains(file + ": corrupt queue toGuest: ") &&
+            run.err().contains(Long.toString(writePos)), run::toString);
         assertFalse(run.err().contains("\tat ") || run.out().contains("\tat "), run::toString);
 
         // the walk itself, below the 2^62 bound the layout accepts: it must stop at the padding block that runs

@@ -3,6 +3,7 @@ package io.shmipc.tools;
 import io.shmipc.schemas.IpcMessages;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcHost;
+import io.shmipc.core.segment.SharedSegment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,7 +63,7 @@ class ShutdownGuardTest
             return host;
         }));
         assertTrue(created.await(30, TimeUnit.SECONDS));
-        assertTrue(Files.exists(io.shmipc.core.segment.SharedSegment.shmPath(name)));
+        assertTrue(Files.exists(SharedSegment.shmPath(name)));
 
         final Thread hook = guard.hook();
         hook.start();

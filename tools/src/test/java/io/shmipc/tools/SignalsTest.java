@@ -1,6 +1,5 @@
 package io.shmipc.tools;
 
-import com.google.flatbuffers.FlatBufferBuilder;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.IpcHost;
@@ -27,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * SIGINT and SIGTERM sent to {@code shmipc host} and {@code shmipc guest} (child JVMs) at seeded random moments,

@@ -66,8 +66,8 @@ class ConvertersTest
             "unit 'h'"), error("--duration", "3h"));
         assertEquals("Invalid value for option '--duration': '0s': the duration must be positive",
             error("--duration", "0s"));
-        assertEquals("Invalid value for option '--capacity': 'lots' is not a size: use a whole number of bytes, or of " +
-            "KiB, MiB or GiB, e.g. 65536 or 32MiB", error("--capacity", "lots"));
+        assertEquals("Invalid value for option '--capacity': 'lots' is not a size: use a whole number of bytes, " +
+            "or of KiB, MiB or GiB, e.g. 65536 or 32MiB", error("--capacity", "lots"));
         assertEquals("Invalid value for option '--capacity': '2GiB': the size must be from 1 byte to 2147483647 bytes",
             error("--capacity", "2GiB"));
         assertEquals("Invalid value for option '--capacity': '0': the size must be from 1 byte to 2147483647 bytes",
