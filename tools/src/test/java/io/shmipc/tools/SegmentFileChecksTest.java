@@ -320,7 +320,7 @@ class SegmentFileChecksTest
         queue.putLong(SimpleIpcDescriptor.WRITE_POS_OFFSET, writePos);
         queue.putLong(SimpleIpcDescriptor.READ_POS_OFFSET, readPos);
         queue.putLong(SimpleIpcDescriptor.CAPACITY_OFFSET, capacity);
-        return QueueSnapshot.take(QueueId.TO_GUEST, new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, "toGuest"));
+        return QueueSnapshot.take(QueueId.TO_GUEST, QueueWalker.of(SegmentLayout.SIMPLE_IPC, queue, "toGuest"));
     }
 
     private Path newSegment(final String fileName)

@@ -23,8 +23,11 @@ import static io.shmipc.core.ring.SimpleIpcDescriptor.MAGIC_CONSUMED_FLAG;
  * A walk reads the positions it is given and the blocks between them; on a live queue the producer may reuse bytes
  * behind a consumer that moves meanwhile, so a caller that wants a settled picture compares {@link #readPos()}
  * before and after the walk. Not thread safe; cheap to create.
+ * <p>
+ * One implementation per layout, made by {@link SegmentLayout} ({@link #of}), so a new layout brings its walk with
+ * it and no caller branches on the layout.
  */
-public final class QueueWalker
+public abstract class QueueWalker
 {
     /** What a block is. */
     public enum BlockKind
@@ -60,41 +63,43 @@ public final class QueueWalker
         boolean onBlock(BlockKind kind, long position, int type, boolean consumed, int index, int length);
     }
 
+    final AtomicBuffer buffer;
+    final String name;
+    final int capacity;
     private final SegmentLayout layout;
-    private final AtomicBuffer buffer;
-    private final String name;
-    private final int capacity;
     private final int readPosOffset;
     private final int writePosOffset;
 
     /**
      * A walker over one queue's memory, as {@link SharedSegment#queueBuffer(QueueId)} returns it (a read-only
-     * mapping will do).
+     * mapping will do), following the layout's rules.
      *
      * @param layout      the segment's layout.
      * @param queueBuffer SimpleIPC v1: the 128-byte queue header and the data area; Agrona: the ring and its trailer.
      * @param name        used in error messages, e.g. {@code "/dev/shm/SimpleIPC toGuest"}.
+     * @return the walker.
      * @throws IllegalArgumentException if the buffer's length leaves a data area the layout does not accept (too
      *                                  short, or for Agrona not a power of two).
      */
-    public QueueWalker(final SegmentLayout layout, final AtomicBuffer queueBuffer, final String name)
+    public static QueueWalker of(final SegmentLayout layout, final AtomicBuffer queueBuffer, final String name)
+    {
+        return layout.newWalker(queueBuffer, name);
+    }
+
+    private QueueWalker(
+        final SegmentLayout layout,
+        final AtomicBuffer queueBuffer,
+        final String name,
+        final int capacity,
+        final int readPosOffset,
+        final int writePosOffset)
     {
         this.layout = layout;
         this.buffer = queueBuffer;
         this.name = name;
-        if (SegmentLayout.SIMPLE_IPC == layout)
-        {
-            capacity = SimpleIpcDescriptor.checkCapacity((long)queueBuffer.capacity() - HEADER_LENGTH);
-            readPosOffset = SimpleIpcDescriptor.READ_POS_OFFSET;
-            writePosOffset = SimpleIpcDescriptor.WRITE_POS_OFFSET;
-        }
-        else
-        {
-            capacity = AgronaSegmentDescriptor.checkCapacity(
-                (long)queueBuffer.capacity() - RingBufferDescriptor.TRAILER_LENGTH);
-            readPosOffset = capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET;
-            writePosOffset = capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET;
-        }
+        this.capacity = capacity;
+        this.readPosOffset = readPosOffset;
+        this.writePosOffset = writePosOffset;
     }
 
     /**
@@ -149,19 +154,12 @@ public final class QueueWalker
     /**
      * @return the SimpleIPC v1 reader-state extension ({@link SimpleIpcDescriptor#READER_STATE_OFFSET}); 0 for Agrona.
      */
-    public int readerState()
-    {
-        return SegmentLayout.SIMPLE_IPC == layout ? buffer.getIntVolatile(SimpleIpcDescriptor.READER_STATE_OFFSET) : 0;
-    }
+    public abstract int readerState();
 
     /**
      * @return the consumer heartbeat time, the value {@link RingBuffer#consumerHeartbeatTime()} returns.
      */
-    public long consumerHeartbeat()
-    {
-        return buffer.getLongVolatile(SegmentLayout.SIMPLE_IPC == layout ?
-            SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET : capacity + RingBufferDescriptor.CONSUMER_HEARTBEAT_OFFSET);
-    }
+    public abstract long consumerHeartbeat();
 
     /**
      * The 8 header bytes at a position's header slot as stored, whatever they hold: for a report of the block at
@@ -171,15 +169,7 @@ public final class QueueWalker
      * @param position any non-negative position.
      * @return the 8 bytes, or 0 at a SimpleIPC v1 position fewer than 8 bytes before the end (a skip has no header).
      */
-    public long headerAt(final long position)
-    {
-        final int offset = (int)(position % capacity);
-        if (SegmentLayout.SIMPLE_IPC == layout)
-        {
-            return capacity - offset < BLOCK_HEADER_LENGTH ? 0 : buffer.getLongVolatile(HEADER_LENGTH + offset);
-        }
-        return buffer.getLongVolatile(RecordDescriptor.lengthOffset(offset));
-    }
+    public abstract long headerAt(long position);
 
     /**
      * Walk the blocks from {@code readPos} up to {@code writePos}, checking the positions and each block as the
@@ -196,47 +186,70 @@ public final class QueueWalker
      * @throws CorruptQueueException at the first position or block that breaks the rules; the blocks before it were
      *                               handed out.
      */
-    public long walk(final long readPos, final long writePos, final BlockHandler handler)
-    {
-        return SegmentLayout.SIMPLE_IPC == layout ?
-            walkSimpleIpc(readPos, writePos, handler) : walkAgrona(readPos, writePos, handler);
-    }
+    public abstract long walk(long readPos, long writePos, BlockHandler handler);
 
-    private long walkSimpleIpc(final long readPos, final long writePos, final BlockHandler handler)
+    /** SimpleIPC v1: the consumer's rules of {@link SimpleIpcDescriptor}, the ring's own. */
+    static final class SimpleIpc extends QueueWalker
     {
-        SimpleIpcDescriptor.checkPositions(buffer, name, capacity, readPos, writePos);
-        long position = readPos;
-        boolean more = true;
-        while (more && position < writePos)
+        SimpleIpc(final AtomicBuffer queueBuffer, final String name)
+        {
+            super(SegmentLayout.SIMPLE_IPC, queueBuffer, name,
+                SimpleIpcDescriptor.checkCapacity((long)queueBuffer.capacity() - HEADER_LENGTH),
+                SimpleIpcDescriptor.READ_POS_OFFSET, SimpleIpcDescriptor.WRITE_POS_OFFSET);
+        }
+
+        public int readerState()
+        {
+            return buffer.getIntVolatile(SimpleIpcDescriptor.READER_STATE_OFFSET);
+        }
+
+        public long consumerHeartbeat()
+        {
+            return buffer.getLongVolatile(SimpleIpcDescriptor.CONSUMER_HEARTBEAT_OFFSET);
+        }
+
+        public long headerAt(final long position)
         {
             final int offset = (int)(position % capacity);
-            final int spaceToEnd = capacity - offset;
-            if (spaceToEnd < BLOCK_HEADER_LENGTH)
-            {
-                SimpleIpcDescriptor.checkSkip(name, position, offset, spaceToEnd, writePos);
-                more = handler.onBlock(BlockKind.SKIP, position, 0, false, HEADER_LENGTH + offset, spaceToEnd);
-                position += spaceToEnd;
-                continue;
-            }
-            final long header = buffer.getLongVolatile(HEADER_LENGTH + offset);
-            final int size =
-                SimpleIpcDescriptor.checkBlock(buffer, name, header, position, offset, spaceToEnd, writePos);
-            final int magic = (int)(header >>> 32);
-            final boolean consumed = 0 != (magic & MAGIC_CONSUMED_FLAG);
-            final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
-            if (size < 0)
-            {
-                more = handler.onBlock(BlockKind.PADDING, position, magic, consumed, index,
-                    spaceToEnd - BLOCK_HEADER_LENGTH);
-                position += spaceToEnd;
-            }
-            else
-            {
-                more = handler.onBlock(BlockKind.DATA, position, magic, consumed, index, size);
-                position += SimpleIpcDescriptor.blockLength(size);
-            }
+            return capacity - offset < BLOCK_HEADER_LENGTH ? 0 : buffer.getLongVolatile(HEADER_LENGTH + offset);
         }
-        return position;
+
+        public long walk(final long readPos, final long writePos, final BlockHandler handler)
+        {
+            SimpleIpcDescriptor.checkPositions(buffer, name, capacity, readPos, writePos);
+            long position = readPos;
+            boolean more = true;
+            while (more && position < writePos)
+            {
+                final int offset = (int)(position % capacity);
+                final int spaceToEnd = capacity - offset;
+                if (spaceToEnd < BLOCK_HEADER_LENGTH)
+                {
+                    SimpleIpcDescriptor.checkSkip(name, position, offset, spaceToEnd, writePos);
+                    more = handler.onBlock(BlockKind.SKIP, position, 0, false, HEADER_LENGTH + offset, spaceToEnd);
+                    position += spaceToEnd;
+                    continue;
+                }
+                final long header = buffer.getLongVolatile(HEADER_LENGTH + offset);
+                final int size =
+                    SimpleIpcDescriptor.checkBlock(buffer, name, header, position, offset, spaceToEnd, writePos);
+                final int magic = (int)(header >>> 32);
+                final boolean consumed = 0 != (magic & MAGIC_CONSUMED_FLAG);
+                final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
+                if (size < 0)
+                {
+                    more = handler.onBlock(BlockKind.PADDING, position, magic, consumed, index,
+                        spaceToEnd - BLOCK_HEADER_LENGTH);
+                    position += spaceToEnd;
+                }
+                else
+                {
+                    more = handler.onBlock(BlockKind.DATA, position, magic, consumed, index, size);
+                    position += SimpleIpcDescriptor.blockLength(size);
+                }
+            }
+            return position;
+        }
     }
 
     /**
@@ -244,42 +257,73 @@ public final class QueueWalker
      * {@link RingBuffer#PADDING_MSG_TYPE_ID}, a record whose length is not yet positive is a claim still being written.
      * Overflow-safe: each record is compared with the bytes left before the tail, never position + length with it.
      */
-    private long walkAgrona(final long readPos, final long writePos, final BlockHandler handler)
+    static final class Agrona extends QueueWalker
     {
-        if (readPos < 0 || writePos < 0 || readPos > writePos || writePos - readPos > capacity)
+        Agrona(final AtomicBuffer queueBuffer, final String name)
         {
-            throw new CorruptQueueException(name, readPos, "head " + readPos + " and tail " + writePos +
-                " contradict each other (capacity " + capacity + ")");
+            this(queueBuffer, name, AgronaSegmentDescriptor.checkCapacity(
+                (long)queueBuffer.capacity() - RingBufferDescriptor.TRAILER_LENGTH));
         }
-        final int mask = capacity - 1;
-        long position = readPos;
-        boolean more = true;
-        while (more && position < writePos)
+
+        private Agrona(final AtomicBuffer queueBuffer, final String name, final int capacity)
         {
-            final int index = (int)(position & mask);
-            final int length = buffer.getIntVolatile(RecordDescriptor.lengthOffset(index));
-            if (length <= 0)
-            {
-                break;
-            }
-            if (length < RecordDescriptor.HEADER_LENGTH)
-            {
-                throw new CorruptQueueException(name, position, "record of length " + length +
-                    " is shorter than its " + RecordDescriptor.HEADER_LENGTH + "-byte header");
-            }
-            final long aligned =
-                ((long)length + RecordDescriptor.ALIGNMENT - 1) & ~(RecordDescriptor.ALIGNMENT - 1L);
-            if (aligned > capacity - index || aligned > writePos - position)
-            {
-                throw new CorruptQueueException(name, position, "record of length " + length + " runs past " +
-                    (aligned > capacity - index ? "the end of the ring" : "the tail " + writePos));
-            }
-            final int type = buffer.getInt(RecordDescriptor.typeOffset(index));
-            final BlockKind kind = RingBuffer.PADDING_MSG_TYPE_ID == type ? BlockKind.PADDING : BlockKind.DATA;
-            more = handler.onBlock(kind, position, type, false, RecordDescriptor.encodedMsgOffset(index),
-                length - RecordDescriptor.HEADER_LENGTH);
-            position += aligned;
+            super(SegmentLayout.AGRONA, queueBuffer, name, capacity,
+                capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET,
+                capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET);
         }
-        return position;
+
+        public int readerState()
+        {
+            return 0;
+        }
+
+        public long consumerHeartbeat()
+        {
+            return buffer.getLongVolatile(capacity + RingBufferDescriptor.CONSUMER_HEARTBEAT_OFFSET);
+        }
+
+        public long headerAt(final long position)
+        {
+            return buffer.getLongVolatile(RecordDescriptor.lengthOffset((int)(position % capacity)));
+        }
+
+        public long walk(final long readPos, final long writePos, final BlockHandler handler)
+        {
+            if (readPos < 0 || writePos < 0 || readPos > writePos || writePos - readPos > capacity)
+            {
+                throw new CorruptQueueException(name, readPos, "head " + readPos + " and tail " + writePos +
+                    " contradict each other (capacity " + capacity + ")");
+            }
+            final int mask = capacity - 1;
+            long position = readPos;
+            boolean more = true;
+            while (more && position < writePos)
+            {
+                final int index = (int)(position & mask);
+                final int length = buffer.getIntVolatile(RecordDescriptor.lengthOffset(index));
+                if (length <= 0)
+                {
+                    break;
+                }
+                if (length < RecordDescriptor.HEADER_LENGTH)
+                {
+                    throw new CorruptQueueException(name, position, "record of length " + length +
+                        " is shorter than its " + RecordDescriptor.HEADER_LENGTH + "-byte header");
+                }
+                final long aligned =
+                    ((long)length + RecordDescriptor.ALIGNMENT - 1) & ~(RecordDescriptor.ALIGNMENT - 1L);
+                if (aligned > capacity - index || aligned > writePos - position)
+                {
+                    throw new CorruptQueueException(name, position, "record of length " + length + " runs past " +
+                        (aligned > capacity - index ? "the end of the ring" : "the tail " + writePos));
+                }
+                final int type = buffer.getInt(RecordDescriptor.typeOffset(index));
+                final BlockKind kind = RingBuffer.PADDING_MSG_TYPE_ID == type ? BlockKind.PADDING : BlockKind.DATA;
+                more = handler.onBlock(kind, position, type, false, RecordDescriptor.encodedMsgOffset(index),
+                    length - RecordDescriptor.HEADER_LENGTH);
+                position += aligned;
+            }
+            return position;
+        }
     }
 }

@@ -66,6 +66,11 @@ public enum SegmentLayout
         {
             return new SimpleIpcRingBuffer(queue, description);
         }
+
+        QueueWalker newWalker(final AtomicBuffer queue, final String description)
+        {
+            return new QueueWalker.SimpleIpc(queue, description);
+        }
     },
 
     /** Two Agrona {@link OneToOneRingBuffer}s, {@link AgronaSegmentDescriptor}: Java peers only. */
@@ -103,6 +108,11 @@ public enum SegmentLayout
         RingBuffer newRing(final AtomicBuffer queue, final String description)
         {
             return new OneToOneRingBuffer(queue);
+        }
+
+        QueueWalker newWalker(final AtomicBuffer queue, final String description)
+        {
+            return new QueueWalker.Agrona(queue, description);
         }
     };
 
@@ -164,4 +174,7 @@ public enum SegmentLayout
 
     /** @return a new ring over one queue's memory. */
     abstract RingBuffer newRing(AtomicBuffer queue, String description);
+
+    /** @return a read-only walk of one queue's blocks by this layout's rules. */
+    abstract QueueWalker newWalker(AtomicBuffer queue, String description);
 }

@@ -473,7 +473,7 @@ public final class SharedSegment implements AutoCloseable
      */
     public QueueWalker queueWalker(final QueueId queue)
     {
-        return new QueueWalker(layout, queueBuffer(queue), description + " " + queue.label());
+        return QueueWalker.of(layout, queueBuffer(queue), description + " " + queue.label());
     }
 
     /**

@@ -120,7 +120,7 @@ class QueueWalkerTest
         {
             assertTrue(ring.write(SimpleIpcRingBuffer.MSG_TYPE_ID, message(37, 10 + i), 0, 37));
         }
-        final QueueWalker walker = new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, NAME);
+        final QueueWalker walker = QueueWalker.of(SegmentLayout.SIMPLE_IPC, queue, NAME);
         assertEquals(256, walker.capacity());
         assertEquals(240, walker.readPos());
         assertEquals(256 + 3 * 48, walker.writePos());
@@ -162,7 +162,7 @@ class QueueWalkerTest
         assertEquals(2, ring.read((type, buffer, index, length) -> { }, 2));
         queue.putLongVolatile(READ_POS_OFFSET, 0);
 
-        final List<Block> blocks = walkAll(new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, NAME));
+        final List<Block> blocks = walkAll(QueueWalker.of(SegmentLayout.SIMPLE_IPC, queue, NAME));
         assertEquals(3, blocks.size(), blocks::toString);
         assertBlock(blocks.get(0), DATA, 0, MAGIC_DATA | MAGIC_CONSUMED_FLAG, true);
         assertBlock(blocks.get(1), DATA, 24, MAGIC_DATA | MAGIC_CONSUMED_FLAG, true);
@@ -182,7 +182,7 @@ class QueueWalkerTest
         assertEquals(2, drain(ring).size());
         assertTrue(ring.write(SimpleIpcRingBuffer.MSG_TYPE_ID, message(8, 7), 0, 8));
 
-        final QueueWalker walker = new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, NAME);
+        final QueueWalker walker = QueueWalker.of(SegmentLayout.SIMPLE_IPC, queue, NAME);
         final List<Block> blocks = walkAll(walker);
         assertEquals(2, blocks.size(), blocks::toString);
         assertBlock(blocks.get(0), SKIP, 96, 0, false);
@@ -244,7 +244,7 @@ class QueueWalkerTest
         assertTrue(writer.write(SimpleIpcRingBuffer.MSG_TYPE_ID, message(16, 2), 0, 16));
         corruption.accept(queue);
 
-        final QueueWalker walker = new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, NAME);
+        final QueueWalker walker = QueueWalker.of(SegmentLayout.SIMPLE_IPC, queue, NAME);
         final List<Block> blocks = new ArrayList<>();
         final byte[] before = bytes(queue);
         final CorruptQueueException walked = assertThrows(CorruptQueueException.class,
@@ -268,7 +268,7 @@ class QueueWalkerTest
         queue.putLong(WRITE_POS_OFFSET, 48);
         queue.putLong(READ_POS_OFFSET, 72);
         queue.putLong(PENDING_LIMIT_OFFSET, 96);
-        final QueueWalker walker = new QueueWalker(SegmentLayout.SIMPLE_IPC, queue, NAME);
+        final QueueWalker walker = QueueWalker.of(SegmentLayout.SIMPLE_IPC, queue, NAME);
         assertEquals(72, walker.walk(72, 48, (kind, position, type, consumed, index, length) -> fail(kind.name())));
 
         queue.putLong(PENDING_LIMIT_OFFSET, 64);
@@ -281,10 +281,10 @@ class QueueWalkerTest
     void aBufferTooShortForAQueueIsRefusedAtConstruction()
     {
         final IllegalArgumentException simpleIpc = assertThrows(IllegalArgumentException.class,
-            () -> new QueueWalker(SegmentLayout.SIMPLE_IPC, direct(HEADER_LENGTH + 8), NAME));
+            () -> QueueWalker.of(SegmentLayout.SIMPLE_IPC, direct(HEADER_LENGTH + 8), NAME));
         assertTrue(simpleIpc.getMessage().contains("capacity 8"), simpleIpc.getMessage());
         final IllegalArgumentException agrona = assertThrows(IllegalArgumentException.class,
-            () -> new QueueWalker(SegmentLayout.AGRONA, direct(100), NAME));
+            () -> QueueWalker.of(SegmentLayout.AGRONA, direct(100), NAME));
         assertTrue(agrona.getMessage().contains("power of two"), agrona.getMessage());
     }
 
@@ -329,7 +329,7 @@ class QueueWalkerTest
         assertTrue(ring.write(7, message(100, 20), 0, 100)); // 16 bytes left: a padding record, then this at 0
         assertTrue(ring.write(8, message(10, 21), 0, 10));
 
-        final QueueWalker walker = new QueueWalker(SegmentLayout.AGRONA, queue, NAME);
+        final QueueWalker walker = QueueWalker.of(SegmentLayout.AGRONA, queue, NAME);
         assertEquals(capacity, walker.capacity());
         assertEquals(0, walker.readerState());
         final byte[] before = bytes(queue);
