@@ -326,7 +326,7 @@ public final class ChannelConfig
     /**
      * The largest message this side can send, and which queue sets it: a queue of {@link #capacity()} carries up to
      * {@code capacity - 8} bytes in one block, and in {@link WriteMode#WRITER_THREAD} every message first passes the
-     * hand-off queue, which carries up to {@link #handoffCapacity()} / 8 ({@link #maxHandoffMessageLength}). A
+     * hand-off queue, which carries up to {@link #handoffCapacity()} / 8 (Agrona's {@code ManyToOneRingBuffer} rule). A
      * guest's queue has its host's capacity, so its ring limit is known only once it has attached.
      *
      * @return the smaller of the two limits that apply.
@@ -341,7 +341,7 @@ public final class ChannelConfig
      * @param handoffCapacity bytes of a hand-off queue.
      * @return the longest message it carries: an Agrona {@code ManyToOneRingBuffer} takes at most 1/8 of its capacity.
      */
-    static int maxHandoffMessageLength(final int handoffCapacity)
+    private static int maxHandoffMessageLength(final int handoffCapacity)
     {
         return handoffCapacity >> 3;
     }

@@ -51,7 +51,6 @@ public final class HostChannel implements AutoCloseable
     private final SegmentLock lock;
     private final SharedSegment segment;
     private final ChannelSide side;
-    private final MessageHandler handler;
     private volatile boolean closed;
 
     HostChannel(
@@ -62,7 +61,7 @@ public final class HostChannel implements AutoCloseable
     {
         Platform.requireLinux("HostChannel");
         this.config = config;
-        this.handler = Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(handler, "handler");
         this.file = SharedSegment.shmPath(config.name());
         final String requestName = NamedSignals.requestSignalName(config.name());
         final String responseName = NamedSignals.responseSignalName(config.name());

@@ -66,12 +66,12 @@ final class WriterAgent implements Agent, ControlledMessageHandler
         this.handoff = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(handoffCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
         this.wakeup = new HandoffWakeup("handoff of " + channel, handoff, wakeTarget);
-        this.maxMessageLength = Math.min(ring.maxMsgLength(), ChannelConfig.maxHandoffMessageLength(handoffCapacity));
+        this.maxMessageLength = Math.min(ring.maxMsgLength(), handoff.maxMsgLength());
     }
 
     private IllegalArgumentException tooLong(final int length)
     {
-        final int handoffMax = ChannelConfig.maxHandoffMessageLength(handoff.capacity());
+        final int handoffMax = handoff.maxMsgLength();
         if (length > ring.maxMsgLength())
         {
             return new IllegalArgumentException("message of " + length + " bytes exceeds the " + ring.maxMsgLength() +
