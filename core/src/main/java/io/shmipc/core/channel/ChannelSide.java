@@ -51,6 +51,8 @@ final class ChannelSide
     private final NamedSignal outSignal;
     private final AffinityPlan plan;
     private final WriterAgent writer;
+    /** The calling threads' writer of {@link WriteMode#CALLER}, or null with a writer thread. */
+    private final CombiningWriter callerWriter;
     private final ReaderAgent reader;
     private final ChannelConductor conductor;
     private final MessageHandler handler;
@@ -116,8 +118,9 @@ final class ChannelSide
             final NamedSignal wakeTarget = mode == ThreadingMode.SHARED && readerAgent ? inSignal : null;
             this.writer = config.writeMode() == WriteMode.WRITER_THREAD ? new WriterAgent(config.name(), out,
                 outSignal, config.handoffCapacity(), wakeTarget, mode == ThreadingMode.DEDICATED, this::fail) : null;
+            this.callerWriter = writer == null ? new CombiningWriter(out, outSignal, () -> closing) : null;
             this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
-                this::fail, readerStopped::countDown) : null;
+                this::fail, readerStopped::countDown, callerWriter) : null;
             this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
             this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader,
                 readerAgent ? null : this::readIfNoCallerReads);
@@ -608,7 +611,7 @@ final class ChannelSide
         enter();
         try
         {
-            return writeOnce(buffer, offset, length, timeoutNs);
+            return callerWriter.write(buffer, offset, length, timeoutNs);
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -622,25 +625,6 @@ final class ChannelSide
         {
             exit();
         }
-    }
-
-    private synchronized boolean writeOnce(
-        final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
-    {
-        final long deadline = System.nanoTime() + timeoutNs;
-        while (!out.write(SimpleIpcRingBuffer.MSG_TYPE_ID, buffer, offset, length))
-        {
-            if (closing || System.nanoTime() - deadline >= 0)
-            {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        if (out.readerNeedsWakeUp())
-        {
-            outSignal.post();
-        }
-        return true;
     }
 
     SharedSegment segment()

@@ -11,10 +11,11 @@ import org.agrona.concurrent.MessageHandler;
 /**
  * The reader duty of one channel side: reads its incoming queue in batches and hands each message to the handler
  * on the thread that runs the agent, and keeps the consumer heartbeat of the queue header fresh (about every 100 ms)
- * so the peer can tell this side is alive. An exception from the handler is counted and reported to the error
- * handler, that message is skipped and reading goes on; only an {@link AgentTerminationException} from the handler,
- * a corrupt queue or {@link #requestStop} stops the reader. Stopping resets the queue's reader state, so a C++/Go
- * reader taking over is signalled again.
+ * so the peer can tell this side is alive. What the handler writes through the side's caller-mode writer is
+ * published once per batch read ({@link CombiningWriter#beginBatch()}). An exception from the handler is counted and
+ * reported to the error handler, that message is skipped and reading goes on; only an
+ * {@link AgentTerminationException} from the handler, a corrupt queue or {@link #requestStop} stops the reader.
+ * Stopping resets the queue's reader state, so a C++/Go reader taking over is signalled again.
  */
 final class ReaderAgent implements Agent, MessageHandler
 {
@@ -35,6 +36,7 @@ final class ReaderAgent implements Agent, MessageHandler
     private final ErrorHandler errorHandler;
     private final FailureSink failureSink;
     private final Runnable onStop;
+    private final CombiningWriter batchWriter;
     private volatile String stopRequested;
     private long lastHeartbeat;
     private int busyRounds;
@@ -43,6 +45,8 @@ final class ReaderAgent implements Agent, MessageHandler
      * @param errorHandler told of every exception of the handler (counted by it).
      * @param failureSink  told of the failure that stops the reader.
      * @param onStop       run once when the reader stops, on its thread.
+     * @param batchWriter  the side's caller-mode writer, whose writes from the handler are published once per batch
+     *                     read; null when the side has a writer thread.
      */
     ReaderAgent(
         final String channel,
@@ -51,7 +55,8 @@ final class ReaderAgent implements Agent, MessageHandler
         final MessageHandler handler,
         final ErrorHandler errorHandler,
         final FailureSink failureSink,
-        final Runnable onStop)
+        final Runnable onStop,
+        final CombiningWriter batchWriter)
     {
         this.roleName = "shmipc-reader-" + channel;
         this.ring = ring;
@@ -60,6 +65,7 @@ final class ReaderAgent implements Agent, MessageHandler
         this.errorHandler = errorHandler;
         this.failureSink = failureSink;
         this.onStop = onStop;
+        this.batchWriter = batchWriter;
     }
 
     /**
@@ -89,7 +95,22 @@ final class ReaderAgent implements Agent, MessageHandler
         final int read;
         try
         {
-            read = ring.read(this, BATCH_LIMIT);
+            if (null == batchWriter)
+            {
+                read = ring.read(this, BATCH_LIMIT);
+            }
+            else
+            {
+                batchWriter.beginBatch(); // answers written by the handler go out together, after the batch
+                try
+                {
+                    read = ring.read(this, BATCH_LIMIT);
+                }
+                finally
+                {
+                    batchWriter.endBatch();
+                }
+            }
         }
         catch (final AgentTerminationException ex)
         {

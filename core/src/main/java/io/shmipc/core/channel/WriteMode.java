@@ -13,8 +13,11 @@ public enum WriteMode
     WRITER_THREAD,
 
     /**
-     * The calling thread writes straight into the shared queue: no thread hop. Any number of threads may send; they
-     * take turns under a lock, each write published (and signalled when the reader may sleep) on its own.
+     * The calling thread writes straight into the shared queue: no thread hop. Any number of threads may send; under
+     * contention their writes are combined (flat combining): the thread holding the write lock writes every message
+     * that waits for it and publishes them with one store of {@code writePos} and at most one signal. A reader
+     * thread's handler that answers (an {@link IpcGuest}'s) has its answers of one batch read published together
+     * when the batch ends (at most 16 held back).
      */
     CALLER
 }
