@@ -7,9 +7,8 @@ import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.channel.WriteMode;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
+import io.shmipc.tools.AddCall;
 import io.shmipc.tools.cli.SizeConverter;
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -359,33 +358,10 @@ final class CallsCommand implements Callable<Integer>
         }
     }
 
-    /**
-     * One calling thread's AddRequest encoder and AddResponse reader, reused for every call: a synchronous call with
-     * them allocates nothing (no capturing lambda, no copy of the response), as an application's hot path would.
-     */
-    private static final class AddCall implements IpcHost.RequestEncoder, IpcHost.ResponseHandler
-    {
-        double x;
-        double y;
-        double result;
-
-        public int encode(final MutableDirectBuffer buffer, final long reqId)
-        {
-            return IpcMessages.encodeAddRequest(buffer, reqId, x, y);
-        }
-
-        public void onResponse(final DirectBuffer buffer, final int index, final int length)
-        {
-            result = IpcMessages.result(buffer, index, length);
-        }
-    }
-
     private static void call(
         final IpcHost host, final AddCall add, final long i, final Histogram histogram, final AtomicLong failures)
     {
-        add.x = i;
-        add.y = 0.5;
-        add.result = Double.NaN;
+        add.request(i, 0.5);
         final long start = System.nanoTime();
         try
         {
@@ -401,7 +377,7 @@ final class CallsCommand implements Callable<Integer>
         {
             histogram.recordValue(Math.min(rtt, histogram.getHighestTrackableValue()));
         }
-        if (add.result != add.x + add.y)
+        if (add.problem() != null)
         {
             failures.incrementAndGet();
         }

@@ -374,6 +374,8 @@ final class GuestCommand implements Callable<Integer>
         /** Answering takes longer than this (on average): hand requests to the workers. */
         static final long HAND_OFF_NS = 20_000;
         private static final int SAMPLE_EVERY = 256;
+        /** Largest value one sample counts for: twice the hand-off threshold. */
+        static final long SAMPLE_CAP_NS = 2 * HAND_OFF_NS;
 
         private long averageNs;
         private int sinceSample;
@@ -392,9 +394,14 @@ final class GuestCommand implements Callable<Integer>
             return false;
         }
 
+        /**
+         * Each sample counts at most {@link #SAMPLE_CAP_NS}: one request that took milliseconds because the reader
+         * was descheduled or a GC paused it (frequent on two CPUs) then moves the average by a few microseconds, not
+         * past the hand-off threshold, while a handler that is really slow still crosses it within a few requests.
+         */
         void record(final long nanos)
         {
-            averageNs += (nanos - averageNs) >> 3;
+            averageNs += (Math.min(nanos, SAMPLE_CAP_NS) - averageNs) >> 3;
         }
     }
 

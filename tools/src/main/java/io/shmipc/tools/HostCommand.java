@@ -9,9 +9,6 @@ import io.shmipc.signals.NamedSignals;
 import io.shmipc.schemas.IpcMessages;
 import io.shmipc.tools.cli.DurationConverter;
 import io.shmipc.tools.cli.SizeConverter;
-import ipc.AddResponse;
-import ipc.Message;
-import ipc.Payload;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +17,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -400,22 +396,15 @@ final class HostCommand implements Callable<Integer>
         final AtomicLong wrong,
         final List<String> errors) throws TimeoutException
     {
-        final Message message = new Message();
-        final AddResponse addResponse = new AddResponse();
+        final AddCall add = new AddCall();
         for (int i = 0; i < iterations && !guard.requested(); i++)
         {
-            final double x = i;
-            final double y = threadIndex + 0.5;
-            final long[] sentId = new long[1];
+            add.request(i, threadIndex + 0.5);
             final long sentNs = System.nanoTime();
-            final ByteBuffer response = host.call((builder, reqId) ->
-            {
-                sentId[0] = reqId;
-                return IpcMessages.encodeAddRequest(builder, reqId, x, y);
-            }, callTimeout);
+            host.call(add, add, callTimeout);
             histogram.recordValue(Math.min(System.nanoTime() - sentNs, histogram.getHighestTrackableValue()));
             completed.incrementAndGet();
-            final String problem = check(response, sentId[0], x + y, message, addResponse);
+            final String problem = add.problem();
             if (null != problem)
             {
                 wrong.incrementAndGet();
@@ -425,26 +414,5 @@ final class HostCommand implements Callable<Integer>
                 }
             }
         }
-    }
-
-    private static String check(
-        final ByteBuffer response, final long reqId, final double expected, final Message message,
-        final AddResponse addResponse)
-    {
-        if (!IpcMessages.isPlausibleMessage(response))
-        {
-            return "req_id " + reqId + ": response is not an ipc.Message";
-        }
-        Message.getRootAsMessage(response, message);
-        if (message.reqId() != reqId || message.payloadType() != Payload.AddResponse)
-        {
-            return "req_id " + reqId + ": got req_id " + message.reqId() + " type " + message.payloadType();
-        }
-        message.payload(addResponse);
-        if (addResponse.result() != expected)
-        {
-            return "req_id " + reqId + ": expected " + expected + ", got " + addResponse.result();
-        }
-        return null;
     }
 }

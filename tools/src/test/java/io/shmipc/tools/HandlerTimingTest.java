@@ -41,4 +41,28 @@ class HandlerTimingTest
         }
         assertTrue(timing.answerInline(), "a handler that is quick again goes back inline");
     }
+
+    @Test
+    void oneRequestDelayedByPreemptionOrGcDoesNotSendTheQuickOnesToTheWorkers()
+    {
+        final GuestCommand.HandlerTiming timing = new GuestCommand.HandlerTiming();
+        for (int i = 0; i < 100; i++)
+        {
+            timing.record(2_000);
+        }
+        for (int round = 0; round < 10; round++)
+        {
+            timing.record(4_000_000); // the reader lost its CPU for a 4 ms time slice
+            assertTrue(timing.answerInline(), "one outlier in round " + round + " must not hand requests off");
+            for (int i = 0; i < 20; i++)
+            {
+                timing.record(2_000);
+            }
+        }
+        for (int i = 0; i < 8; i++)
+        {
+            timing.record(4_000_000); // the handler itself became slow
+        }
+        assertFalse(timing.answerInline(), "a handler slow for eight requests in a row goes to the workers");
+    }
 }
