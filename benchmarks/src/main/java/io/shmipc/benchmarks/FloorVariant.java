@@ -16,6 +16,10 @@ abstract class FloorVariantHotFields extends FloorVariantPad1
 {
     /** Pinger: the last value sent. Ponger: the last value echoed. */
     long counter;
+    /** Two-line floor: sink of the data-line loads made while polling, so the JIT keeps them. */
+    long peeked;
+    /** Two-line floor: messages whose data line did not carry the value its position line announced. */
+    long torn;
 }
 
 abstract class FloorVariantPad2 extends FloorVariantHotFields
@@ -30,6 +34,14 @@ abstract class FloorVariantPad2 extends FloorVariantHotFields
  * The hardware floor as a round-method variant: the raw cache-line ping-pong of {@link FloorPingPong} on the
  * control file's floor slot {@code slot} (each slot is a ping line and a pong line of its own), so that several floor
  * variants can be interleaved (the self-check runs two). Both sides busy-spin; the loops allocate nothing.
+ * <p>
+ * <b>The two-line floor</b> ({@code floor-2line}) is the least any reader bound by the SimpleIPC v1 rule can do: the
+ * sender writes a 32-byte message on one line (the block) and then, with release semantics, a position on another
+ * line (writePos); the receiver polls the position, loading the data line in the same poll so that both misses may
+ * overlap (as {@code SimpleIpcRingBuffer} does), and then reads the message. No ring logic, no checks: the cost of
+ * the layout's two cache lines alone, to which the spec-rule ring can be compared. It uses floor slots
+ * {@code slot} (positions) and {@code slot + 1} (data).
+ * <p>
  * Single-threaded.
  */
 final class FloorVariant extends FloorVariantPad2
@@ -39,14 +51,24 @@ final class FloorVariant extends FloorVariantPad2
     private final int pingOffset;
     private final int pongOffset;
     private final long timeoutNanos;
+    private final boolean twoLines;
+    private final int pingData;
+    private final int pongData;
 
-    FloorVariant(final ControlFile control, final int slot, final long timeoutNanos)
+    /**
+     * @param slot     the control file's floor slot (and, with two lines, the next one too).
+     * @param twoLines the two-line floor (see the class comment) instead of the one-line floor.
+     */
+    FloorVariant(final ControlFile control, final int slot, final long timeoutNanos, final boolean twoLines)
     {
         this.control = control;
         this.buffer = control.buffer();
         this.pingOffset = ControlFile.floorPingOffset(slot);
         this.pongOffset = pingOffset + 128;
         this.timeoutNanos = timeoutNanos;
+        this.twoLines = twoLines;
+        this.pingData = twoLines ? ControlFile.floorPingOffset(slot + 1) : -1;
+        this.pongData = twoLines ? pingData + 128 : -1;
     }
 
     /**
@@ -56,6 +78,10 @@ final class FloorVariant extends FloorVariantPad2
      */
     long ping(final long count, final long nanos, final Histogram histogram)
     {
+        if (twoLines)
+        {
+            return ping2(count, nanos, histogram);
+        }
         final UnsafeBuffer buffer = this.buffer;
         final int pingOffset = this.pingOffset;
         final int pongOffset = this.pongOffset;
@@ -98,6 +124,10 @@ final class FloorVariant extends FloorVariantPad2
      */
     long pong(final int switchCount, final long deadline)
     {
+        if (twoLines)
+        {
+            return pong2(switchCount, deadline);
+        }
         final UnsafeBuffer buffer = this.buffer;
         final int pingOffset = this.pingOffset;
         final int pongOffset = this.pongOffset;
@@ -130,5 +160,128 @@ final class FloorVariant extends FloorVariantPad2
                 }
             }
         }
+    }
+
+    /** Two-line floor, pinger: write the message, then its position; wait for the echo's position, read it. */
+    private long ping2(final long count, final long nanos, final Histogram histogram)
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        final int pingOffset = this.pingOffset;
+        final int pongOffset = this.pongOffset;
+        final int pingData = this.pingData;
+        final int pongData = this.pongData;
+        final long maxValue = null == histogram ? 0 : histogram.getHighestTrackableValue();
+        final long start = System.nanoTime();
+        long value = counter;
+        long sink = 0;
+        long operations = 0;
+        long now = start;
+        while (count > 0 ? operations < count : now - start < nanos)
+        {
+            final long sent = System.nanoTime();
+            ++value;
+            writeMessage(buffer, pingData, value, sent);
+            buffer.putLongRelease(pingOffset, value);
+            int spins = 0;
+            while (true)
+            {
+                sink += buffer.getLong(pongData);
+                if (buffer.getLongVolatile(pongOffset) == value)
+                {
+                    break;
+                }
+                Thread.onSpinWait();
+                if ((++spins & 1023) == 0 && System.nanoTime() - sent > timeoutNanos)
+                {
+                    counter = value;
+                    throw new IllegalStateException("floor-2line: no echo of " + value + " within " +
+                        Durations.format(timeoutNanos) + " (is the ponger alive?)");
+                }
+            }
+            sink += readMessage(buffer, pongData, value);
+            now = System.nanoTime();
+            if (null != histogram)
+            {
+                histogram.recordValue(Math.min(now - sent, maxValue));
+            }
+            ++operations;
+        }
+        counter = value;
+        peeked = sink;
+        checkNotTorn();
+        return operations;
+    }
+
+    private void checkNotTorn()
+    {
+        if (torn > 0)
+        {
+            throw new IllegalStateException("floor-2line: " + torn + " messages did not carry the value their " +
+                "position announced (the release store does not order the lines?)");
+        }
+    }
+
+    /** Two-line floor, ponger: wait for a new position, read the message, echo it and its position. */
+    private long pong2(final int switchCount, final long deadline)
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        final int pingOffset = this.pingOffset;
+        final int pongOffset = this.pongOffset;
+        final int pingData = this.pingData;
+        final int pongData = this.pongData;
+        final ControlFile control = this.control;
+        long last = counter;
+        long sink = 0;
+        long echoed = 0;
+        int spins = 0;
+        while (true)
+        {
+            sink += buffer.getLong(pingData);
+            final long value = buffer.getLongVolatile(pingOffset);
+            if (value != last)
+            {
+                final long sent = readMessage(buffer, pingData, value);
+                writeMessage(buffer, pongData, value, sent);
+                buffer.putLongRelease(pongOffset, value);
+                last = value;
+                ++echoed;
+                continue;
+            }
+            Thread.onSpinWait();
+            if ((++spins & 255) == 0)
+            {
+                if (control.switchCount() != switchCount)
+                {
+                    counter = last;
+                    peeked = sink;
+                    checkNotTorn();
+                    return echoed;
+                }
+                if (System.nanoTime() - deadline > 0)
+                {
+                    counter = last;
+                    throw new IllegalStateException("floor-2line ponger: run not done by its deadline");
+                }
+            }
+        }
+    }
+
+    /** The 32-byte message: its value, a time and two more words, as a 32-byte ring message would carry. */
+    private static void writeMessage(final UnsafeBuffer buffer, final int offset, final long value, final long time)
+    {
+        buffer.putLong(offset, value);
+        buffer.putLong(offset + 8, time);
+        buffer.putLong(offset + 16, value ^ time);
+        buffer.putLong(offset + 24, ~value);
+    }
+
+    /** @return the message's time word; a message that does not carry {@code value} is counted as torn. */
+    private long readMessage(final UnsafeBuffer buffer, final int offset, final long value)
+    {
+        if (buffer.getLong(offset) != value || buffer.getLong(offset + 24) != ~value)
+        {
+            ++torn;
+        }
+        return buffer.getLong(offset + 8) + buffer.getLong(offset + 16);
     }
 }

@@ -32,6 +32,12 @@ import java.util.concurrent.TimeUnit;
             "not good enough on this machine."})
 final class PingPongCommand implements Callable<Integer>
 {
+    /**
+     * The two-line floor's variant name: the least a SimpleIPC v1 reader can cost (the block and writePos on two
+     * cache lines, see {@link FloorVariant}).
+     */
+    static final String FLOOR_2LINE = RoundPlan.Variant.FLOOR_2LINE;
+
     static final int MIN_SIZE = 16;
     static final int MAX_SIZE = 64 * 1024;
     /** Exit code of {@code --self-check} when floor / floor is not within 1 +- {@link #SELF_CHECK_TOLERANCE}. */
@@ -225,6 +231,10 @@ final class PingPongCommand implements Callable<Integer>
                 ratios.put(ring + " / agrona", Rounds.ratioSpreads(perRound[v], perRound[agrona]));
                 ratioKeys.put(ring + " / agrona", camel(ring) + "ToAgrona");
             }
+            final int twoLines = plan.indexOf(FLOOR_2LINE);
+            ratios.put("shmipc / " + FLOOR_2LINE, Rounds.ratioSpreads(perRound[plan.indexOf("shmipc")],
+                perRound[twoLines]));
+            ratioKeys.put("shmipc / " + FLOOR_2LINE, "shmipcToFloor2Line");
         }
         out.println("median over rounds of each round's ratio (IQR):");
         out.println(RoundReport.spreadHeader("ratio", width));
@@ -327,6 +337,7 @@ final class PingPongCommand implements Callable<Integer>
         else
         {
             plan.add(RoundPlan.Variant.floor("floor", 0));
+            plan.add(RoundPlan.Variant.floor2Line(FLOOR_2LINE, 2));
             final RoundPlan.Variant shmipc = RoundPlan.Variant.ring("shmipc", "shmipc", size, idleSpec);
             final RoundPlan.Variant headers = RoundPlan.Variant.ring("shmipc-headers", "shmipc", size, idleSpec);
             headers.trustWriter = true;
@@ -336,7 +347,7 @@ final class PingPongCommand implements Callable<Integer>
                 v.signals = signals;
                 plan.add(v);
             }
-            plan.groups = new int[][]{{0, 1, 2, 3}};
+            plan.groups = new int[][]{{0, 1, 2, 3, 4}};
         }
         sliceAndRounds(plan, run, rounds, round, plan.variants.size());
         return plan;

@@ -27,7 +27,10 @@ final class RoundPlan
     {
         /** Name in reports: floor, floor-b, shmipc, shmipc-headers, agrona, "wait" ... */
         String name;
-        /** floor or ring. */
+        /** Kind of the two-line floor ({@link FloorVariant}), which takes floor slots {@code slot} and the next. */
+        static final String FLOOR_2LINE = "floor-2line";
+
+        /** floor, floor-2line or ring. */
         String kind = "ring";
         /** For rings: shmipc or agrona (the segment layout). */
         String layout = "shmipc";
@@ -65,9 +68,19 @@ final class RoundPlan
             return v;
         }
 
+        /**
+         * @return the two-line floor: a floor whose data and position lines take slots {@code slot} and the next.
+         */
+        static Variant floor2Line(final String name, final int slot)
+        {
+            final Variant v = floor(name, slot);
+            v.kind = FLOOR_2LINE;
+            return v;
+        }
+
         boolean isFloor()
         {
-            return "floor".equals(kind);
+            return "floor".equals(kind) || FLOOR_2LINE.equals(kind);
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.Map;
  * reflectively). Options (all strings):
  * <ul>
  *     <li>{@code role}: pinger, ponger (ping-pong and wake-up), consumer or producer (throughput);</li>
- *     <li>{@code kind}: floor or ring; {@code slot}: the floor's slot in the control file;</li>
+ *     <li>{@code kind}: floor, floor-2line (the two-line floor, two slots) or ring; {@code slot}: the floor's
+ *     slot in the control file;</li>
  *     <li>{@code mode}: pingpong, wake or throughput;</li>
  *     <li>{@code control}, {@code segment}: paths; {@code size}: message bytes; {@code idle}: strategy spec;</li>
  *     <li>{@code trustWriter}: true for a shmipc reader that polls block headers;</li>
@@ -84,12 +85,13 @@ final class IsolatedVariant implements RoundVariant
         maxLifeNanos = Long.parseLong(options.getOrDefault("maxLifeNanos", "600000000000"));
         size = Integer.parseInt(options.getOrDefault("size", "32"));
         control = ControlFile.open(Path.of(require(options, "control")));
-        if ("floor".equals(kind))
+        if ("floor".equals(kind) || RoundPlan.Variant.FLOOR_2LINE.equals(kind))
         {
             segment = null;
             in = null;
             out = null;
-            floor = new FloorVariant(control, Integer.parseInt(require(options, "slot")), timeoutNanos);
+            floor = new FloorVariant(control, Integer.parseInt(require(options, "slot")), timeoutNanos,
+                RoundPlan.Variant.FLOOR_2LINE.equals(kind));
             job = PeerCommand.PINGER.equals(role) ? FLOOR_PINGER : FLOOR_PONGER;
             return;
         }

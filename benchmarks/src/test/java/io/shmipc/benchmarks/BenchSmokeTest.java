@@ -52,7 +52,7 @@ class BenchSmokeTest
         final double used = number(map(root, "settings"), "roundsUsed");
         assertTrue(used >= 1 && used <= 3, "rounds used " + used);
         final List<Map<String, Object>> variants = list(root, "variants");
-        assertEquals(List.of("floor", "shmipc", "shmipc-headers", "agrona"),
+        assertEquals(List.of("floor", "floor-2line", "shmipc", "shmipc-headers", "agrona"),
             variants.stream().map(v -> v.get("name")).collect(Collectors.toList()));
         for (final Map<String, Object> variant : variants)
         {
@@ -62,8 +62,8 @@ class BenchSmokeTest
             assertHgrm(out.resolve("pingpong-" + variant.get("name") + ".hgrm"));
         }
         final Map<String, Object> ratios = map(root, "ratios");
-        assertEquals(List.of("shmipcToFloor", "shmipcHeadersToFloor", "agronaToFloor", "shmipcToAgrona",
-            "shmipcHeadersToAgrona"), new ArrayList<>(ratios.keySet()));
+        assertEquals(List.of("floor2lineToFloor", "shmipcToFloor", "shmipcHeadersToFloor", "agronaToFloor",
+            "shmipcToAgrona", "shmipcHeadersToAgrona", "shmipcToFloor2Line"), new ArrayList<>(ratios.keySet()));
         for (final String ratio : ratios.keySet())
         {
             assertSpreads(map(ratios, ratio), ratio);
