@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
 
 /**
  * {@code bench pingpong}: round trips between two processes through the raw cache-line floor, our ring with the
@@ -37,6 +40,9 @@ final class PingPongCommand implements Callable<Integer>
      * cache lines, see {@link FloorVariant}).
      */
     static final String FLOOR_2LINE = RoundPlan.Variant.FLOOR_2LINE;
+
+    /** Suffix of the variants whose classes come from {@code --baseline-jar}. */
+    static final String BASELINE = "@baseline";
 
     static final int MIN_SIZE = 16;
     static final int MAX_SIZE = 64 * 1024;
@@ -110,6 +116,12 @@ final class PingPongCommand implements Callable<Integer>
             "reader; Agrona's post every time.")
     String idle;
 
+    @Option(names = "--baseline-jar", paramLabel = "JAR",
+        description = "A benchmarks.jar of another shmipc build (e.g. built from an older commit): its rings are " +
+            "measured too, as shmipc@baseline and shmipc-headers@baseline, on the same threads in the same rounds, " +
+            "with the ratios of this build to it.")
+    Path baselineJar;
+
     @Option(names = "--trust-writer", hidden = true,
         description = "Kept for old scripts: header polling (shmipc-headers) is now always measured.")
     boolean trustWriter;
@@ -139,6 +151,7 @@ final class PingPongCommand implements Callable<Integer>
     public Integer call()
     {
         checkSize(size);
+        checkBaselineJar(baselineJar);
         final String idleSpec = IdleStrategies.parse(idle).toString();
         final RunLength run = common.runLength("1s", "20s");
         final CpuPlacement cpus = CpuPlacement.resolve(placement);
@@ -235,6 +248,16 @@ final class PingPongCommand implements Callable<Integer>
             ratios.put("shmipc / " + FLOOR_2LINE, Rounds.ratioSpreads(perRound[plan.indexOf("shmipc")],
                 perRound[twoLines]));
             ratioKeys.put("shmipc / " + FLOOR_2LINE, "shmipcToFloor2Line");
+            if (null != baselineJar)
+            {
+                for (final String ring : new String[]{"shmipc", "shmipc-headers"})
+                {
+                    final String name = ring + " / " + ring + BASELINE;
+                    ratios.put(name, Rounds.ratioSpreads(perRound[plan.indexOf(ring)],
+                        perRound[plan.indexOf(ring + BASELINE)]));
+                    ratioKeys.put(name, camel(ring) + "ToBaseline");
+                }
+            }
         }
         out.println("median over rounds of each round's ratio (IQR):");
         out.println(RoundReport.spreadHeader("ratio", width));
@@ -342,12 +365,28 @@ final class PingPongCommand implements Callable<Integer>
             final RoundPlan.Variant headers = RoundPlan.Variant.ring("shmipc-headers", "shmipc", size, idleSpec);
             headers.trustWriter = true;
             final RoundPlan.Variant agrona = RoundPlan.Variant.ring("agrona", "agrona", size, idleSpec);
-            for (final RoundPlan.Variant v : new RoundPlan.Variant[]{shmipc, headers, agrona})
+            final List<RoundPlan.Variant> rings = new ArrayList<>(List.of(shmipc, headers, agrona));
+            if (null != baselineJar)
+            {
+                for (final RoundPlan.Variant v : new RoundPlan.Variant[]{shmipc, headers})
+                {
+                    final RoundPlan.Variant base = RoundPlan.Variant.ring(v.name + BASELINE, "shmipc", size, idleSpec);
+                    base.trustWriter = v.trustWriter;
+                    base.classPath = baselineJar.toAbsolutePath().toString();
+                    rings.add(base);
+                }
+            }
+            for (final RoundPlan.Variant v : rings)
             {
                 v.signals = signals;
                 plan.add(v);
             }
-            plan.groups = new int[][]{{0, 1, 2, 3, 4}};
+            final int[] all = new int[plan.variants.size()];
+            for (int i = 0; i < all.length; i++)
+            {
+                all[i] = i;
+            }
+            plan.groups = new int[][]{all};
         }
         sliceAndRounds(plan, run, rounds, round, plan.variants.size());
         return plan;
@@ -420,6 +459,35 @@ final class PingPongCommand implements Callable<Integer>
             upper = false;
         }
         return sb.toString();
+    }
+
+    /**
+     * @throws IllegalArgumentException unless the file is a jar holding the round method's variant factory.
+     */
+    static void checkBaselineJar(final Path jar)
+    {
+        if (null == jar)
+        {
+            return;
+        }
+        if (!Files.isRegularFile(jar))
+        {
+            throw new IllegalArgumentException("--baseline-jar " + jar + ": no such file");
+        }
+        final String entry = VariantFactory.class.getName().replace('.', '/') + ".class";
+        try (ZipFile zip = new ZipFile(jar.toFile()))
+        {
+            if (null == zip.getEntry(entry))
+            {
+                throw new IllegalArgumentException("--baseline-jar " + jar + ": has no " + entry + " (give the " +
+                    "benchmarks.jar of a build that has the round method)");
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("--baseline-jar " + jar + ": cannot read it as a jar: " +
+                ex.getMessage());
+        }
     }
 
     static void checkSize(final int size)

@@ -39,6 +39,11 @@ final class RoundPlan
         String idle = "busy-spin";
         boolean trustWriter;
         boolean signals;
+        /**
+         * Class path (a jar of another shmipc build) the variant's classes come from, or null for this JVM's: a
+         * baseline measured on the same threads in the same run as this build.
+         */
+        String classPath;
         /** Set by {@link PairRun}: the segment's path. */
         String segment;
         /** Set by {@link PairRun} when {@link #signals}: the semaphore the pinger/producer posts. */
@@ -169,6 +174,10 @@ final class RoundPlan
             {
                 p.setProperty(k + "segment", v.segment);
             }
+            if (null != v.classPath)
+            {
+                p.setProperty(k + "classPath", v.classPath);
+            }
             if (null != v.signalRequest)
             {
                 p.setProperty(k + "signalRequest", v.signalRequest);
@@ -223,6 +232,7 @@ final class RoundPlan
             v.trustWriter = Boolean.parseBoolean(p.getProperty(k + "trustWriter"));
             v.signals = Boolean.parseBoolean(p.getProperty(k + "signals"));
             v.segment = p.getProperty(k + "segment");
+            v.classPath = p.getProperty(k + "classPath");
             v.signalRequest = p.getProperty(k + "signalRequest");
             v.signalResponse = p.getProperty(k + "signalResponse");
             plan.variants.add(v);

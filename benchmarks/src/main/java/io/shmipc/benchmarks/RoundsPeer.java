@@ -65,7 +65,7 @@ final class RoundsPeer
                     options.put("signalOut", posts ? variant.signalRequest : variant.signalResponse);
                     signals[i] = true;
                 }
-                variants[i] = VariantLoader.create(role + "-" + i + "-" + plan.variants.get(i).name, options);
+                variants[i] = VariantLoader.create(role + "-" + i + "-" + variant.name, options, variant.classPath);
             }
             final RoundsPeer peer = new RoundsPeer(plan, control, variants, signals);
             if (PeerCommand.PINGER.equals(role) || PeerCommand.CONSUMER.equals(role))

@@ -30,15 +30,18 @@ final class VariantLoader extends URLClassLoader
     }
 
     /**
-     * Create a variant in a new loader over this JVM's class path: {@link VariantFactory#create(Map)} of that loader.
+     * Create a variant in a new loader: {@link VariantFactory#create(Map)} of that loader.
      *
-     * @param name    the loader's name, for stack traces.
-     * @param options the variant's settings, see {@link VariantFactory}.
+     * @param name      the loader's name, for stack traces.
+     * @param options   the variant's settings, see {@link VariantFactory}.
+     * @param classPath where the variant's own classes ({@code io.shmipc.*}, {@code org.agrona.*}) come from: a jar
+     *                  of another build (a baseline), or null for this JVM's class path.
      * @throws IllegalStateException if the variant cannot be created (with the cause).
      */
-    static RoundVariant create(final String name, final Map<String, String> options)
+    static RoundVariant create(final String name, final Map<String, String> options, final String classPath)
     {
-        final VariantLoader loader = newLoader(name);
+        final VariantLoader loader = null == classPath ? newLoader(name) : new VariantLoader(name,
+            new URL[]{url(classPath)}, VariantLoader.class.getClassLoader());
         try
         {
             final Class<?> factory = Class.forName(VariantFactory.class.getName(), true, loader);
@@ -97,6 +100,18 @@ final class VariantLoader extends URLClassLoader
         }
     }
 
+    private static URL url(final String entry)
+    {
+        try
+        {
+            return new File(entry).toURI().toURL();
+        }
+        catch (final MalformedURLException ex)
+        {
+            throw new IllegalStateException("class path entry " + entry + ": " + ex, ex);
+        }
+    }
+
     private static URL[] classPath()
     {
         final List<URL> urls = new ArrayList<>();
@@ -106,14 +121,7 @@ final class VariantLoader extends URLClassLoader
             {
                 continue;
             }
-            try
-            {
-                urls.add(new File(entry).toURI().toURL());
-            }
-            catch (final MalformedURLException ex)
-            {
-                throw new IllegalStateException("class path entry " + entry + ": " + ex, ex);
-            }
+            urls.add(url(entry));
         }
         return urls.toArray(new URL[0]);
     }

@@ -45,6 +45,12 @@ abstract class SimpleIpcRingProducerFields extends SimpleIpcRingPadding1
     long deferredHeader;
     /** The deferred header is that of a publish a dead producer left half done (see the constructor). */
     boolean recovering;
+    /**
+     * A consumer polls block headers or asks to (consumerMode 1 or 2 at the last publish): clear the header slot
+     * after each block. A consumer bound by writePos never looks there, and clearing the slot it polls would cost
+     * every message a second transfer of that cache line.
+     */
+    boolean clearSlots;
 }
 
 abstract class SimpleIpcRingPadding2 extends SimpleIpcRingProducerFields
@@ -178,6 +184,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             adoptInterruptedPublish(writePos, pendingLimit);
         }
         limitOffset = (int)(limit % capacity);
+        clearSlots = CONSUMER_READS_WRITE_POS != queueBuffer.getIntVolatile(CONSUMER_MODE_OFFSET);
     }
 
     /**
@@ -301,12 +308,23 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             return false;
         }
+        final AtomicBuffer buffer = this.buffer;
+        final int consumerMode = buffer.getInt(CONSUMER_MODE_OFFSET);
+        if (CONSUMER_READS_WRITE_POS == consumerMode)
+        {
+            clearSlots = false;
+        }
+        else if (!clearSlots)
+        {
+            // A consumer asks to poll headers: from now on the slot after each block is cleared, and the slot this
+            // publish ends at is cleared now, before the answer (and this batch's first header) is stored.
+            clearSlots = true;
+            clearSlotAtLimit();
+        }
         final int deferred = deferredOffset;
         if (deferred >= 0)
         {
             final long header = deferredHeader;
-            final AtomicBuffer buffer = this.buffer;
-            final int consumerMode = buffer.getInt(CONSUMER_MODE_OFFSET);
             if (CONSUMER_READS_WRITE_POS != consumerMode)
             {
                 // A consumer polls headers (or asks to): it may read this batch a moment before writePos covers it,
@@ -813,6 +831,19 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         return limitOffset;
     }
 
+    /**
+     * Clear the header slot at the limit if it is free space by the cached readPos. If it is not, the cached readPos
+     * is the limit less the capacity, a block boundary: the slot holds the oldest unconsumed block's header, which
+     * its consumer marks.
+     */
+    private void clearSlotAtLimit()
+    {
+        if (capacity - limitOffset >= BLOCK_HEADER_LENGTH && limit + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
+        {
+            buffer.putLong(HEADER_LENGTH + limitOffset, EMPTY_SLOT);
+        }
+    }
+
     private void padToEnd(final int spaceToEnd)
     {
         if (spaceToEnd >= BLOCK_HEADER_LENGTH)
@@ -833,9 +864,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /**
      * Write the header of the block at the limit, last and with release semantics, after clearing the header slot
      * that follows the block when that slot is free space (by the cached readPos; when it is not, it holds the header
-     * of the oldest unconsumed block, which its consumer marks). So the slot at the end of the published blocks is
-     * always zero, a consumed block's marked header, or a complete header: what a consumer that trusts this writer
-     * relies on. The header of the first block since the last publish is not written here but by {@link #publish()},
+     * of the oldest unconsumed block, which its consumer marks), while a consumer polls headers or asks to
+     * ({@link #clearSlots}; when one asks, {@link #publish()} clears the slot the batch ends at before it agrees).
+     * So the slot at the end of the published blocks is always zero, a consumed block's marked header, or a complete
+     * header: what a consumer that trusts this writer relies on. The header of the first block since the last
+     * publish is not written here but by {@link #publish()},
      * so a consumer that polls headers never sees a block before writePos covers it (or a dead producer's
      * {@code pendingLimit} does).
      *
@@ -846,7 +879,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         final int end = blockOffset + blockLength;
         final int next = end == capacity ? 0 : end;
-        if (capacity - next >= BLOCK_HEADER_LENGTH &&
+        if (clearSlots && capacity - next >= BLOCK_HEADER_LENGTH &&
             limit + blockLength + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
         {
             buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);

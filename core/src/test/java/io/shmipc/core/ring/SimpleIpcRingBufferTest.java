@@ -143,6 +143,54 @@ class SimpleIpcRingBufferTest
     }
 
     @Test
+    void aConsumerThatStartsPollingHeadersMidStreamNeverTakesStalePayloadForABlock()
+    {
+        // A producer whose consumer reads writePos clears no header slots, so after a few laps of blocks of changing
+        // sizes the slot at the end of the published blocks is old payload. Every payload here is made of words that
+        // look like the header of an 8-byte data block: if the slot the producer ends at when the consumer asks were
+        // not cleared before the producer agrees, the polling consumer would deliver such a word as a message.
+        final int capacity = 256;
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
+        memory.putLong(CAPACITY_OFFSET, capacity);
+        final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
+        final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view");
+        final long fakeHeader = (8L & 0xFFFF_FFFFL) | ((long)MAGIC_DATA << 32);
+        final int[] sizes = {16, 24, 40, 56, 32, 48};
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[64]);
+        final List<Long> received = new ArrayList<>();
+        long sent = 0;
+        for (int round = 0; round < 400; round++)
+        {
+            if (200 == round)
+            {
+                consumer.trustShmipcWriter(true); // asks: the producer's next publish answers
+            }
+            final int size = sizes[round % sizes.length];
+            for (int offset = 8; offset + 8 <= size; offset += 8)
+            {
+                message.putLong(offset, fakeHeader);
+            }
+            message.putLong(0, sent);
+            assertTrue(producer.write(1, message, 0, size));
+            sent++;
+            for (int poll = 0; poll < 3; poll++) // the later polls find the slot at the end of what was published
+            {
+                consumer.read((type, buffer, index, length) ->
+                {
+                    assertTrue(length >= 16, "a " + length + "-byte message was delivered: stale payload");
+                    received.add(buffer.getLong(index));
+                });
+            }
+        }
+        assertEquals(CONSUMER_POLLS_HEADERS, memory.getInt(CONSUMER_MODE_OFFSET), "the producer agreed");
+        assertEquals(400, received.size());
+        for (int i = 0; i < received.size(); i++)
+        {
+            assertEquals(i, received.get(i).longValue());
+        }
+    }
+
+    @Test
     void skipsSilentlyWhenFewerThanEightBytesRemain()
     {
         // capacity 203 (a queue on its own: a segment needs a multiple of 8): blocks advance in multiples of 8, so
