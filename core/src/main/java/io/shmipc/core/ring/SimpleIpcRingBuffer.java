@@ -458,17 +458,25 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                     offset = 0;
                     continue;
                 }
-                buffer.putLong(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
                 final int length = blockLength(size);
                 position += length;
-                final int index = HEADER_LENGTH + offset + BLOCK_HEADER_LENGTH;
+                final int headerIndex = HEADER_LENGTH + offset;
                 offset += length;
                 if (offset == capacity)
                 {
                     offset = 0;
                 }
                 ++messagesRead;
-                handler.onMessage(MSG_TYPE_ID, buffer, index, size);
+                try
+                {
+                    handler.onMessage(MSG_TYPE_ID, buffer, headerIndex + BLOCK_HEADER_LENGTH, size);
+                }
+                finally
+                {
+                    // Marked after the handler: what the handler writes (an answer) is not queued behind this store,
+                    // which takes the line back from the producer. Still before readPos moves (section 7b, rule 3).
+                    buffer.putLong(headerIndex, consumedHeader(size, MAGIC_DATA));
+                }
             }
         }
         finally
