@@ -139,6 +139,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /** {@link #nextBlock}: a trusted writer has not published the next block yet. */
     private static final int NO_BLOCK = -2;
 
+    /** Cache line length assumed for the read-ahead of the consumer's poll. */
+    private static final int CACHE_LINE = 64;
+
     private final AtomicBuffer buffer;
     private final String name;
     private final int capacity;
@@ -729,7 +732,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         }
         if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
         {
-            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset);
+            // Also the next cache line, where a block that starts late in this one continues.
+            final int nextLine = (readOffset | (CACHE_LINE - 1)) + 1;
+            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset) +
+                (capacity - nextLine >= BLOCK_HEADER_LENGTH ? buffer.getLong(HEADER_LENGTH + nextLine) : 0);
         }
         final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
         if (trustRequested && CONSUMER_POLLS_HEADERS == buffer.getIntVolatile(CONSUMER_MODE_OFFSET))
