@@ -38,6 +38,8 @@ final class RoundPlan
         int size = 32;
         String idle = "busy-spin";
         boolean trustWriter;
+        /** Throughput producer, shmipc only: messages appended per publish (1: one write per message). */
+        int batch = 1;
         boolean signals;
         /**
          * Class path (a jar of another shmipc build) the variant's classes come from, or null for this JVM's: a
@@ -169,6 +171,7 @@ final class RoundPlan
             p.setProperty(k + "size", Integer.toString(v.size));
             p.setProperty(k + "idle", v.idle);
             p.setProperty(k + "trustWriter", Boolean.toString(v.trustWriter));
+            p.setProperty(k + "batch", Integer.toString(v.batch));
             p.setProperty(k + "signals", Boolean.toString(v.signals));
             if (null != v.segment)
             {
@@ -230,6 +233,7 @@ final class RoundPlan
             v.size = Integer.parseInt(p.getProperty(k + "size"));
             v.idle = p.getProperty(k + "idle");
             v.trustWriter = Boolean.parseBoolean(p.getProperty(k + "trustWriter"));
+            v.batch = Integer.parseInt(p.getProperty(k + "batch", "1"));
             v.signals = Boolean.parseBoolean(p.getProperty(k + "signals"));
             v.segment = p.getProperty(k + "segment");
             v.classPath = p.getProperty(k + "classPath");
@@ -265,6 +269,7 @@ final class RoundPlan
         options.put("size", Integer.toString(v.size));
         options.put("idle", v.idle);
         options.put("trustWriter", Boolean.toString(v.trustWriter));
+        options.put("batch", Integer.toString(v.batch));
         if (null != v.segment)
         {
             options.put("segment", v.segment);

@@ -1,5 +1,6 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -79,7 +80,9 @@ final class ThroughputProducer
 
     /**
      * Round method: write {@code message} as fast as the ring takes it until the control file's switch counter
-     * moves on from {@code switchCount} (checked every 256 writes or full polls).
+     * moves on from {@code switchCount} (checked every 256 writes or full polls). With {@code batch} above 1 a shmipc
+     * ring appends that many messages and publishes them with one store ({@code append} + {@code publish}); other
+     * rings write one message per publication.
      *
      * @param deadline System.nanoTime by which the whole run must be done.
      * @return messages written.
@@ -89,10 +92,15 @@ final class ThroughputProducer
         final RingBuffer ring,
         final UnsafeBuffer message,
         final int size,
+        final int batch,
         final ControlFile control,
         final int switchCount,
         final long deadline)
     {
+        if (batch > 1 && ring instanceof SimpleIpcRingBuffer)
+        {
+            return serveBatched((SimpleIpcRingBuffer)ring, message, size, batch, control, switchCount, deadline);
+        }
         long written = 0;
         long spins = 0;
         while (true)
@@ -115,6 +123,59 @@ final class ThroughputProducer
             }
             if (control.switchCount() != switchCount)
             {
+                return written;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("throughput producer: run not done by its deadline");
+            }
+        }
+    }
+
+    /** As {@link #serve}, appending {@code batch} messages per publish (and publishing early when the ring is full). */
+    private static long serveBatched(
+        final SimpleIpcRingBuffer ring,
+        final UnsafeBuffer message,
+        final int size,
+        final int batch,
+        final ControlFile control,
+        final int switchCount,
+        final long deadline)
+    {
+        long written = 0;
+        long spins = 0;
+        int appended = 0;
+        while (true)
+        {
+            if (ring.append(message, 0, size))
+            {
+                message.putLong(0, ++written);
+                if (++appended == batch)
+                {
+                    ring.publish();
+                    appended = 0;
+                }
+                if ((written & 255) != 0)
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                if (appended > 0)
+                {
+                    ring.publish(); // a full ring: let the consumer have what is there
+                    appended = 0;
+                }
+                Thread.onSpinWait();
+                if ((++spins & 255) != 0)
+                {
+                    continue;
+                }
+            }
+            if (control.switchCount() != switchCount)
+            {
+                ring.publish();
                 return written;
             }
             if (System.nanoTime() - deadline > 0)

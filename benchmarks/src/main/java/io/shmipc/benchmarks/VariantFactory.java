@@ -26,6 +26,7 @@ import java.util.Map;
  *     <li>{@code mode}: pingpong, wake or throughput;</li>
  *     <li>{@code control}, {@code segment}: paths; {@code size}: message bytes; {@code idle}: strategy spec;</li>
  *     <li>{@code trustWriter}: true for a shmipc reader that polls block headers;</li>
+ *     <li>{@code batch}: a shmipc throughput producer appends this many messages per publish (default 1);</li>
  *     <li>{@code signalIn}, {@code signalOut}: semaphore names or absent; {@code timeoutNanos},
  *     {@code maxLifeNanos}.</li>
  * </ul>
@@ -68,6 +69,7 @@ final class IsolatedVariant implements RoundVariant
     private final long maxLifeNanos;
     private final long started = System.nanoTime();
     private final int size;
+    private final int batch;
     private FloorVariant floor;
     private RingPinger pinger;
     private RingPonger ponger;
@@ -84,6 +86,7 @@ final class IsolatedVariant implements RoundVariant
         final long timeoutNanos = Long.parseLong(options.getOrDefault("timeoutNanos", "10000000000"));
         maxLifeNanos = Long.parseLong(options.getOrDefault("maxLifeNanos", "600000000000"));
         size = Integer.parseInt(options.getOrDefault("size", "32"));
+        batch = Integer.parseInt(options.getOrDefault("batch", "1"));
         control = ControlFile.open(Path.of(require(options, "control")));
         if ("floor".equals(kind) || RoundPlan.Variant.FLOOR_2LINE.equals(kind))
         {
@@ -180,7 +183,8 @@ final class IsolatedVariant implements RoundVariant
             case RING_PONGER:
                 return ponger.serve(switchCount, record, deadline);
             case PRODUCER:
-                return ThroughputProducer.serve(producerRing, producerMessage, size, control, switchCount, deadline);
+                return ThroughputProducer.serve(producerRing, producerMessage, size, batch, control, switchCount,
+                    deadline);
             default:
                 throw new IllegalStateException("this variant drives; it does not serve");
         }

@@ -136,6 +136,29 @@ class BenchSmokeTest
     }
 
     @Test
+    void throughputWithBatchPublicationReportsTheBatchAndItsGoal() throws IOException
+    {
+        final Path json = dir.resolve("throughput-batch.json");
+        final int code = BenchMain.execute("throughput", "--batch", "16", "--sizes", "32", "--iterations", "20000",
+            "--warmup", "2000", "--rounds", "3", "--out", dir.resolve("results").toString(), "--json",
+            json.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+        final Map<String, Object> root = readJson(json);
+        assertEquals(16.0, number(map(root, "settings"), "batch"));
+        final double used = number(map(root, "settings"), "roundsUsed");
+        for (final Map<String, Object> result : list(root, "results"))
+        {
+            assertTrue(number(result, "messages") >= used * 20000, "rounds of at least --iterations: " + result);
+        }
+        final Map<String, Object> ratio = list(root, "ratios").get(0);
+        assertTrue(List.of("met", "not_met", "too_wide", "descheduled").contains(ratio.get("goalAtLeastAgrona")),
+            String.valueOf(ratio));
+        assertNothingLeftInShm();
+
+        assertEquals(2, BenchMain.execute("throughput", "--batch", "0", "--quiet"), "--batch 0 is a usage error");
+    }
+
+    @Test
     void matrixReportsEveryCellAndTheWakeUpOfTheWaitStrategy() throws IOException
     {
         final Path json = dir.resolve("matrix.json");
