@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -67,10 +68,24 @@ final class ChannelSide
     private volatile boolean closing;
     /** Held by the one caller that reads for all in {@link ReadMode#CALLER} (leader/follower). */
     private final AtomicBoolean pollLock = new AtomicBoolean();
-    /** A waiting caller that takes the lead when the leader leaves. */
-    private final AtomicReference<Thread> nextLeader =
-        new AtomicReference<>();
-    private static final long FOLLOWER_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * Callers waiting in {@link #pollUntil} while another leads: one of them is woken to take the lead whenever the
+     * lead is given up with followers left, so no call waits for its park to time out with nobody reading.
+     * Preallocated; a caller that finds every slot taken uses {@link #overflowFollower}.
+     */
+    private final AtomicReferenceArray<Thread> followers = new AtomicReferenceArray<>(FOLLOWER_SLOTS);
+    private final AtomicInteger followerCount = new AtomicInteger();
+    private final AtomicReference<Thread> overflowFollower = new AtomicReference<>();
+    /** Messages the conductor's safety-net read delivered (no caller was reading), for tests and diagnostics. */
+    private final AtomicLong conductorReads = new AtomicLong();
+    private static final int FOLLOWER_SLOTS = 64;
+    private static final int NO_SLOT = -1;
+    private static final int OVERFLOW_SLOT = -2;
+    /**
+     * Longest park of a follower before it looks again (a safety net: the lead is handed to a follower whenever it is
+     * given up). Not final so that a test can make a lost follower wait for longer than the test.
+     */
+    static volatile long followerParkNanos = TimeUnit.MILLISECONDS.toNanos(1);
     private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
     private final ErrorHandler failureListener;
@@ -391,7 +406,7 @@ final class ChannelSide
             }
             try
             {
-                pollOnce();
+                conductorReads.addAndGet(pollOnce());
                 in.consumerHeartbeatTime(System.currentTimeMillis());
             }
             catch (final RuntimeException ex)
@@ -410,17 +425,65 @@ final class ChannelSide
     }
 
     /**
-     * The polling thread gives up the lead: a follower that registered (the latest) is unparked to take it, the
-     * others wake when their call completes or within a millisecond.
+     * The polling thread gives up the lead, and wakes a waiting follower (if any) to take it.
      */
     private void leaveLead()
     {
         pollLock.set(false);
-        final Thread next = nextLeader.getAndSet(null);
-        if (next != null)
+        wakeOneFollower();
+    }
+
+    /**
+     * Wake one caller waiting as a follower, if any: it takes the lead if its call is not done, or hands this on as
+     * it leaves. Costs one read when there is none (a single calling thread).
+     */
+    private void wakeOneFollower()
+    {
+        if (0 == followerCount.get())
         {
-            LockSupport.unpark(next);
+            return;
         }
+        for (int i = 0; i < FOLLOWER_SLOTS; i++)
+        {
+            final Thread follower = followers.get(i);
+            if (null != follower)
+            {
+                LockSupport.unpark(follower);
+                return;
+            }
+        }
+        final Thread overflow = overflowFollower.get();
+        if (null != overflow)
+        {
+            LockSupport.unpark(overflow);
+        }
+    }
+
+    private int registerFollower(final Thread thread)
+    {
+        followerCount.incrementAndGet();
+        for (int i = 0; i < FOLLOWER_SLOTS; i++)
+        {
+            if (null == followers.get(i) && followers.compareAndSet(i, null, thread))
+            {
+                return i;
+            }
+        }
+        overflowFollower.set(thread);
+        return OVERFLOW_SLOT;
+    }
+
+    private void unregisterFollower(final int slot, final Thread thread)
+    {
+        if (OVERFLOW_SLOT == slot)
+        {
+            overflowFollower.compareAndSet(thread, null);
+        }
+        else
+        {
+            followers.set(slot, null);
+        }
+        followerCount.decrementAndGet();
     }
 
     /**
@@ -503,6 +566,8 @@ final class ChannelSide
     void pollUntil(final Completion done, final long deadline)
     {
         enter();
+        final Thread self = Thread.currentThread();
+        int followerSlot = NO_SLOT;
         try
         {
             while (!done.isDone())
@@ -514,6 +579,11 @@ final class ChannelSide
                 }
                 if (pollLock.compareAndSet(false, true))
                 {
+                    if (NO_SLOT != followerSlot)
+                    {
+                        unregisterFollower(followerSlot, self); // a leader is no follower: nobody need wake it
+                        followerSlot = NO_SLOT;
+                    }
                     // Leader: read for everyone (completing and unparking the others' calls) until this call is done.
                     try
                     {
@@ -545,17 +615,36 @@ final class ChannelSide
                 {
                     return;
                 }
-                nextLeader.set(Thread.currentThread());
+                if (NO_SLOT == followerSlot)
+                {
+                    followerSlot = registerFollower(self);
+                }
                 if (!done.isDone() && pollLock.get())
                 {
-                    LockSupport.parkNanos(this, Math.min(left, FOLLOWER_PARK_NS));
+                    LockSupport.parkNanos(this, Math.min(left, followerParkNanos));
                 }
             }
         }
         finally
         {
+            if (NO_SLOT != followerSlot)
+            {
+                unregisterFollower(followerSlot, self);
+                if (!pollLock.get())
+                {
+                    wakeOneFollower(); // woken to lead but done already: hand the lead on rather than leave none
+                }
+            }
             exit();
         }
+    }
+
+    /**
+     * @return messages the conductor read because no caller was reading ({@link ReadMode#CALLER}).
+     */
+    long messagesReadByConductor()
+    {
+        return conductorReads.get();
     }
 
     /** Something a caller-mode poll waits for. */

@@ -602,4 +602,14 @@ public final class IpcHost implements AutoCloseable
         return "IpcHost{" + config.name() + ", pending=" + calls.inFlight() + ", unknown=" + unknownResponses +
             ", expired=" + expiredResponses + '}';
     }
+
+    /**
+     * For tests and diagnostics, {@link ReadMode#CALLER}.
+     *
+     * @return responses the conductor read because no calling thread was reading.
+     */
+    long responsesReadByConductor()
+    {
+        return side.messagesReadByConductor();
+    }
 }
