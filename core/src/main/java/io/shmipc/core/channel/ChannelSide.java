@@ -58,6 +58,11 @@ final class ChannelSide
     private final ChannelConductor conductor;
     private final MessageHandler handler;
     private final IdleStrategy callerIdle;
+    /** The agents' idle strategies as run: the configured ones, or {@code yield} when those would oversubscribe. */
+    private final IdleStrategyFactory readerIdle;
+    private final IdleStrategyFactory writerIdle;
+    /** Spinning agents that yield instead (see {@link #spinningAgents}), said once at start; 0 if none. */
+    private final int yieldingInstead;
     private final NamedSignal inSignal;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AgentInvoker invoker;
@@ -81,6 +86,8 @@ final class ChannelSide
     private static final int FOLLOWER_SLOTS = 64;
     private static final int NO_SLOT = -1;
     private static final int OVERFLOW_SLOT = -2;
+    /** What a busy-spinning agent runs instead when it would oversubscribe the CPUs. */
+    private static final IdleStrategyFactory YIELD_INSTEAD = IdleStrategies.parse(IdleStrategies.YIELD);
     /**
      * Longest park of a follower before it looks again (a safety net: the lead is handed to a follower whenever it is
      * given up). Not final so that a test can make a lost follower wait for longer than the test.
@@ -136,6 +143,14 @@ final class ChannelSide
             this.callerWriter = writer == null ? new CombiningWriter(out, outSignal, () -> closing) : null;
             this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
                 this::fail, readerStopped::countDown, callerWriter) : null;
+            final int spinning = spinningAgents(config, mode, reader != null, writer != null);
+            final boolean handoff = writer != null || (reader != null && outQueue == QueueId.TO_GUEST);
+            final int cpus = Runtime.getRuntime().availableProcessors();
+            this.yieldingInstead = oversubscribes(spinning, handoff, cpus) ? spinning : 0;
+            this.readerIdle = yieldingInstead > 0 && spins(config.readerIdleFactory()) ? YIELD_INSTEAD :
+                config.readerIdleFactory();
+            this.writerIdle = yieldingInstead > 0 && spins(config.writerIdleFactory()) ? YIELD_INSTEAD :
+                config.writerIdleFactory();
             this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
             this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader,
                 readerAgent ? null : this::readIfNoCallerReads);
@@ -157,12 +172,12 @@ final class ChannelSide
                 this.invoker = null;
                 if (reader != null)
                 {
-                    runners.add(new AgentRunner(config.readerIdleFactory().newStrategy(inSignal, in),
+                    runners.add(new AgentRunner(readerIdle.newStrategy(inSignal, in),
                         errorHandler, null, reader));
                 }
                 if (writer != null)
                 {
-                    runners.add(new AgentRunner(config.writerIdleFactory()
+                    runners.add(new AgentRunner(writerIdle
                         .newStrategy(writer.wakeup(), writer.wakeup()), errorHandler, null, writer));
                 }
                 runners.add(new AgentRunner(new SleepingMillisIdleStrategy(10), errorHandler, null, conductor));
@@ -171,9 +186,9 @@ final class ChannelSide
             {
                 this.invoker = null;
                 final IdleStrategy idle = reader != null ?
-                    config.readerIdleFactory().newStrategy(inSignal, writer == null ? in :
+                    readerIdle.newStrategy(inSignal, writer == null ? in :
                         new BothEmpty(in, writer.wakeup())) :
-                    writer != null ? config.writerIdleFactory().newStrategy(writer.wakeup(), writer.wakeup()) :
+                    writer != null ? writerIdle.newStrategy(writer.wakeup(), writer.wakeup()) :
                     new SleepingMillisIdleStrategy(10);
                 runners.add(new AgentRunner(idle, errorHandler, null, composite));
             }
@@ -258,35 +273,63 @@ final class ChannelSide
     }
 
     /**
-     * Threads of this side that never block or yield (busy-spin, no-op): with a peer on the same machine doing the
-     * same, twice this many must fit the CPUs this process may use, or the spinners take turns at the scheduler's
-     * time slice (milliseconds per message). Said once, at start, when the user's choice oversubscribes them.
+     * Agent threads of this side that never block or yield (busy-spin, no-op). With a peer on the same machine doing
+     * the same, they oversubscribe the CPUs this process may use when twice their number exceeds them, or equals
+     * them while a message also needs another thread to run (a writer thread, or the callers a host's reader thread
+     * completes): that thread then waits for the scheduler's time slice (milliseconds per message). The agents then
+     * yield their CPU between polls instead ({@code yield}), so the other threads run at once.
      */
+    private static int spinningAgents(
+        final ChannelConfig config, final ThreadingMode mode, final boolean reader, final boolean writer)
+    {
+        if (mode == ThreadingMode.INVOKER)
+        {
+            return 0; // the application's own thread, its own idle strategy
+        }
+        final boolean readerSpins = reader && spins(config.readerIdleFactory());
+        final boolean writerSpins = writer && spins(config.writerIdleFactory());
+        if (mode == ThreadingMode.SHARED)
+        {
+            return reader ? (readerSpins ? 1 : 0) : (writerSpins ? 1 : 0);
+        }
+        return (readerSpins ? 1 : 0) + (writerSpins ? 1 : 0);
+    }
+
+    /**
+     * @param spinning agents of this side that would busy-spin (its peer assumed to run as many).
+     * @param handoff  a message also needs another thread of this side to run (a writer thread, or callers that a
+     *                 host's reader thread completes).
+     * @param cpus     CPUs this process may use.
+     * @return true if those agents should yield between polls instead.
+     */
+    static boolean oversubscribes(final int spinning, final boolean handoff, final int cpus)
+    {
+        return spinning > 0 && (2 * spinning > cpus || (handoff && 2 * spinning >= cpus));
+    }
+
+    /**
+     * @return the reader agent's idle strategy as run (for tests and diagnostics).
+     */
+    IdleStrategyFactory readerIdleInUse()
+    {
+        return readerIdle;
+    }
+
+    /** Said once, at start, when the configured busy-spinning agents would oversubscribe the CPUs. */
     private void warnIfOversubscribed()
     {
-        int spinning = 0;
-        if (invoker == null)
+        if (0 == yieldingInstead)
         {
-            final boolean readerSpins = spins(config.readerIdleFactory());
-            final boolean writerSpins = writer != null && spins(config.writerIdleFactory());
-            if (config.threadingMode() == ThreadingMode.SHARED)
-            {
-                spinning = reader != null ? (readerSpins ? 1 : 0) : (writerSpins ? 1 : 0);
-            }
-            else
-            {
-                spinning = (reader != null && readerSpins ? 1 : 0) + (writerSpins ? 1 : 0);
-            }
+            return;
         }
         final int cpus = Runtime.getRuntime().availableProcessors();
-        if (spinning > 0 && 2 * spinning > cpus)
-        {
-            System.err.println("shmipc: channel " + config.name() + " starts " + spinning + " spinning thread" +
-                (spinning > 1 ? "s" : "") + " (" + config.threadingMode() + ", reader " + config.readerIdle() +
-                ", writer " + config.writerIdle() + ") and its peer likely as many, on " + cpus + " allowed CPU" +
-                (cpus > 1 ? "s" : "") + ": they will take turns at the scheduler's time slice; use threading mode " +
-                "SHARED or the wait strategy");
-        }
+        System.err.println("shmipc: channel " + config.name() + " would start " + yieldingInstead + " busy-spinning " +
+            "thread" + (yieldingInstead > 1 ? "s" : "") + " (" + config.threadingMode() + ", reader " +
+            config.readerIdle() + ", writer " + config.writerIdle() + "), its peer likely as many, on " + cpus +
+            " allowed CPU" + (cpus > 1 ? "s" : "") + ", while each message also needs other threads: they would " +
+            "take turns at the scheduler's time slice (milliseconds per message), so they yield their CPU between " +
+            "polls instead; for spinning without that, use threading mode SHARED or the caller modes, or give the " +
+            "process more CPUs");
     }
 
     private static boolean spins(final IdleStrategyFactory idle)

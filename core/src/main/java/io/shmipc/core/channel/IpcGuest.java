@@ -396,6 +396,12 @@ public final class IpcGuest implements AutoCloseable
         }
     }
 
+    /** @return the side's shared machinery (for tests and diagnostics). */
+    ChannelSide side()
+    {
+        return side;
+    }
+
     @Override
     public String toString()
     {
