@@ -1,5 +1,6 @@
 package io.shmipc.benchmarks;
 
+import io.aeron.driver.ThreadingMode;
 import io.shmipc.bridge.BridgeConfig;
 import io.shmipc.bridge.GuestSideBridge;
 import io.shmipc.bridge.HostSideBridge;
@@ -117,6 +118,12 @@ final class BridgeCommand implements Callable<Integer>
         "busy-spin with at least " + SPINNING_THREADS + " allowed CPUs, else the bridge's default).")
     String driverIdle;
 
+    @Option(names = "--driver-threading", paramLabel = "MODE",
+        description = "Threading mode of the two bridges' embedded drivers: SHARED (a thread of its own) or INVOKER " +
+            "(run by the bridge's agent, with the Aeron client's conductor: one thread per bridge) (default: the " +
+            "bridge's, INVOKER with fewer than " + BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed CPUs).")
+    ThreadingMode driverThreading;
+
     @Option(names = "--local-idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
         description = "Idle strategy of every shm channel's threads (default: ${DEFAULT-VALUE}).")
     String localIdle;
@@ -197,7 +204,9 @@ final class BridgeCommand implements Callable<Integer>
         final String[] runArgs = {
             "--shm", name + "-shm", "--bridged", name + "-a", "--bridged-local", name + "-b",
             "--size", Integer.toString(size), "--capacity", Integer.toString(capacity),
-            "--idle", agentIdle, "--driver-idle", driversIdle, "--local-idle", channelIdle};
+            "--idle", agentIdle, "--driver-idle", driversIdle, "--local-idle", channelIdle,
+            "--driver-threading", (null == driverThreading ? BridgeConfig.DRIVER_THREADING_DEFAULT :
+                driverThreading).name()};
         context.progress().line("bridge: " + roundCount + " rounds of " + Durations.format(roundNanos) +
             " latency and " + Durations.format(roundNanos) + " throughput, warm-up " + Durations.format(warmupNanos));
 

@@ -1,6 +1,7 @@
 package io.shmipc.benchmarks;
 
 import io.shmipc.bridge.Bridge;
+import io.aeron.driver.ThreadingMode;
 import io.shmipc.bridge.BridgeConfig;
 import io.shmipc.bridge.BridgeCounters;
 import io.shmipc.bridge.GuestSideBridge;
@@ -81,6 +82,9 @@ final class BridgePeerCommand implements Callable<Integer>
 
     @Option(names = "--local-idle", required = true)
     String localIdle;
+
+    @Option(names = "--driver-threading", required = true)
+    ThreadingMode driverThreading;
 
     @Option(names = "--rounds", defaultValue = "10")
     int rounds;
@@ -174,6 +178,7 @@ final class BridgePeerCommand implements Callable<Integer>
             .embeddedDir(aeronDir)
             .idle(idle)
             .driverIdle(driverIdle)
+            .driverThreading(driverThreading)
             .localIdle(localIdle)
             .capacity(capacity)
             .openTimeout(Duration.ofSeconds(60));

@@ -8,6 +8,7 @@ import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.shmipc.affinity.AffinityPlan;
@@ -64,6 +65,10 @@ public abstract class Bridge implements AutoCloseable
     private final MediaDriver driver;
     private final File embeddedDir;
     final Aeron aeron;
+    /** The embedded driver's duty cycle when it runs in {@code INVOKER} mode on the bridge's agent, else null. */
+    private final AgentInvoker driverInvoker;
+    /** The Aeron client conductor's duty cycle when the driver is invoked by the agent, else null. */
+    private final AgentInvoker clientInvoker;
     final ExclusivePublication publication;
     final Subscription subscription;
     final BridgeCounters counters;
@@ -128,9 +133,20 @@ public abstract class Bridge implements AutoCloseable
                 embeddedDir = null;
                 dir = config.aeronDir();
             }
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir).errorHandler(this.errorHandler));
+            final Aeron.Context client = new Aeron.Context().aeronDirectoryName(dir).errorHandler(this.errorHandler);
+            final AgentInvoker driverDuty = null != driver && config.driverThreading() == ThreadingMode.INVOKER ?
+                driver.sharedAgentInvoker() : null;
+            if (null != driverDuty)
+            {
+                // One thread for the whole bridge: the agent drives the driver and the client's conductor, and the
+                // client drives the driver itself while it waits for a reply (adding the publication, closing).
+                client.useConductorAgentInvoker(true).driverAgentInvoker(driverDuty);
+            }
+            aeron = Aeron.connect(client);
             this.driver = driver;
             this.aeron = aeron;
+            this.driverInvoker = driverDuty;
+            this.clientInvoker = null != driverDuty ? aeron.conductorAgentInvoker() : null;
             this.counters = new BridgeCounters(aeron, side, config.localName());
             countersRef[0] = counters;
             this.subscription = aeron.addSubscription(config.subscribeUri(), inKind == BridgeFrame.KIND_REQUEST ?
@@ -476,7 +492,12 @@ public abstract class Bridge implements AutoCloseable
         @Override
         public int doWork()
         {
-            int work = localDuty();
+            int work = 0;
+            if (null != driverInvoker)
+            {
+                work += driverInvoker.invoke() + clientInvoker.invoke();
+            }
+            work += localDuty();
             work += subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
             final long now = System.nanoTime();
             if (now - lastLinkCheck > TimeUnit.MILLISECONDS.toNanos(1))

@@ -29,6 +29,19 @@ public final class BridgeConfig
      */
     public static final String DEFAULT_IDLE = "backoff:spins=100,yields=10,minPark=1us,maxPark=200us";
 
+    /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
+    public static final int DRIVER_THREAD_MIN_CPUS = 8;
+
+    /**
+     * Default threading mode of the embedded driver, chosen for the CPUs this process may use: with fewer than
+     * {@link #DRIVER_THREAD_MIN_CPUS}, {@code INVOKER}, the bridge's agent running the driver and the Aeron client's
+     * conductor (one polling thread per bridge instead of three: on two CPUs the round trip's p50 measured about a
+     * quarter of {@code SHARED}'s, see docs/benchmarks.md); with more, {@code SHARED}, a thread of its own.
+     */
+    public static final ThreadingMode DRIVER_THREADING_DEFAULT =
+        Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS ? ThreadingMode.INVOKER :
+        ThreadingMode.SHARED;
+
     private final String name;
     private String localName;
     private String publishUri;
@@ -37,7 +50,7 @@ public final class BridgeConfig
     private int responseStream = DEFAULT_RESPONSE_STREAM;
     private String aeronDir;
     private Path embeddedDir;
-    private ThreadingMode driverThreading = ThreadingMode.SHARED;
+    private ThreadingMode driverThreading = DRIVER_THREADING_DEFAULT;
     private String idle = DEFAULT_IDLE;
     private String driverIdle = "backoff:spins=10,yields=20,minPark=1us,maxPark=1ms";
     private String localIdle = ChannelConfig.DEFAULT_IDLE;
@@ -174,7 +187,11 @@ public final class BridgeConfig
         return driverThreading;
     }
 
-    /** @param mode threading mode of the embedded driver (default SHARED: one thread). @return this. */
+    /**
+     * @param mode threading mode of the embedded driver (default {@link #DRIVER_THREADING_DEFAULT}); {@code INVOKER}
+     *             runs it, and the Aeron client's conductor, on the bridge's agent.
+     * @return this.
+     */
     public BridgeConfig driverThreading(final ThreadingMode mode)
     {
         this.driverThreading = Objects.requireNonNull(mode);

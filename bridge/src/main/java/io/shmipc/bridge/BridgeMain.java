@@ -156,8 +156,10 @@ public final class BridgeMain implements Runnable
                 "removed at exit.")
         File embeddedDir;
 
-        @Option(names = "--driver-threading", paramLabel = "MODE", defaultValue = "SHARED",
-            description = "Threading mode of the embedded driver: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        @Option(names = "--driver-threading", paramLabel = "MODE",
+            description = "Threading mode of the embedded driver: ${COMPLETION-CANDIDATES} (default: INVOKER with " +
+                "fewer than " + BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed CPUs, else SHARED); INVOKER: the " +
+                "bridge's agent runs the driver and the Aeron client's conductor.")
         ThreadingMode driverThreading;
 
         @Option(names = "--idle", paramLabel = "SPEC", defaultValue = BridgeConfig.DEFAULT_IDLE,
@@ -211,7 +213,7 @@ public final class BridgeMain implements Runnable
                 .requestStream(requestStream)
                 .responseStream(responseStream)
                 .aeronDir(aeronDir)
-                .driverThreading(driverThreading)
+                .driverThreading(null == driverThreading ? BridgeConfig.DRIVER_THREADING_DEFAULT : driverThreading)
                 .idle(idle)
                 .localIdle(localIdle)
                 .termLength(null == termLength ? 0 : termLength)

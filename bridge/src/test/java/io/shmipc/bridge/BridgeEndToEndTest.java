@@ -6,7 +6,9 @@ import io.shmipc.core.ring.SimpleIpcDescriptor;
 import io.shmipc.core.channel.WriteMode;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Test;
+import io.aeron.driver.ThreadingMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
@@ -98,9 +100,10 @@ class BridgeEndToEndTest
             (buffer, index, length, guest) -> assertTrue(guest.respond(buffer, index, length)));
     }
 
-    @Test
+    @ParameterizedTest(name = "embedded driver {0}")
+    @EnumSource(value = ThreadingMode.class, names = {"SHARED", "INVOKER"})
     @Timeout(80)
-    void everyBlockCrossesUdpAndComesBackInOrderWithItsBoundaries() throws Exception
+    void everyBlockCrossesUdpAndComesBackInOrderWithItsBoundaries(final ThreadingMode driver) throws Exception
     {
         final String a = uniqueName("bra");
         final String b = uniqueName("brb");
@@ -112,8 +115,10 @@ class BridgeEndToEndTest
         final Checker checker = new Checker(sizes);
         try (HostChannel host = HostChannel.start(channel(a).build(), (type, buffer, index, length) ->
                 checker.onResponse(buffer, index, length));
-             HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
-             GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
+             HostSideBridge hostSide = HostSideBridge.start(
+                 hostSide(a, toGuestSide, toHostSide, errors).driverThreading(driver));
+             GuestSideBridge guestSide = GuestSideBridge.start(
+                 guestSide(a, b, toGuestSide, toHostSide, errors).driverThreading(driver));
              IpcGuest guest = echoGuest(b))
         {
             assertTrue(hostSide.awaitLink(Duration.ofSeconds(10)), "host-side link");
@@ -134,8 +139,8 @@ class BridgeEndToEndTest
             assertEquals(sizes.length, g.messagesOut());
             assertEquals(0, h.refused() + g.refused() + h.stale() + g.stale() + h.errors() + g.errors());
             assertTrue(errors.isEmpty(), errors::toString);
-            System.out.printf("bridge udp: %d pipelined calls in %.1f ms (%.0f/s)%n", sizes.length, elapsed / 1e6,
-                sizes.length * 1e9 / elapsed);
+            System.out.printf("bridge udp, driver %s: %d pipelined calls in %.1f ms (%.0f/s)%n", driver,
+                sizes.length, elapsed / 1e6, sizes.length * 1e9 / elapsed);
         }
         finally
         {
