@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
  * with one release store of writePos and at most one signal. A thread that finds the lock taken leaves its message
  * in its own request record (reused, so a write allocates nothing after a thread's first) on a lock-free stack and
  * waits, spinning briefly and then yielding its CPU, until the lock holder has written it, or takes the lock itself
- * when it is free. Uncontended, a write costs two atomic operations more than the ring's own write.
+ * when it is free. Uncontended, a write costs the lock's compare-and-set and release more than the ring's own write.
  * <p>
  * <b>Deferred publication.</b> Between {@link #beginBatch()} and {@link #endBatch()} the thread that called
  * {@code beginBatch} (a reader thread answering the batch it has just read) appends its messages without publishing
@@ -87,10 +87,9 @@ final class CombiningWriter
      */
     boolean write(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
     {
-        final long deadline = System.nanoTime() + timeoutNs;
         if (lock.compareAndSet(false, true))
         {
-            return writeAndCombine(buffer, offset, length, deadline);
+            return writeAndCombine(buffer, offset, length, timeoutNs);
         }
         final Request request = requests.get();
         request.buffer = buffer;
@@ -123,6 +122,7 @@ final class CombiningWriter
             throw rethrow(request.failure);
         }
         // NO_ROOM: the holder could not wait for room on this thread's deadline; wait for it here.
+        final long deadline = System.nanoTime() + timeoutNs;
         while (!lock.compareAndSet(false, true))
         {
             if (closing.getAsBoolean() || System.nanoTime() - deadline >= 0)
@@ -131,7 +131,7 @@ final class CombiningWriter
             }
             idle(idles++);
         }
-        return writeAndCombine(buffer, offset, length, deadline);
+        return writeAndCombine(buffer, offset, length, deadline - System.nanoTime());
     }
 
     /**
@@ -181,21 +181,29 @@ final class CombiningWriter
         return waiting.get() != null;
     }
 
-    /** Holding the lock: append the holder's message (waiting for room), combine the others, publish, release. */
-    private boolean writeAndCombine(final DirectBuffer buffer, final int offset, final int length, final long deadline)
+    /**
+     * Holding the lock: append the holder's message (waiting up to {@code timeoutNs} for room, the clock read only
+     * then), combine the others, publish, release.
+     */
+    private boolean writeAndCombine(final DirectBuffer buffer, final int offset, final int length, final long timeoutNs)
     {
         boolean written = false;
         boolean publish = true;
         try
         {
-            while (!ring.append(buffer, offset, length))
+            if (!ring.append(buffer, offset, length))
             {
-                publishAndSignal(); // the wrap's padding, and what was appended before, must go out to free room
-                if (closing.getAsBoolean() || System.nanoTime() - deadline >= 0)
+                final long deadline = System.nanoTime() + timeoutNs;
+                do
                 {
-                    return false;
+                    publishAndSignal(); // the wrap's padding, and what was appended before, must go out to free room
+                    if (closing.getAsBoolean() || System.nanoTime() - deadline >= 0)
+                    {
+                        return false;
+                    }
+                    Thread.onSpinWait();
                 }
-                Thread.onSpinWait();
+                while (!ring.append(buffer, offset, length));
             }
             written = true;
             if (Thread.currentThread() == batchThread && ++deferred < DEFER_LIMIT)
@@ -230,7 +238,8 @@ final class CombiningWriter
      */
     private void combine(final boolean publish)
     {
-        final Request batch = waiting.getAndSet(null);
+        // A read first: the uncontended write costs no atomic exchange.
+        final Request batch = null == waiting.get() ? null : waiting.getAndSet(null);
         Throwable publishFailure = null;
         for (Request request = batch; request != null; request = request.next)
         {

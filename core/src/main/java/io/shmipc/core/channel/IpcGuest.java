@@ -199,7 +199,9 @@ public final class IpcGuest implements AutoCloseable
 
     /**
      * Write a response, waiting up to the call timeout for room. Thread safe (in {@link WriteMode#CALLER} mode the
-     * calling thread writes, under a lock; from the reader thread, in the handler, a response takes no thread hop).
+     * calling thread writes, under a lock, its write combined with others waiting for it; from the reader thread, in
+     * the handler, a response takes no thread hop and is published with the others of the batch read when the
+     * handler of the batch's last request returns, at most 16 held back).
      *
      * @return false if there was no room in time (the host is not reading).
      * @throws IllegalArgumentException if longer than the queue's maxMsgLength.

@@ -37,6 +37,8 @@ final class ReaderAgent implements Agent, MessageHandler
     private final FailureSink failureSink;
     private final Runnable onStop;
     private final CombiningWriter batchWriter;
+    /** This duty cycle's read has begun a batch of {@link #batchWriter} (the agent's thread only). */
+    private boolean batching;
     private volatile String stopRequested;
     private long lastHeartbeat;
     private int busyRounds;
@@ -95,20 +97,16 @@ final class ReaderAgent implements Agent, MessageHandler
         final int read;
         try
         {
-            if (null == batchWriter)
+            try
             {
                 read = ring.read(this, BATCH_LIMIT);
             }
-            else
+            finally
             {
-                batchWriter.beginBatch(); // answers written by the handler go out together, after the batch
-                try
+                if (batching)
                 {
-                    read = ring.read(this, BATCH_LIMIT);
-                }
-                finally
-                {
-                    batchWriter.endBatch();
+                    batching = false;
+                    batchWriter.endBatch(); // the answers the handler wrote go out together
                 }
             }
         }
@@ -140,6 +138,11 @@ final class ReaderAgent implements Agent, MessageHandler
 
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (!batching && null != batchWriter)
+        {
+            batching = true; // begun with the batch's first message: an empty poll touches nothing of the writer's
+            batchWriter.beginBatch();
+        }
         try
         {
             handler.onMessage(msgTypeId, buffer, index, length);

@@ -114,6 +114,15 @@ class CombiningWriterTest
         }
     }
 
+    /** Fill a 256-byte queue exactly: eight 24-byte messages in 32-byte blocks. */
+    private static void fillWithEightBlocks(final CombiningWriter writer)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            assertTrue(writer.write(message(24, 1), 0, 24, TIMEOUT_NS));
+        }
+    }
+
     @Test
     void aLoneWriterPublishesAndSignalsEachMessage()
     {
@@ -132,10 +141,7 @@ class CombiningWriterTest
     {
         final SimpleIpcRingBuffer ring = ring(256); // eight 32-byte blocks fill it exactly
         final CombiningWriter writer = new CombiningWriter(ring, signal, closing::get);
-        for (int i = 0; i < 8; i++)
-        {
-            assertTrue(writer.write(message(24, 1), 0, 24, TIMEOUT_NS));
-        }
+        fillWithEightBlocks(writer);
         final int postsWhenFull = signal.posts.get();
         final ExecutorService threads = Executors.newFixedThreadPool(2);
         try
@@ -169,10 +175,7 @@ class CombiningWriterTest
     {
         final SimpleIpcRingBuffer ring = ring(256);
         final CombiningWriter writer = new CombiningWriter(ring, signal, closing::get);
-        for (int i = 0; i < 8; i++)
-        {
-            assertTrue(writer.write(message(24, 1), 0, 24, TIMEOUT_NS));
-        }
+        fillWithEightBlocks(writer);
         final ExecutorService threads = Executors.newFixedThreadPool(2);
         try
         {
@@ -202,10 +205,7 @@ class CombiningWriterTest
     {
         final SimpleIpcRingBuffer ring = ring(256);
         final CombiningWriter writer = new CombiningWriter(ring, signal, closing::get);
-        for (int i = 0; i < 8; i++)
-        {
-            assertTrue(writer.write(message(24, 1), 0, 24, TIMEOUT_NS));
-        }
+        fillWithEightBlocks(writer);
         final ExecutorService threads = Executors.newFixedThreadPool(2);
         try
         {
@@ -234,10 +234,7 @@ class CombiningWriterTest
     {
         final SimpleIpcRingBuffer ring = ring(256);
         final CombiningWriter writer = new CombiningWriter(ring, signal, closing::get);
-        for (int i = 0; i < 8; i++)
-        {
-            assertTrue(writer.write(message(24, 1), 0, 24, TIMEOUT_NS));
-        }
+        fillWithEightBlocks(writer);
         assertFalse(writer.write(message(24, 2), 0, 24, TimeUnit.MILLISECONDS.toNanos(20)));
         final ExecutorService threads = Executors.newSingleThreadExecutor();
         try
