@@ -1,16 +1,21 @@
 package io.shmipc.affinity;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * Pin the calling thread to CPUs and read back where threads may run, on Linux ({@code sched_setaffinity}) and
  * Windows ({@code SetThreadAffinityMask}, compiled but untested). On any other OS every method throws
  * {@link UnsupportedOperationException} naming {@code os.name}.
  * <p>
- * All methods are thread safe and act on the calling thread or its process; a thread cannot pin another thread.
+ * All methods are thread safe and act on the calling thread or its process ({@link #pinProcessThreads(CpuSet)}: all
+ * of its threads).
  * Pinning is a system call, not for a hot path: pin once when a dedicated thread starts (see
  * {@link AffinityPlan#threadFactory(String)}).
  */
 public final class Affinity
 {
+    private static final int MAX_PIN_PASSES = 5;
     private static volatile NativeAffinity platform;
 
     private Affinity()
@@ -78,6 +83,57 @@ public final class Affinity
         }
 
         return new ThreadPin(thread, platform.threadId(), effective, previous);
+    }
+
+    /**
+     * Pin every thread of this process but its first to {@code cpus}, as {@code taskset -a -p} does, for a process
+     * that owns all its threads (a command): the JVM's own threads (compiler, GC) then stay off the CPUs it leaves to
+     * another process too, and a thread started later inherits the mask of the thread that starts it, so it lands
+     * on {@code cpus} as well. The first thread (the {@code java} launcher's, which only waits for the JVM to end)
+     * keeps its mask, so {@link #processCpus()} still reports the CPUs the process may use, and restoring is
+     * {@code pinProcessThreads(processCpus())}. A thread that starts while the threads are being pinned is pinned
+     * in a further pass.
+     * <p>
+     * Not for a library: an application's threads are its own to place. Linux only.
+     *
+     * @param cpus the CPUs to allow.
+     * @return how many threads were pinned.
+     * @throws IllegalArgumentException listing the CPUs this process may use if {@code cpus} is empty or names a CPU
+     *                                  outside {@link #processCpus()}.
+     * @throws IllegalStateException    if the OS refuses the mask.
+     * @throws UnsupportedOperationException on an OS other than Linux.
+     */
+    public static int pinProcessThreads(final CpuSet cpus)
+    {
+        final NativeAffinity platform = platform();
+        final CpuSet allowed = platform.processCpus();
+        if (null == cpus || cpus.isEmpty() || !allowed.containsAll(cpus))
+        {
+            throw new IllegalArgumentException("cannot pin this process's threads to CPUs " + cpus + "; this " +
+                "process may use CPUs " + allowed);
+        }
+        final long first = ProcessHandle.current().pid();
+        final Set<Long> pinned = new HashSet<>();
+        for (int pass = 0; pass < MAX_PIN_PASSES; pass++)
+        {
+            boolean found = false;
+            for (final long id : platform.processThreadIds())
+            {
+                if (id != first && !pinned.contains(id))
+                {
+                    found = true;
+                    if (platform.setThreadCpus(id, cpus))
+                    {
+                        pinned.add(id);
+                    }
+                }
+            }
+            if (!found)
+            {
+                break;
+            }
+        }
+        return pinned.size();
     }
 
     /**

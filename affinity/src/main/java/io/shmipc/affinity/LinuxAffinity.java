@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * Linux thread affinity through glibc's {@code sched_setaffinity}, {@code sched_getaffinity} and
@@ -22,7 +23,9 @@ final class LinuxAffinity implements NativeAffinity
     private static final int INITIAL_MASK_WORDS = 16;
     private static final int MAX_MASK_WORDS = (CpuSet.MAX_CPU + 1) / 64;
     private static final int EINVAL = 22;
+    private static final int ESRCH = 3;
     private static final Path THREAD_SELF = Path.of("/proc/thread-self");
+    private static final Path TASKS = Path.of("/proc/self/task");
 
     static
     {
@@ -143,5 +146,43 @@ final class LinuxAffinity implements NativeAffinity
 
         throw new IllegalStateException(
             "sched_getaffinity needs a mask of more than " + (CpuSet.MAX_CPU + 1) + " CPUs");
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long[] processThreadIds()
+    {
+        try (Stream<Path> tasks = Files.list(TASKS))
+        {
+            return tasks.map(task -> task.getFileName().toString()).filter(name -> name.chars().allMatch(
+                Character::isDigit)).mapToLong(Long::parseLong).toArray();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list the threads of this process in " + TASKS, ex);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public boolean setThreadCpus(final long threadId, final CpuSet cpus)
+    {
+        final long[] mask = cpus.toWords(1);
+        try
+        {
+            sched_setaffinity((int)threadId, mask.length * 8L, mask);
+            return true;
+        }
+        catch (final LastErrorException ex)
+        {
+            if (ex.getErrorCode() == ESRCH)
+            {
+                return false; // the thread ended since it was listed
+            }
+            throw new IllegalStateException(
+                "sched_setaffinity of thread " + threadId + " to CPUs " + cpus + " failed: " + ex.getMessage(), ex);
+        }
     }
 }

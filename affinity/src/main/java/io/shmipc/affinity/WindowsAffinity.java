@@ -127,4 +127,22 @@ final class WindowsAffinity implements NativeAffinity
 
         return processMask[0];
     }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long[] processThreadIds()
+    {
+        throw new UnsupportedOperationException("listing a process's threads is not implemented on Windows " +
+            "(os.name " + System.getProperty("os.name") + ")");
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public boolean setThreadCpus(final long threadId, final CpuSet cpus)
+    {
+        throw new UnsupportedOperationException("pinning another thread is not implemented on Windows (os.name " +
+            System.getProperty("os.name") + ")");
+    }
 }

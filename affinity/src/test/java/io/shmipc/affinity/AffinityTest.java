@@ -3,15 +3,20 @@ package io.shmipc.affinity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Pins real threads of this JVM and checks the result against what Linux reports in /proc. Each test runs on a
@@ -169,5 +174,57 @@ class AffinityTest
             assertThrows(UnsupportedOperationException.class, () -> Affinity.forOs("Mac OS X"));
         assertEquals("CPU affinity is supported on Linux and Windows only, not on os.name=Mac OS X", ex.getMessage());
         assertThrows(UnsupportedOperationException.class, () -> Affinity.forOs("FreeBSD"));
+    }
+
+    @Test
+    void pinProcessThreadsPinsEveryThreadButTheFirstAndThreadsStartedLaterInheritIt() throws Exception
+    {
+        final CpuSet allowed = Affinity.processCpus();
+        assumeTrue(allowed.size() >= 2, "needs two CPUs to tell pinned from not; this process may use " + allowed);
+        final CpuSet last = CpuSet.of(allowed.stream().max().orElseThrow());
+        final long first = ProcessHandle.current().pid();
+        try
+        {
+            assertTrue(Affinity.pinProcessThreads(last) >= 2, "this JVM has more than one thread");
+
+            for (final long tid : taskIds())
+            {
+                assertEquals(tid == first ? allowed : last, ProcStatus.threadCpusAllowed(tid),
+                    "thread " + tid + " (" + ProcStatus.threadComm(tid) + ")");
+            }
+            assertEquals(allowed, Affinity.processCpus(), "the process's CPUs are still what it may use");
+            assertEquals(last, onOwnThread(Affinity::currentThreadCpus), "a thread started after inherits the CPUs");
+        }
+        finally
+        {
+            Affinity.pinProcessThreads(allowed);
+        }
+        for (final long tid : taskIds())
+        {
+            assertEquals(allowed, ProcStatus.threadCpusAllowed(tid), "restored: thread " + tid);
+        }
+    }
+
+    @Test
+    void pinProcessThreadsRefusesCpusOutsideTheProcessNamingThem()
+    {
+        final CpuSet allowed = Affinity.processCpus();
+        final CpuSet outside = CpuSet.of(CpuSet.MAX_CPU);
+
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> Affinity.pinProcessThreads(outside));
+        assertEquals("cannot pin this process's threads to CPUs " + outside + "; this process may use CPUs " +
+            allowed, ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Affinity.pinProcessThreads(CpuSet.EMPTY));
+    }
+
+    private static long[] taskIds() throws IOException
+    {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task")))
+        {
+            // a thread may end between the listing and the read of its status: keep the ones still there
+            return tasks.filter(task -> Files.exists(task.resolve("status")))
+                .mapToLong(task -> Long.parseLong(task.getFileName().toString())).toArray();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.shmipc.benchmarks;
 
+import io.shmipc.affinity.Affinity;
+import io.shmipc.affinity.CpuSet;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcHost;
 import io.shmipc.core.channel.ReadMode;
@@ -8,6 +10,7 @@ import io.shmipc.core.channel.WriteMode;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
 import io.shmipc.tools.AddCall;
+import io.shmipc.tools.SideCpus;
 import io.shmipc.tools.cli.SizeConverter;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -50,7 +53,7 @@ final class CallsCommand implements Callable<Integer>
     }
 
     record Settings(String run, int capacity, String writerIdle, String hostWriteMode, String hostReadMode,
-        String guestWriteMode)
+        String guestWriteMode, String cpus)
     {
     }
 
@@ -107,6 +110,12 @@ final class CallsCommand implements Callable<Integer>
             "32MiB).")
     int capacity;
 
+    @Option(names = SideCpus.OPTION, defaultValue = SideCpus.DEFAULT,
+        description = "CPUs of each side's threads, as 'shmipc host' and 'shmipc guest' place them: auto (the host " +
+            "process's calling threads and agents on the first half of the allowed CPUs, the guest JVM on the " +
+            "rest; Linux only) or none (the scheduler's choice) (default: ${DEFAULT-VALUE}).")
+    String cpus;
+
     private static final AtomicInteger CHANNELS = new AtomicInteger();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -157,6 +166,9 @@ final class CallsCommand implements Callable<Integer>
         out.println("calls (AddRequest round trips through IpcHost and an IpcGuest JVM), " + run + ", capacity " +
             capacity);
         out.println(machine.line());
+        out.println("placement: " + SideCpus.OPTION + " " + cpus + (SideCpus.AUTO.equals(cpus) ? " (the host JVM's " +
+            "threads on the first half of the allowed CPUs, the guest JVM's on the rest, except with a busy-spinning " +
+            "reader)" : ""));
         out.printf("%-16s %12s %12s %10s %10s %10s %10s %10s %8s %8s%n", "readers/threads", "calls/s",
             "avg lat us", "p50", "p90", "p99", "p99.9", "max", "host%", "guest%");
         for (final Variant r : results)
@@ -198,7 +210,7 @@ final class CallsCommand implements Callable<Integer>
             final Settings settings = new Settings(run.toString(), capacity,
                 IdleStrategies.parse(writerIdle).toString(),
                 (hostWriteMode != null ? hostWriteMode : ChannelConfig.WRITE_MODE_DEFAULT).name(),
-                (hostReadMode != null ? hostReadMode : IpcHost.READ_MODE_DEFAULT).name(), guestWriteMode.name());
+                (hostReadMode != null ? hostReadMode : IpcHost.READ_MODE_DEFAULT).name(), guestWriteMode.name(), cpus);
             Json.write(common.json, new Result("calls", machine, settings, results));
             out.println("wrote " + common.json);
         }
@@ -232,13 +244,22 @@ final class CallsCommand implements Callable<Integer>
         final ChannelConfig config = builder.build();
         final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
         Process guest = null;
+        // The host's agents and calling threads inherit this process's CPUs; the guest JVM is started from an unpinned
+        // process (a child inherits its starter's CPUs) and places itself.
+        final CpuSet hostCpus = SideCpus.pinProcess(cpus, SideCpus.Side.HOST,
+            SideCpus.spins(config.readerIdleFactory()));
         try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
+            SideCpus.unpinProcess(hostCpus);
             guest = context.child()
                 .jvmOptions("-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name())
                 .args("calls-guest", "--name", name, "--idle", idle, "--writer-idle", writerIdle,
-                    "--write-mode", guestWriteMode.name())
+                    "--write-mode", guestWriteMode.name(), SideCpus.OPTION, cpus)
                 .processBuilder().redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (null != hostCpus)
+            {
+                Affinity.pinProcessThreads(hostCpus);
+            }
             final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!host.guestAlive())
             {
@@ -304,6 +325,7 @@ final class CallsCommand implements Callable<Integer>
         }
         finally
         {
+            SideCpus.unpinProcess(hostCpus);
             if (guest != null)
             {
                 if (!guest.waitFor(5, TimeUnit.SECONDS))

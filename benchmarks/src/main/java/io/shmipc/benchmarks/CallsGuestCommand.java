@@ -4,6 +4,7 @@ import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
 import io.shmipc.schemas.AddService;
+import io.shmipc.tools.SideCpus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,6 +32,9 @@ final class CallsGuestCommand implements Callable<Integer>
     @Option(names = "--write-mode", defaultValue = "CALLER")
     WriteMode writeMode;
 
+    @Option(names = SideCpus.OPTION, defaultValue = SideCpus.DEFAULT)
+    String cpus;
+
     @Option(names = "--max-life-ns", defaultValue = "600000000000")
     long maxLifeNanos;
 
@@ -49,6 +53,7 @@ final class CallsGuestCommand implements Callable<Integer>
             .writeMode(writeMode)
             .openTimeout(Duration.ofSeconds(30))
             .build();
+        SideCpus.pinProcess(cpus, SideCpus.Side.GUEST, SideCpus.spins(config.readerIdleFactory())); // reader inherits
         try (IpcGuest guest = IpcGuest.start(config, (buffer, index, length, self) ->
         {
             buffer.getBytes(index, copy, 0, length);

@@ -38,6 +38,15 @@ public final class IdleSpec implements IdleStrategyFactory
     }
 
     /**
+     * @return true for the strategies that never give up their CPU between polls ({@code busy-spin}, {@code no-op}):
+     * a thread idling with one keeps every other thread off its CPU until the scheduler preempts it.
+     */
+    public boolean holdsCpu()
+    {
+        return IdleStrategies.BUSY_SPIN.equals(name) || IdleStrategies.NO_OP.equals(name);
+    }
+
+    /**
      * @param parameter a parameter of this strategy, e.g. {@code "spins"} or {@code "timeout"}.
      * @return its value: a count, or a duration in nanoseconds.
      * @throws IllegalArgumentException if this strategy has no such parameter.

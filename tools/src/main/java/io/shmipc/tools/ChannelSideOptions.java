@@ -1,6 +1,7 @@
 package io.shmipc.tools;
 
 import io.shmipc.affinity.PlacementSpec;
+import io.shmipc.affinity.CpuSet;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.channel.ThreadingMode;
@@ -45,6 +46,12 @@ final class ChannelSideOptions
         ChannelConfig.WRITER_AFFINITY_PROP + " or none).")
     String writerCpu;
 
+    @Option(names = SideCpus.OPTION,
+        description = "CPUs of this side's threads (calling threads, agents, workers): auto (the host takes the " +
+            "first half of the allowed CPUs, the guest the rest, so the two never compete for a CPU; Linux only), " +
+            "none (the scheduler's choice) or a CPU list such as 1 or 2-3 (default: " + SideCpus.DEFAULT + ").")
+    String cpus;
+
     @Option(names = "--trust-peer",
         description = "The peer is shmipc: the reader polls block headers instead of writePos (faster). Never with a " +
             "C++/Go peer.")
@@ -77,6 +84,29 @@ final class ChannelSideOptions
             builder.threadingMode(threading);
         }
         return builder.trustPeer(trustPeer);
+    }
+
+    /**
+     * Pin this process's threads to this side's {@code --cpus}, before it starts any thread of the side (see
+     * {@link SideCpus}).
+     *
+     * @param config the side's configuration, built with these options.
+     * @return the CPUs, or null when the threads are left to the scheduler.
+     * @throws IllegalArgumentException if {@code --cpus} is malformed or names CPUs this process may not use.
+     */
+    CpuSet pinCommandThreads(final SideCpus.Side side, final ChannelConfig config)
+    {
+        return SideCpus.pinProcess(cpus, side, SideCpus.spins(config.readerIdleFactory()));
+    }
+
+    /**
+     * @param pinned what {@link #pinCommandThreads} returned.
+     * @param config the side's configuration.
+     * @return the line that says where this side's threads run.
+     */
+    String describeCpus(final CpuSet pinned, final ChannelConfig config)
+    {
+        return SideCpus.describe(pinned, cpus, SideCpus.spins(config.readerIdleFactory()));
     }
 
     /**

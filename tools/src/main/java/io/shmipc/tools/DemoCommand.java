@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import io.shmipc.affinity.CpuSet;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcHost;
 import io.shmipc.core.channel.ReadMode;
@@ -119,6 +120,7 @@ final class DemoCommand implements Callable<Integer>
         }
 
         Process guest = null;
+        CpuSet pinned = null;
         // The hook exists before the channel does (as for 'host'): Ctrl-C at any moment removes the channel's files.
         final ShutdownGuard<IpcHost> guard = new ShutdownGuard<IpcHost>("shmipc-demo-shutdown", Duration.ofSeconds(2),
             null).install();
@@ -135,6 +137,11 @@ final class DemoCommand implements Callable<Integer>
                     channel, file, capacity, config.readerIdle(), DurationConverter.format(duration));
                 out.flush();
                 guest = startGuest(channel, out);
+                // Only now, as a child JVM inherits the CPUs of the thread that starts it: the guest placed itself.
+                final boolean spins = SideCpus.spins(config.readerIdleFactory());
+                pinned = SideCpus.pinProcess(null, SideCpus.Side.HOST, spins);
+                out.println("demo: host " + SideCpus.describe(pinned, null, spins));
+                out.flush();
                 final Result result = callLoop(out, host, file, channel, guard);
                 if (guard.requested())
                 {
@@ -165,6 +172,7 @@ final class DemoCommand implements Callable<Integer>
         {
             stopGuest(guest, err); // the host has closed and removed the channel: the guest stops by itself
             guard.uninstall();
+            SideCpus.unpinProcess(pinned);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.shmipc.tools;
 
+import io.shmipc.affinity.CpuSet;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
@@ -147,6 +148,8 @@ final class GuestCommand implements Callable<Integer>
 
         final String settings = String.format(Locale.ROOT, "reader idle %s, writer idle %s, %d worker%s",
             config.readerIdle(), config.writerIdle(), workers, 1 == workers ? " (the reader answers)" : "s");
+        final CpuSet pinned = side.pinCommandThreads(SideCpus.Side.GUEST, config); // before the guest's threads
+        out.println("guest " + name + ": " + side.describeCpus(pinned, config));
         final ShutdownGuard<Session> guard = new ShutdownGuard<Session>("shmipc-guest-shutdown", SHUTDOWN_GRACE, null)
             .install();
         try
@@ -155,6 +158,7 @@ final class GuestCommand implements Callable<Integer>
         }
         finally
         {
+            SideCpus.unpinProcess(pinned);
             if (null != pool)
             {
                 pool.shutdown();

@@ -1,5 +1,7 @@
 package io.shmipc.tools;
 
+import io.shmipc.affinity.Affinity;
+import io.shmipc.affinity.CpuSet;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcHost;
 import io.shmipc.schemas.IpcMessages;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -22,10 +25,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code shmipc host} and {@code shmipc guest} across processes: both as child JVMs, the guest answering an
@@ -167,6 +172,83 @@ class HostGuestCommandTest
         assertEquals(0, guest.waitFor(30), guest.output());
         assertTrue(guest.output().contains("answered 1001"), guest.output()); // 1000 calls and the warm-up
         Channels.assertNoFiles(name);
+    }
+
+    @Test
+    @Timeout(150)
+    void byDefaultTheHostAndTheGuestRunOnTwoHalvesOfTheAllowedCpusWithAllTheirThreads() throws Exception
+    {
+        final CpuSet allowed = Affinity.processCpus();
+        assumeTrue(allowed.size() >= 2, "needs two CPUs to split; this process may use " + allowed);
+        final CpuSet hostCpus = SideCpus.half(SideCpus.Side.HOST, allowed);
+        final CpuSet guestCpus = SideCpus.half(SideCpus.Side.GUEST, allowed);
+
+        // A guest waiting for its channel is placed already.
+        final String early = channels.newName("cpusguest");
+        final Child waiting = keep(Child.cli("guest", early, "--idle", "backoff", "--timeout", "60s"));
+        waiting.awaitOutput("guest " + early + ": threads on CPUs " + guestCpus + " of " + allowed + " (--cpus auto",
+            60);
+        assertThreadsOn(waiting.pid(), guestCpus, allowed);
+        waiting.close();
+
+        // A host waiting for its guest too; then the pair talks, each on its own CPUs.
+        final String name = channels.newName("cpushost");
+        final Child host = keep(Child.cli("host", name, "--threads", "2", "--iterations", "500", "--capacity", "64KiB",
+            "--idle", "backoff", "--wait-guest", "60s"));
+        host.awaitOutput("host " + name + ": threads on CPUs " + hostCpus + " of " + allowed + " (--cpus auto", 60);
+        assertThreadsOn(host.pid(), hostCpus, allowed);
+        final Child guest = keep(Child.cli("guest", name, "--idle", "backoff", "--timeout", "60s"));
+        assertEquals(0, host.waitFor(120), host.output());
+        checkHostOutput(host.output(), 1000);
+        assertEquals(0, guest.waitFor(30), guest.output());
+        assertTrue(guest.output().contains("threads on CPUs " + guestCpus), guest.output());
+        Channels.assertNoFiles(name);
+    }
+
+    @Test
+    @Timeout(150)
+    void cpusNoneLeavesTheThreadsWhereTheyWereAndABadListIsAUsageError() throws Exception
+    {
+        final CpuSet allowed = Affinity.processCpus();
+        final String name = channels.newName("cpusnone");
+        final Child guest = keep(Child.cli("guest", name, "--cpus", "none", "--timeout", "60s"));
+        guest.awaitOutput("guest " + name + ": threads not pinned (--cpus none)", 60);
+        assertThreadsOn(guest.pid(), allowed, allowed);
+        guest.close();
+
+        final CliRun bad = CliRun.of("guest", name, "--cpus", "0-" + CpuSet.MAX_CPU, "--timeout", "300ms");
+        assertEquals(ExitCodes.USAGE, bad.code(), bad::toString);
+        assertEquals(List.of("shmipc guest: --cpus 0-" + CpuSet.MAX_CPU + ": CPUs " +
+            CpuSet.parse("0-" + CpuSet.MAX_CPU).minus(allowed) + " are not among the CPUs this process may use: " +
+            allowed), bad.errLines(), bad::toString);
+    }
+
+    /** Every thread of process {@code pid} but its first may run on {@code cpus} only; the first on all it may. */
+    private static void assertThreadsOn(final long pid, final CpuSet cpus, final CpuSet allowed) throws Exception
+    {
+        final List<Path> tasks;
+        try (Stream<Path> list = Files.list(Path.of("/proc/" + pid + "/task")))
+        {
+            tasks = list.toList();
+        }
+        assertTrue(tasks.size() > 5, "a JVM has many threads: " + tasks);
+        for (final Path task : tasks)
+        {
+            final String status;
+            try
+            {
+                status = Files.readString(task.resolve("status"));
+            }
+            catch (final NoSuchFileException ex)
+            {
+                continue; // the thread ended since the listing
+            }
+            final CpuSet actual = status.lines().filter(line -> line.startsWith("Cpus_allowed_list:"))
+                .map(line -> CpuSet.parse(line.substring("Cpus_allowed_list:".length()))).findFirst().orElseThrow();
+            final boolean first = task.getFileName().toString().equals(Long.toString(pid));
+            assertEquals(first ? allowed : cpus, actual, "thread " + task + ": " + status.lines().findFirst()
+                .orElse(""));
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.shmipc.core.ring.SimpleIpcRingBuffer;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentTruncatedException;
 import io.shmipc.core.segment.SharedSegment;
+import io.shmipc.affinity.Affinity;
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.affinity.Placement;
 import io.shmipc.idle.IdleSpec;
@@ -145,7 +146,7 @@ final class ChannelSide
                 this::fail, readerStopped::countDown, callerWriter) : null;
             final int spinning = spinningAgents(config, mode, reader != null, writer != null);
             final boolean handoff = writer != null || (reader != null && outQueue == QueueId.TO_GUEST);
-            final int cpus = Runtime.getRuntime().availableProcessors();
+            final int cpus = processCpuCount();
             this.yieldingInstead = oversubscribes(spinning, handoff, cpus) ? spinning : 0;
             this.readerIdle = yieldingInstead > 0 && spins(config.readerIdleFactory()) ? YIELD_INSTEAD :
                 config.readerIdleFactory();
@@ -322,7 +323,7 @@ final class ChannelSide
         {
             return;
         }
-        final int cpus = Runtime.getRuntime().availableProcessors();
+        final int cpus = processCpuCount();
         System.err.println("shmipc: channel " + config.name() + " would start " + yieldingInstead + " busy-spinning " +
             "thread" + (yieldingInstead > 1 ? "s" : "") + " (" + config.threadingMode() + ", reader " +
             config.readerIdle() + ", writer " + config.writerIdle() + "), its peer likely as many, on " + cpus +
@@ -332,14 +333,30 @@ final class ChannelSide
             "process more CPUs");
     }
 
+    /**
+     * The CPUs this process may use, which the oversubscription rule assumes its peer shares: the process's mask
+     * ({@link Affinity#processCpus()}), not the starting thread's, which a command may have pinned to its half of
+     * them ({@code --cpus}) and which {@link Runtime#availableProcessors()} reports on Linux.
+     */
+    private static int processCpuCount()
+    {
+        try
+        {
+            return Affinity.processCpus().size();
+        }
+        catch (final UnsupportedOperationException | IllegalStateException ex)
+        {
+            return Runtime.getRuntime().availableProcessors(); // an OS the affinity module does not cover
+        }
+    }
+
     private static boolean spins(final IdleStrategyFactory idle)
     {
         if (!(idle instanceof IdleSpec))
         {
             return false; // the application's own strategy: its choice, not ours to judge
         }
-        final String name = ((IdleSpec)idle).name();
-        return IdleStrategies.BUSY_SPIN.equals(name) || IdleStrategies.NO_OP.equals(name);
+        return ((IdleSpec)idle).holdsCpu();
     }
 
     /**

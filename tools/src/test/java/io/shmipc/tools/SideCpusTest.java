@@ -1,0 +1,86 @@
+package io.shmipc.tools;
+
+import io.shmipc.affinity.CpuSet;
+import io.shmipc.idle.IdleStrategies;
+import org.junit.jupiter.api.Test;
+
+import static io.shmipc.tools.SideCpus.Side.GUEST;
+import static io.shmipc.tools.SideCpus.Side.HOST;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code --cpus}: by default the host takes the first half of the allowed CPUs and the guest the rest, so the two
+ * never share one; a list pins to exactly those CPUs; bad values name the option and the CPUs this process may use.
+ */
+class SideCpusTest
+{
+    private static final CpuSet TWO = CpuSet.parse("0-1");
+
+    @Test
+    void autoGivesTheHostTheFirstHalfRoundedUpAndTheGuestTheRest()
+    {
+        assertEquals(CpuSet.of(0), SideCpus.resolve(null, HOST, TWO, true, false));
+        assertEquals(CpuSet.of(1), SideCpus.resolve(null, GUEST, TWO, true, false));
+        assertEquals(CpuSet.parse("0-1"), SideCpus.resolve("auto", HOST, CpuSet.parse("0-2"), true, false));
+        assertEquals(CpuSet.of(2), SideCpus.resolve("auto", GUEST, CpuSet.parse("0-2"), true, false));
+        // the allowed CPUs of a container need not start at 0 nor be contiguous
+        assertEquals(CpuSet.parse("3,5"), SideCpus.resolve("AUTO", HOST, CpuSet.parse("3,5,8-9"), true, false));
+        assertEquals(CpuSet.parse("8-9"), SideCpus.resolve("auto", GUEST, CpuSet.parse("3,5,8-9"), true, false));
+    }
+
+    @Test
+    void autoLeavesTheThreadsToTheSchedulerWhereSplittingCannotHelp()
+    {
+        assertNull(SideCpus.resolve("auto", HOST, CpuSet.of(4), true, false), "one CPU");
+        assertNull(SideCpus.resolve("auto", GUEST, CpuSet.of(4), true, false), "one CPU");
+        assertNull(SideCpus.resolve("auto", HOST, TWO, true, true), "a busy-spinning reader");
+        assertNull(SideCpus.resolve("auto", GUEST, TWO, false, false), "not Linux");
+        assertNull(SideCpus.resolve("none", HOST, TWO, true, false));
+        assertNull(SideCpus.resolve(" None ", GUEST, TWO, true, false));
+    }
+
+    @Test
+    void aListPinsToExactlyThoseCpusWhateverTheSide()
+    {
+        assertEquals(CpuSet.of(1), SideCpus.resolve("1", HOST, TWO, true, true));
+        assertEquals(CpuSet.parse("0-1"), SideCpus.resolve("0-1", GUEST, TWO, true, false));
+    }
+
+    @Test
+    void badValuesNameTheOptionAndTheAllowedCpus()
+    {
+        final IllegalArgumentException outside =
+            assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("1-3", HOST, TWO, true, false));
+        assertEquals("--cpus 1-3: CPUs 2-3 are not among the CPUs this process may use: 0-1", outside.getMessage());
+
+        final IllegalArgumentException malformed =
+            assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("half", GUEST, TWO, true, false));
+        assertTrue(malformed.getMessage().startsWith("--cpus half: expected auto, none or a CPU list such as 0 or " +
+            "2-3,6 ("), malformed.getMessage());
+        assertTrue(malformed.getMessage().endsWith("; this process may use CPUs 0-1"), malformed.getMessage());
+
+        final IllegalArgumentException empty =
+            assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve(" ", GUEST, TWO, true, false));
+        assertEquals("--cpus ' ' names no CPU: expected auto, none or a CPU list; this process may use CPUs 0-1",
+            empty.getMessage());
+
+        final IllegalArgumentException notLinux =
+            assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("0", GUEST, TWO, false, false));
+        assertTrue(notLinux.getMessage().startsWith("--cpus 0: only on Linux (os.name "), notLinux.getMessage());
+    }
+
+    @Test
+    void onlyTheStrategiesThatHoldTheirCpuCountAsSpinning()
+    {
+        assertTrue(SideCpus.spins(IdleStrategies.parse("busy-spin")));
+        assertTrue(SideCpus.spins(IdleStrategies.parse("no-op")));
+        assertFalse(SideCpus.spins(IdleStrategies.parse("wait")));
+        assertFalse(SideCpus.spins(IdleStrategies.parse("yield")));
+        assertFalse(SideCpus.spins(IdleStrategies.parse("backoff")));
+        assertFalse(SideCpus.spins((signal, guard) -> null), "an application's own strategy is its own business");
+    }
+}
