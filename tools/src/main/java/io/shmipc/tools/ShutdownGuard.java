@@ -55,10 +55,20 @@ final class ShutdownGuard<T extends AutoCloseable>
      * Register the hook with the JVM.
      *
      * @return this.
+     * @throws CliException (exit 130) if the JVM is already shutting down (a signal landed before the command got
+     *                      here): nothing was created, and the JVM exits with the signal's code.
      */
     ShutdownGuard<T> install()
     {
-        Runtime.getRuntime().addShutdownHook(hook);
+        try
+        {
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new CliException(ExitCodes.INTERRUPTED, "interrupted before it started (" + ex.getMessage() +
+                "): nothing was created");
+        }
         return this;
     }
 

@@ -148,4 +148,16 @@ class ShutdownGuardTest
         release.countDown();
         start.get(30, TimeUnit.SECONDS);
     }
+
+    @Test
+    @Timeout(60)
+    void anInstallOnceTheJvmIsShuttingDownIsAnInterruptionNotAStackTrace() throws Exception
+    {
+        try (Child child = Child.java(InstallDuringShutdown.class))
+        {
+            assertEquals(0, child.waitFor(50), child.output());
+            assertEquals("exit " + ExitCodes.INTERRUPTED + ": interrupted before it started (Shutdown in progress): " +
+                "nothing was created", child.output().strip());
+        }
+    }
 }
