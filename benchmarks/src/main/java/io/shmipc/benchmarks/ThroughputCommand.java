@@ -16,12 +16,15 @@ import java.util.concurrent.Callable;
  * {@code bench throughput}: one producer process, one consumer process, as many messages as the ring takes, through
  * our ring and through Agrona's {@code OneToOneRingBuffer}, for each message size, interleaved in short rounds
  * between the same two processes (the round method, see {@link Rounds}): each round runs every ring and size once,
- * shmipc and Agrona of one size next to each other, and the ratio shmipc / Agrona is taken within the round.
+ * shmipc and Agrona of one size next to each other, and the ratio shmipc / Agrona is taken within the round. A third
+ * ring, shmipc-headers (the same ring, its consumer polling block headers instead of {@code writePos}), shows in
+ * the same rounds what the spec rule's second cache line per message costs.
  */
 @Command(name = "throughput", mixinStandardHelpOptions = true,
     description = {"Messages/s and MB/s from a producer process to a consumer process, shmipc ring and Agrona " +
-        "OneToOneRingBuffer interleaved in short rounds between the same two processes, per message size; the " +
-        "ratio is the median over rounds of each round's ratio, with its interquartile range.",
+        "OneToOneRingBuffer interleaved in short rounds between the same two processes, per message size, with " +
+        "shmipc-headers (its consumer polling block headers, one cache line per message fewer); the ratio is the " +
+        "median over rounds of each round's ratio, with its interquartile range.",
         "Both sides busy-spin (100%% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
 final class ThroughputCommand implements Callable<Integer>
 {
@@ -29,7 +32,7 @@ final class ThroughputCommand implements Callable<Integer>
      * The JSON of a run (fields in docs/benchmarks.md).
      */
     record Result(String command, String method, Machine machine, Settings settings, boolean descheduled,
-        List<RingRate> results, List<SizeRatio> ratios)
+        List<RingRate> results, List<SizeRatio> ratios, List<SizeRatio> headerRatios)
     {
     }
 
@@ -49,13 +52,16 @@ final class ThroughputCommand implements Callable<Integer>
     }
 
     /**
-     * shmipc / agrona at one size: the median over rounds of each round's ratio, its quartiles, each round's ratio
-     * and the verdict of the goal "at least Agrona".
+     * shmipc / agrona at one size (in {@code headerRatios}: shmipc-headers / agrona): the median over rounds of each
+     * round's ratio, its quartiles, each round's ratio and the verdict of the goal "at least Agrona".
      */
     record SizeRatio(int messageBytes, double shmipcToAgrona, double q1, double q3, List<Double> perRound,
         String goalAtLeastAgrona)
     {
     }
+
+    /** The rings of one size, in the order of its group of variants. */
+    private static final String[] RING_NAMES = {"shmipc", "agrona", "shmipc-headers"};
 
     /** Largest {@code --batch}. */
     static final int MAX_BATCH = 4096;
@@ -68,7 +74,7 @@ final class ThroughputCommand implements Callable<Integer>
 
     @Option(names = "--trust-writer",
         description = "The shmipc consumer polls block headers instead of writePos, as it may when both sides are " +
-            "shmipc (ChannelConfig.trustPeer).")
+            "shmipc (ChannelConfig.trustPeer); without it a third ring, shmipc-headers, does so in the same rounds.")
     boolean trustWriter;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
@@ -117,8 +123,20 @@ final class ThroughputCommand implements Callable<Integer>
                 RoundPlan.Variant.ring("shmipc " + size + "B", "shmipc", size, "busy-spin");
             shmipc.trustWriter = trustWriter;
             shmipc.batch = batch;
-            groups[s] = new int[]{plan.add(shmipc),
-                plan.add(RoundPlan.Variant.ring("agrona " + size + "B", "agrona", size, "busy-spin"))};
+            final int agrona = plan.add(RoundPlan.Variant.ring("agrona " + size + "B", "agrona", size, "busy-spin"));
+            if (trustWriter)
+            {
+                groups[s] = new int[]{plan.add(shmipc), agrona};
+            }
+            else
+            {
+                // The same ring with a consumer polling block headers: what the spec rule's writePos line costs.
+                final RoundPlan.Variant headers =
+                    RoundPlan.Variant.ring("shmipc-headers " + size + "B", "shmipc", size, "busy-spin");
+                headers.trustWriter = true;
+                headers.batch = batch;
+                groups[s] = new int[]{plan.add(shmipc), agrona, plan.add(headers)};
+            }
         }
         plan.groups = groups;
         PingPongCommand.sliceAndRounds(plan, run, rounds, round, plan.variants.size());
@@ -144,12 +162,14 @@ final class ThroughputCommand implements Callable<Integer>
         final int[] used = descheduled ? Rounds.cleanRounds(lowestCpu, 0) : kept;
         final List<RingRate> results = new ArrayList<>();
         final List<SizeRatio> ratios = new ArrayList<>();
+        final List<SizeRatio> headerRatios = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         for (int s = 0; s < sizes.size(); s++)
         {
             final int size = sizes.get(s);
-            final double[][] rates = new double[2][];
-            for (int m = 0; m < 2; m++)
+            final int variants = groups[s].length;
+            final double[][] rates = new double[variants][];
+            for (int m = 0; m < variants; m++)
             {
                 final int v = groups[s][m];
                 final double[] ops = Rounds.select(RoundReport.counters(outcome.active, v, plan.rounds, "ops"), used);
@@ -165,36 +185,42 @@ final class ThroughputCommand implements Callable<Integer>
                     totalWall += wall[r];
                 }
                 final Rounds.Spread rate = Rounds.spread(rates[m]);
-                results.add(new RingRate(m == 0 ? "shmipc" : "agrona", size, (long)totalOps, totalWall / 1e9,
+                results.add(new RingRate(RING_NAMES[m], size, (long)totalOps, totalWall / 1e9,
                     Math.round(rate.median), Math.round(rate.q1), Math.round(rate.q3),
                     Math.round(rate.median * size / 1e6 * 10) / 10.0,
                     Math.round(RoundReport.driverCpuPercent(outcome.active, v, plan.rounds)),
                     Math.round(RoundReport.serverCpuPercent(outcome.passive, v, "measure")),
                     Rounds.significant(rates[m])));
             }
-            final double[] perRound = Rounds.ratios(rates[0], rates[1]);
-            final Rounds.Spread ratio = Rounds.spread(perRound);
-            final double goal = batch > 1 ? BATCH_GOAL : 1.0;
-            final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, goal);
-            ratios.add(new SizeRatio(size, Latency.significant(ratio.median), Latency.significant(ratio.q1),
-                Latency.significant(ratio.q3), Rounds.significant(perRound), verdict.name().toLowerCase(Locale.ROOT)));
-            lines.add(String.format(Locale.ROOT, "shmipc / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
-                size, ratio.format(), goal, batch > 1 ? "shmipc publishes " + batch + " messages at once" :
-                "one publication per message", RoundReport.verdict(verdict, ratio)));
+            for (int m = 0; m < variants; m += 2)
+            {
+                final double[] perRound = Rounds.ratios(rates[m], rates[1]);
+                final Rounds.Spread ratio = Rounds.spread(perRound);
+                final double goal = batch > 1 ? BATCH_GOAL : 1.0;
+                final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, goal);
+                (m == 0 ? ratios : headerRatios).add(new SizeRatio(size, Latency.significant(ratio.median),
+                    Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound),
+                    verdict.name().toLowerCase(Locale.ROOT)));
+                lines.add(String.format(Locale.ROOT, "%s / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
+                    trustWriter ? "shmipc (block headers)" : RING_NAMES[m], size, ratio.format(), goal, batch > 1 ?
+                    "shmipc publishes " + batch + " messages at once" : "one publication per message",
+                    RoundReport.verdict(verdict, ratio)));
+            }
         }
 
         out.println();
         out.println("throughput, one producer process -> one consumer process, ring capacity " + PairRun.CAPACITY +
             " bytes, " + (batch > 1 ? "shmipc: " + batch + " appends per publication, agrona: one write per message" :
             "one write (one publication) per message") + (trustWriter ?
-            ", the shmipc consumer polls block headers (--trust-writer)" : "") + "; " + plan.describe() +
-            ", shmipc and agrona alternating between the same two processes");
+            ", the shmipc consumer polls block headers (--trust-writer)" : ", shmipc-headers: the same ring with a " +
+            "consumer that polls block headers (one cache line per message fewer than the spec rule)") + "; " +
+            plan.describe() + ", the rings alternating between the same two processes");
         out.println(machine.line());
-        out.printf("%-8s %6s %32s %10s %14s %14s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
+        out.printf("%-14s %6s %32s %10s %14s %14s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
             "consumer CPU", "producer CPU");
         for (final RingRate r : results)
         {
-            out.printf("%-8s %6d %32s %10.1f %13d%% %13d%%%n", r.name(), r.messageBytes(),
+            out.printf("%-14s %6d %32s %10.1f %13d%% %13d%%%n", r.name(), r.messageBytes(),
                 String.format("%,d (%,d-%,d)", r.messagesPerSecond(), r.messagesPerSecondQ1(),
                     r.messagesPerSecondQ3()), r.megabytesPerSecond(), r.consumerCpuPercent(), r.producerCpuPercent());
         }
@@ -215,7 +241,7 @@ final class ThroughputCommand implements Callable<Integer>
             final Settings settings = new Settings(plan.describe(), plan.rounds, PairRun.CAPACITY, trustWriter, batch,
                 used.length, Rounds.significant(lowestCpu));
             Json.write(common.json,
-                new Result("throughput", "rounds", machine, settings, descheduled, results, ratios));
+                new Result("throughput", "rounds", machine, settings, descheduled, results, ratios, headerRatios));
             out.println("wrote " + common.json);
         }
         return 0;
