@@ -4,7 +4,6 @@ import io.aeron.driver.ThreadingMode;
 import io.shmipc.bridge.BridgeConfig;
 import io.shmipc.bridge.GuestSideBridge;
 import io.shmipc.bridge.HostSideBridge;
-import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.signals.NamedSignals;
@@ -124,8 +123,10 @@ final class BridgeCommand implements Callable<Integer>
             "bridge's, INVOKER with fewer than " + BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed CPUs).")
     ThreadingMode driverThreading;
 
-    @Option(names = "--local-idle", defaultValue = ChannelConfig.DEFAULT_IDLE,
-        description = "Idle strategy of every shm channel's threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--local-idle",
+        description = "Idle strategy of every shm channel's threads: the hosts', the guests' and the bridges' local " +
+            "channels (default: the bridge's, with fewer than " + BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed " +
+            "CPUs " + BridgeConfig.SHORT_SPIN_LOCAL_IDLE + ", else wait).")
     String localIdle;
 
     @Option(names = "--threads", defaultValue = "4", description = "Calling threads of the pipelined " +
@@ -154,6 +155,10 @@ final class BridgeCommand implements Callable<Integer>
      */
     public Integer call() throws Exception
     {
+        if (null == localIdle)
+        {
+            localIdle = BridgeConfig.LOCAL_IDLE_DEFAULT;
+        }
         if (size < 16 || size > 65536)
         {
             throw new IllegalArgumentException("--size " + size + ": must be 16..65536");

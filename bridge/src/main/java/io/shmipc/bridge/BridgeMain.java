@@ -167,8 +167,10 @@ public final class BridgeMain implements Runnable
                 "(default ${DEFAULT-VALUE}).")
         String idle;
 
-        @Option(names = "--local-idle", paramLabel = "SPEC", defaultValue = "wait",
-            description = "Idle strategy of the local channel's reader (default ${DEFAULT-VALUE}).")
+        @Option(names = "--local-idle", paramLabel = "SPEC",
+            description = "Idle strategy of the local channel's reader (default: with fewer than " +
+                BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed CPUs " + BridgeConfig.SHORT_SPIN_LOCAL_IDLE +
+                ", a short spin before it parks, else wait).")
         String localIdle;
 
         @Option(names = "--term-length", paramLabel = "BYTES", converter = SizeConverter.class,
@@ -215,7 +217,7 @@ public final class BridgeMain implements Runnable
                 .aeronDir(aeronDir)
                 .driverThreading(null == driverThreading ? BridgeConfig.DRIVER_THREADING_DEFAULT : driverThreading)
                 .idle(idle)
-                .localIdle(localIdle)
+                .localIdle(null == localIdle ? BridgeConfig.LOCAL_IDLE_DEFAULT : localIdle)
                 .termLength(null == termLength ? 0 : termLength)
                 .connectTimeout(connectTimeout)
                 .linkTimeout(linkTimeout)
