@@ -87,8 +87,9 @@ public final class SideCpus
         }
         if (!allowed.containsAll(cpus))
         {
-            throw new IllegalArgumentException(OPTION + " " + spec + ": CPUs " + cpus.minus(allowed) + " are not " +
-                "among the CPUs this process may use: " + allowed);
+            final CpuSet outside = cpus.minus(allowed);
+            throw new IllegalArgumentException(OPTION + " " + spec + ": " + (outside.size() == 1 ? "CPU " + outside +
+                " is" : "CPUs " + outside + " are") + " not among the CPUs this process may use: " + allowed);
         }
         if (!linux)
         {

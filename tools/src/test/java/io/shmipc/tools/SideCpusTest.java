@@ -56,6 +56,9 @@ class SideCpusTest
         final IllegalArgumentException outside =
             assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("1-3", HOST, TWO, true, false));
         assertEquals("--cpus 1-3: CPUs 2-3 are not among the CPUs this process may use: 0-1", outside.getMessage());
+        assertEquals("--cpus 5: CPU 5 is not among the CPUs this process may use: 0-1",
+            assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("5", GUEST, TWO, true, false))
+                .getMessage());
 
         final IllegalArgumentException malformed =
             assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("half", GUEST, TWO, true, false));
