@@ -85,16 +85,16 @@ public final class SideCpus
             throw new IllegalArgumentException(OPTION + " '" + spec + "' names no CPU: expected auto, none or a CPU " +
                 "list; this process may use CPUs " + allowed);
         }
+        if (!linux)
+        {
+            throw new IllegalArgumentException(OPTION + " " + spec + ": only on Linux (os.name " +
+                System.getProperty("os.name") + ")");
+        }
         if (!allowed.containsAll(cpus))
         {
             final CpuSet outside = cpus.minus(allowed);
             throw new IllegalArgumentException(OPTION + " " + spec + ": " + (outside.size() == 1 ? "CPU " + outside +
                 " is" : "CPUs " + outside + " are") + " not among the CPUs this process may use: " + allowed);
-        }
-        if (!linux)
-        {
-            throw new IllegalArgumentException(OPTION + " " + spec + ": only on Linux (os.name " +
-                System.getProperty("os.name") + ")");
         }
         return cpus;
     }
@@ -142,11 +142,12 @@ public final class SideCpus
     public static CpuSet pinProcess(final String spec, final Side side, final boolean spins)
     {
         final boolean linux = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
-        if (!linux && (null == spec || AUTO.equalsIgnoreCase(spec.trim()) || NONE.equalsIgnoreCase(spec.trim())))
+        if (!linux)
         {
-            return null; // nothing to do, and the affinity module may not support this OS
+            // nothing to pin, and the affinity module may not know this OS's CPUs: a list is refused without them
+            return resolve(spec, side, CpuSet.EMPTY, false, spins);
         }
-        final CpuSet cpus = resolve(spec, side, Affinity.processCpus(), linux, spins);
+        final CpuSet cpus = resolve(spec, side, Affinity.processCpus(), true, spins);
         if (null == cpus)
         {
             return null;

@@ -74,6 +74,10 @@ class SideCpusTest
         final IllegalArgumentException notLinux =
             assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("0", GUEST, TWO, false, false));
         assertTrue(notLinux.getMessage().startsWith("--cpus 0: only on Linux (os.name "), notLinux.getMessage());
+        // elsewhere the command does not know the process's CPUs at all, and says only that
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("0", GUEST, CpuSet.EMPTY,
+            false, false)).getMessage().startsWith("--cpus 0: only on Linux (os.name "));
+        assertNull(SideCpus.resolve("auto", HOST, CpuSet.EMPTY, false, false));
     }
 
     @Test
