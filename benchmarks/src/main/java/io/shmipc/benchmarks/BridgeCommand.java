@@ -155,10 +155,6 @@ final class BridgeCommand implements Callable<Integer>
      */
     public Integer call() throws Exception
     {
-        if (null == localIdle)
-        {
-            localIdle = BridgeConfig.LOCAL_IDLE_DEFAULT;
-        }
         if (size < 16 || size > 65536)
         {
             throw new IllegalArgumentException("--size " + size + ": must be 16..65536");
@@ -192,7 +188,8 @@ final class BridgeCommand implements Callable<Integer>
             defaults.idle()).toString();
         final String driversIdle = IdleStrategies.parse(null != driverIdle ? driverIdle : spinByDefault ?
             "busy-spin" : defaults.driverIdle()).toString();
-        final String channelIdle = IdleStrategies.parse(localIdle).toString();
+        final String channelIdle =
+            IdleStrategies.parse(null != localIdle ? localIdle : defaults.localIdle()).toString();
         if (!spinByDefault && (null == idle || null == driverIdle))
         {
             System.err.println("bench bridge: " + cpus + " allowed CPUs (busy-spin would need " + SPINNING_THREADS +

@@ -247,7 +247,7 @@ final class CallsCommand implements Callable<Integer>
         // The host's agents and calling threads inherit this process's CPUs; the guest JVM is started from an unpinned
         // process (a child inherits its starter's CPUs) and places itself.
         final CpuSet hostCpus = SideCpus.pinProcess(cpus, SideCpus.Side.HOST,
-            SideCpus.spins(config.readerIdleFactory()));
+            IdleStrategies.holdsCpu(config.readerIdleFactory()));
         try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
             SideCpus.unpinProcess(hostCpus);

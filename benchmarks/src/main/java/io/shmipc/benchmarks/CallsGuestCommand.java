@@ -3,6 +3,7 @@ package io.shmipc.benchmarks;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.IpcGuest;
 import io.shmipc.core.channel.WriteMode;
+import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.AddService;
 import io.shmipc.tools.SideCpus;
 import picocli.CommandLine.Command;
@@ -53,7 +54,8 @@ final class CallsGuestCommand implements Callable<Integer>
             .writeMode(writeMode)
             .openTimeout(Duration.ofSeconds(30))
             .build();
-        SideCpus.pinProcess(cpus, SideCpus.Side.GUEST, SideCpus.spins(config.readerIdleFactory())); // reader inherits
+        // The reader inherits the CPUs.
+        SideCpus.pinProcess(cpus, SideCpus.Side.GUEST, IdleStrategies.holdsCpu(config.readerIdleFactory()));
         try (IpcGuest guest = IpcGuest.start(config, (buffer, index, length, self) ->
         {
             buffer.getBytes(index, copy, 0, length);

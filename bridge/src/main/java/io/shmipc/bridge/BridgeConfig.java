@@ -32,6 +32,9 @@ public final class BridgeConfig
     /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
     public static final int DRIVER_THREAD_MIN_CPUS = 8;
 
+    /** Fewer than {@link #DRIVER_THREAD_MIN_CPUS} allowed CPUs: the CPU-dependent defaults below take the lean side. */
+    private static final boolean FEW_CPUS = Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS;
+
     /**
      * The local channel's reader idle strategy with fewer than {@link #DRIVER_THREAD_MIN_CPUS} allowed CPUs: {@code
      * wait} with a short spin (100 spins, 10 yields, parks from 1 us to 200 us, then the semaphore). Behind a
@@ -47,9 +50,7 @@ public final class BridgeConfig
      * {@link #SHORT_SPIN_LOCAL_IDLE} with fewer than {@link #DRIVER_THREAD_MIN_CPUS}, else the channel default
      * {@code wait} ({@link ChannelConfig#DEFAULT_IDLE}).
      */
-    public static final String LOCAL_IDLE_DEFAULT =
-        Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS ? SHORT_SPIN_LOCAL_IDLE :
-        ChannelConfig.DEFAULT_IDLE;
+    public static final String LOCAL_IDLE_DEFAULT = FEW_CPUS ? SHORT_SPIN_LOCAL_IDLE : ChannelConfig.DEFAULT_IDLE;
 
     /**
      * Default threading mode of the embedded driver, chosen for the CPUs this process may use: with fewer than
@@ -58,8 +59,7 @@ public final class BridgeConfig
      * quarter of {@code SHARED}'s, see docs/benchmarks.md); with more, {@code SHARED}, a thread of its own.
      */
     public static final ThreadingMode DRIVER_THREADING_DEFAULT =
-        Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS ? ThreadingMode.INVOKER :
-        ThreadingMode.SHARED;
+        FEW_CPUS ? ThreadingMode.INVOKER : ThreadingMode.SHARED;
 
     private final String name;
     private String localName;

@@ -65,6 +65,16 @@ public final class IdleStrategies
     }
 
     /**
+     * @param factory a side's idle strategy: parsed from a string ({@link IdleSpec}) or an application's own.
+     * @return true for the strategies that never give up their CPU between polls ({@link IdleSpec#holdsCpu()});
+     * false for an application's own strategy, which is its own business.
+     */
+    public static boolean holdsCpu(final IdleStrategyFactory factory)
+    {
+        return factory instanceof IdleSpec && ((IdleSpec)factory).holdsCpu();
+    }
+
+    /**
      * Parses a strategy string.
      *
      * @param spec e.g. {@code "busy-spin"} or {@code "wait:spins=1000,yields=100,timeout=100ms"}.

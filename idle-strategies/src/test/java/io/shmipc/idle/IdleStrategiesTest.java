@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -237,5 +238,17 @@ class IdleStrategiesTest
     void badDefaultIsReportedWhenPropertyUnset()
     {
         assertThrows(IllegalArgumentException.class, () -> IdleStrategies.fromSystemProperty(PROPERTY, "fast"));
+    }
+
+    @Test
+    void onlyTheStrategiesThatHoldTheirCpuCountAsSpinning()
+    {
+        assertTrue(IdleStrategies.holdsCpu(IdleStrategies.parse("busy-spin")));
+        assertTrue(IdleStrategies.holdsCpu(IdleStrategies.parse("no-op")));
+        assertFalse(IdleStrategies.holdsCpu(IdleStrategies.parse("wait")));
+        assertFalse(IdleStrategies.holdsCpu(IdleStrategies.parse("yield")));
+        assertFalse(IdleStrategies.holdsCpu(IdleStrategies.parse("backoff")));
+        assertFalse(IdleStrategies.holdsCpu((signal, guard) -> null),
+            "an application's own strategy is its own business");
     }
 }

@@ -6,6 +6,7 @@ import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.channel.WriteMode;
+import io.shmipc.idle.IdleStrategies;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -96,7 +97,7 @@ final class ChannelSideOptions
      */
     CpuSet pinCommandThreads(final SideCpus.Side side, final ChannelConfig config)
     {
-        return SideCpus.pinProcess(cpus, side, SideCpus.spins(config.readerIdleFactory()));
+        return SideCpus.pinProcess(cpus, side, IdleStrategies.holdsCpu(config.readerIdleFactory()));
     }
 
     /**
@@ -106,7 +107,7 @@ final class ChannelSideOptions
      */
     String describeCpus(final CpuSet pinned, final ChannelConfig config)
     {
-        return SideCpus.describe(pinned, cpus, SideCpus.spins(config.readerIdleFactory()));
+        return SideCpus.describe(pinned, cpus, IdleStrategies.holdsCpu(config.readerIdleFactory()));
     }
 
     /**

@@ -2,8 +2,6 @@ package io.shmipc.tools;
 
 import io.shmipc.affinity.Affinity;
 import io.shmipc.affinity.CpuSet;
-import io.shmipc.idle.IdleSpec;
-import io.shmipc.idle.IdleStrategyFactory;
 
 import java.util.Locale;
 
@@ -97,16 +95,6 @@ public final class SideCpus
                 " is" : "CPUs " + outside + " are") + " not among the CPUs this process may use: " + allowed);
         }
         return cpus;
-    }
-
-    /**
-     * @param readerIdle a side's reader idle strategy.
-     * @return whether it holds its CPU between polls (see {@link IdleSpec#holdsCpu()}); false for an application's
-     * own strategy.
-     */
-    public static boolean spins(final IdleStrategyFactory readerIdle)
-    {
-        return readerIdle instanceof IdleSpec && ((IdleSpec)readerIdle).holdsCpu();
     }
 
     /**

@@ -1,13 +1,11 @@
 package io.shmipc.tools;
 
 import io.shmipc.affinity.CpuSet;
-import io.shmipc.idle.IdleStrategies;
 import org.junit.jupiter.api.Test;
 
 import static io.shmipc.tools.SideCpus.Side.GUEST;
 import static io.shmipc.tools.SideCpus.Side.HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,16 +76,5 @@ class SideCpusTest
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SideCpus.resolve("0", GUEST, CpuSet.EMPTY,
             false, false)).getMessage().startsWith("--cpus 0: only on Linux (os.name "));
         assertNull(SideCpus.resolve("auto", HOST, CpuSet.EMPTY, false, false));
-    }
-
-    @Test
-    void onlyTheStrategiesThatHoldTheirCpuCountAsSpinning()
-    {
-        assertTrue(SideCpus.spins(IdleStrategies.parse("busy-spin")));
-        assertTrue(SideCpus.spins(IdleStrategies.parse("no-op")));
-        assertFalse(SideCpus.spins(IdleStrategies.parse("wait")));
-        assertFalse(SideCpus.spins(IdleStrategies.parse("yield")));
-        assertFalse(SideCpus.spins(IdleStrategies.parse("backoff")));
-        assertFalse(SideCpus.spins((signal, guard) -> null), "an application's own strategy is its own business");
     }
 }

@@ -7,7 +7,6 @@ import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.Affinity;
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.affinity.Placement;
-import io.shmipc.idle.IdleSpec;
 import io.shmipc.idle.IdleStrategies;
 import io.shmipc.idle.IdleStrategyFactory;
 import io.shmipc.idle.SleepGuard;
@@ -64,6 +63,8 @@ final class ChannelSide
     private final IdleStrategyFactory writerIdle;
     /** Spinning agents that yield instead (see {@link #spinningAgents}), said once at start; 0 if none. */
     private final int yieldingInstead;
+    /** The CPUs this process may use, as the oversubscription rule counted them at start. */
+    private final int cpus;
     private final NamedSignal inSignal;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AgentInvoker invoker;
@@ -146,12 +147,12 @@ final class ChannelSide
                 this::fail, readerStopped::countDown, callerWriter) : null;
             final int spinning = spinningAgents(config, mode, reader != null, writer != null);
             final boolean handoff = writer != null || (reader != null && outQueue == QueueId.TO_GUEST);
-            final int cpus = processCpuCount();
+            this.cpus = processCpuCount();
             this.yieldingInstead = oversubscribes(spinning, handoff, cpus) ? spinning : 0;
-            this.readerIdle = yieldingInstead > 0 && spins(config.readerIdleFactory()) ? YIELD_INSTEAD :
-                config.readerIdleFactory();
-            this.writerIdle = yieldingInstead > 0 && spins(config.writerIdleFactory()) ? YIELD_INSTEAD :
-                config.writerIdleFactory();
+            this.readerIdle = yieldingInstead > 0 && IdleStrategies.holdsCpu(config.readerIdleFactory()) ?
+                YIELD_INSTEAD : config.readerIdleFactory();
+            this.writerIdle = yieldingInstead > 0 && IdleStrategies.holdsCpu(config.writerIdleFactory()) ?
+                YIELD_INSTEAD : config.writerIdleFactory();
             this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
             this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader,
                 readerAgent ? null : this::readIfNoCallerReads);
@@ -287,8 +288,8 @@ final class ChannelSide
         {
             return 0; // the application's own thread, its own idle strategy
         }
-        final boolean readerSpins = reader && spins(config.readerIdleFactory());
-        final boolean writerSpins = writer && spins(config.writerIdleFactory());
+        final boolean readerSpins = reader && IdleStrategies.holdsCpu(config.readerIdleFactory());
+        final boolean writerSpins = writer && IdleStrategies.holdsCpu(config.writerIdleFactory());
         if (mode == ThreadingMode.SHARED)
         {
             return reader ? (readerSpins ? 1 : 0) : (writerSpins ? 1 : 0);
@@ -323,7 +324,6 @@ final class ChannelSide
         {
             return;
         }
-        final int cpus = processCpuCount();
         System.err.println("shmipc: channel " + config.name() + " would start " + yieldingInstead + " busy-spinning " +
             "thread" + (yieldingInstead > 1 ? "s" : "") + " (" + config.threadingMode() + ", reader " +
             config.readerIdle() + ", writer " + config.writerIdle() + "), its peer likely as many, on " + cpus +
@@ -348,15 +348,6 @@ final class ChannelSide
         {
             return Runtime.getRuntime().availableProcessors(); // an OS the affinity module does not cover
         }
-    }
-
-    private static boolean spins(final IdleStrategyFactory idle)
-    {
-        if (!(idle instanceof IdleSpec))
-        {
-            return false; // the application's own strategy: its choice, not ours to judge
-        }
-        return ((IdleSpec)idle).holdsCpu();
     }
 
     /**

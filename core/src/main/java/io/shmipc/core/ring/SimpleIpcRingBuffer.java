@@ -845,16 +845,22 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         return limitOffset;
     }
 
-    /**
-     * Clear the header slot at the limit if it is free space by the cached readPos. If it is not, the cached readPos
-     * is the limit less the capacity, a block boundary: the slot holds the oldest unconsumed block's header, which
-     * its consumer marks.
-     */
+    /** Clear the header slot at the limit (see {@link #clearSlotIfFree}). */
     private void clearSlotAtLimit()
     {
-        if (capacity - limitOffset >= BLOCK_HEADER_LENGTH && limit + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
+        clearSlotIfFree(limitOffset, limit);
+    }
+
+    /**
+     * Clear the header slot at {@code offset} (position {@code position}) if it is free space by the cached readPos.
+     * If it is not, the cached readPos is that position less the capacity, a block boundary: the slot holds the
+     * oldest unconsumed block's header, which its consumer marks.
+     */
+    private void clearSlotIfFree(final int offset, final long position)
+    {
+        if (capacity - offset >= BLOCK_HEADER_LENGTH && position + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
         {
-            buffer.putLong(HEADER_LENGTH + limitOffset, EMPTY_SLOT);
+            buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
         }
     }
 
@@ -891,12 +897,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      */
     private void writeBlockHeader(final int blockOffset, final int blockLength, final int size, final int magic)
     {
-        final int end = blockOffset + blockLength;
-        final int next = end == capacity ? 0 : end;
-        if (clearSlots && capacity - next >= BLOCK_HEADER_LENGTH &&
-            limit + blockLength + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
+        if (clearSlots)
         {
-            buffer.putLong(HEADER_LENGTH + next, EMPTY_SLOT);
+            final int end = blockOffset + blockLength;
+            clearSlotIfFree(end == capacity ? 0 : end, limit + blockLength);
         }
         final long header = header(size, magic);
         if (deferredOffset < 0)
