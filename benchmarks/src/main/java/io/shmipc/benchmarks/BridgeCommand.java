@@ -46,6 +46,10 @@ final class BridgeCommand implements Callable<Integer>
 {
     /** Threads that would spin with busy-spin: two bridge agents, two floor pollers, four drivers. */
     static final int SPINNING_THREADS = 8;
+    /** Aeron's ping-pong loops with few CPUs: spin and yield briefly, then park up to 200 us. */
+    static final String AERON_IDLE_DEFAULT = "backoff:spins=100,yields=10,minPark=1us,maxPark=200us";
+    /** The hosts' and guests' shm channels: a short spin, then parks up to 200 us, then the semaphore. */
+    static final String PEER_IDLE_DEFAULT = "wait:spins=100,yields=10,minPark=1us,maxPark=200us";
     /** Goal: bridge p50 at most this times (Aeron UDP p50 + shm round-trip p50). */
     static final double LATENCY_GOAL = 1.3;
     /** Goal: bridge pipelined throughput at least this times Aeron's. */
@@ -67,8 +71,8 @@ final class BridgeCommand implements Callable<Integer>
     {
     }
 
-    record Settings(int size, String round, int rounds, String warmup, String idle, String driverIdle,
-        String localIdle, int threads, int window, int capacity, boolean defaultIdleNonSpinning)
+    record Settings(int size, String round, int rounds, String warmup, String idle, String aeronIdle,
+        String driverIdle, String localIdle, int threads, int window, int capacity, boolean defaultIdleNonSpinning)
     {
     }
 
@@ -109,9 +113,14 @@ final class BridgeCommand implements Callable<Integer>
             "${DEFAULT-VALUE}).")
     Duration round;
 
-    @Option(names = "--idle", description = "Idle strategy of both bridges' agents and of Aeron's ping and pong " +
-        "loops (default: busy-spin with at least " + SPINNING_THREADS + " allowed CPUs, else the bridge's default).")
+    @Option(names = "--idle", description = "Idle strategy of both bridges' agents (default: busy-spin with at " +
+        "least " + SPINNING_THREADS + " allowed CPUs, else the bridge's default, " + BridgeConfig.DEFAULT_IDLE + ").")
     String idle;
+
+    @Option(names = "--aeron-idle", description = "Idle strategy of Aeron's ping and pong loops, which have no " +
+        "semaphore to block on (default: busy-spin with at least " + SPINNING_THREADS + " allowed CPUs, else " +
+        AERON_IDLE_DEFAULT + ").")
+    String aeronIdle;
 
     @Option(names = "--driver-idle", description = "Idle strategy of the four embedded drivers (default: " +
         "busy-spin with at least " + SPINNING_THREADS + " allowed CPUs, else the bridge's default).")
@@ -123,10 +132,8 @@ final class BridgeCommand implements Callable<Integer>
             "bridge's, INVOKER with fewer than " + BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed CPUs).")
     ThreadingMode driverThreading;
 
-    @Option(names = "--local-idle",
-        description = "Idle strategy of every shm channel's threads: the hosts', the guests' and the bridges' local " +
-            "channels (default: the bridge's, with fewer than " + BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed " +
-            "CPUs " + BridgeConfig.SHORT_SPIN_LOCAL_IDLE + ", else wait).")
+    @Option(names = "--local-idle", description = "Idle strategy of the hosts' and the guests' shm channels (the " +
+        "bridges' local channels run on their agents) (default: " + PEER_IDLE_DEFAULT + ").")
     String localIdle;
 
     @Option(names = "--threads", defaultValue = "4", description = "Calling threads of the pipelined " +
@@ -188,13 +195,20 @@ final class BridgeCommand implements Callable<Integer>
             defaults.idle()).toString();
         final String driversIdle = IdleStrategies.parse(null != driverIdle ? driverIdle : spinByDefault ?
             "busy-spin" : defaults.driverIdle()).toString();
-        final String channelIdle =
-            IdleStrategies.parse(null != localIdle ? localIdle : defaults.localIdle()).toString();
-        if (!spinByDefault && (null == idle || null == driverIdle))
+        final String floorIdle = IdleStrategies.parse(null != aeronIdle ? aeronIdle : spinByDefault ? "busy-spin" :
+            AERON_IDLE_DEFAULT).toString();
+        if (IdleStrategies.WAIT.equals(IdleStrategies.parse(floorIdle).name()))
+        {
+            throw new IllegalArgumentException("--aeron-idle " + floorIdle + ": Aeron's loops have no semaphore to " +
+                "wait on; give busy-spin, yield, no-op or backoff:...");
+        }
+        final String channelIdle = IdleStrategies.parse(null != localIdle ? localIdle : PEER_IDLE_DEFAULT).toString();
+        if (!spinByDefault && (null == idle || null == aeronIdle || null == driverIdle))
         {
             System.err.println("bench bridge: " + cpus + " allowed CPUs (busy-spin would need " + SPINNING_THREADS +
-                "): the bridges' agents, Aeron's ping-pong loops and the drivers park when idle (--idle " +
-                agentIdle + ", --driver-idle " + driversIdle + "); --idle and --driver-idle choose");
+                "): the bridges' agents block on their local semaphores when idle (--idle " + agentIdle +
+                "), Aeron's ping-pong loops and the drivers park (--aeron-idle " + floorIdle + ", --driver-idle " +
+                driversIdle + "); --idle, --aeron-idle and --driver-idle choose");
         }
 
         final BenchContext context = common.context();
@@ -206,7 +220,7 @@ final class BridgeCommand implements Callable<Integer>
         final String[] runArgs = {
             "--shm", name + "-shm", "--bridged", name + "-a", "--bridged-local", name + "-b",
             "--size", Integer.toString(size), "--capacity", Integer.toString(capacity),
-            "--idle", agentIdle, "--driver-idle", driversIdle, "--local-idle", channelIdle,
+            "--idle", agentIdle, "--aeron-idle", floorIdle, "--driver-idle", driversIdle, "--local-idle", channelIdle,
             "--driver-threading", (null == driverThreading ? BridgeConfig.DRIVER_THREADING_DEFAULT :
                 driverThreading).name()};
         context.progress().line("bridge: " + roundCount + " rounds of " + Durations.format(roundNanos) +
@@ -261,8 +275,8 @@ final class BridgeCommand implements Callable<Integer>
             pingerResult = ResultFile.read(resultPath);
         }
         context.progress().done("bridge");
-        report(machine, agentIdle, driversIdle, channelIdle, roundCount, roundNanos, warmupNanos, !spinByDefault,
-            pingerResult, new Snap[][] {snapStart, snapEnd, snapIdle}, measuredNanos, outDir);
+        report(machine, agentIdle, floorIdle, driversIdle, channelIdle, roundCount, roundNanos, warmupNanos,
+            !spinByDefault, pingerResult, new Snap[][] {snapStart, snapEnd, snapIdle}, measuredNanos, outDir);
         return 0;
     }
 
@@ -296,7 +310,8 @@ final class BridgeCommand implements Callable<Integer>
         return snaps;
     }
 
-    private void report(final Machine machine, final String agentIdle, final String driversIdle,
+    private void report(final Machine machine, final String agentIdle, final String floorIdle,
+        final String driversIdle,
         final String channelIdle, final int roundCount, final long roundNanos, final long warmupNanos,
         final boolean nonSpinning, final ResultFile result, final Snap[][] snaps, final long measuredNanos,
         final Path outDir)
@@ -314,7 +329,8 @@ final class BridgeCommand implements Callable<Integer>
             "tenth unrecorded), warm-up %s per variant, order rotating; host and Aeron pinger in one process, guests " +
             "and Aeron ponger in another, each bridge in its own%n", size, roundCount,
             Durations.format(roundNanos / BridgePinger.LATENCY.length), Durations.format(warmupNanos));
-        out.println("idle: bridges' agents and Aeron's loops " + agentIdle + "; drivers " + driversIdle +
+        out.println("idle: bridges' agents " + agentIdle + "; Aeron's loops " + floorIdle + "; drivers " +
+            driversIdle +
             "; shm channels " + channelIdle + (nonSpinning ? " (non-spinning: CPUs are few)" : ""));
         out.println(machine.line());
         out.println("pooled over the rounds:");
@@ -431,7 +447,8 @@ final class BridgeCommand implements Callable<Integer>
 
         final PercentilePlot plot = new PercentilePlot("bridge round trip vs Aeron's UDP ping-pong and a direct shm " +
             "channel, " + size + " B", machine.brief() + "; " + roundCount + " rounds; idle " +
-            IdleStrategies.parse(agentIdle).name() + ", drivers " + IdleStrategies.parse(driversIdle).name() +
+            IdleStrategies.parse(agentIdle).name() + ", Aeron " + IdleStrategies.parse(floorIdle).name() +
+            ", drivers " + IdleStrategies.parse(driversIdle).name() +
             ", shm channels " + IdleStrategies.parse(channelIdle).name(),
             "round trip");
         for (int v = 0; v < pooled.length; v++)
@@ -444,8 +461,8 @@ final class BridgeCommand implements Callable<Integer>
         if (null != common.json)
         {
             final Settings settings = new Settings(size, DurationConverter.format(round), roundCount,
-                Durations.format(warmupNanos), agentIdle, driversIdle, channelIdle, threads, window, capacity,
-                nonSpinning);
+                Durations.format(warmupNanos), agentIdle, floorIdle, driversIdle, channelIdle, threads, window,
+                capacity, nonSpinning);
             final List<Throughput> throughput = List.of(
                 new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_AERON], Rounds.Quartiles.of(aeronRate)),
                 new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_BRIDGE], Rounds.Quartiles.of(bridgeRate)));

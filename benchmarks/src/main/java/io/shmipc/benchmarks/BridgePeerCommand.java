@@ -77,6 +77,9 @@ final class BridgePeerCommand implements Callable<Integer>
     @Option(names = "--idle", required = true)
     String idle;
 
+    @Option(names = "--aeron-idle", required = true)
+    String aeronIdle;
+
     @Option(names = "--driver-idle", required = true)
     String driverIdle;
 
@@ -139,7 +142,7 @@ final class BridgePeerCommand implements Callable<Integer>
             throw new IllegalArgumentException("--result is required for the pinger");
         }
         final ResultFile out = new ResultFile();
-        try (AeronFloor floor = new AeronFloor(aeronDir, publish, subscribe, FLOOR_STREAM, size, idle, driverIdle,
+        try (AeronFloor floor = new AeronFloor(aeronDir, publish, subscribe, FLOOR_STREAM, size, aeronIdle, driverIdle,
             false);
             IpcHost shm = IpcHost.start(BridgePinger.hostConfig(shmName, capacity, localIdle), BridgePinger::reqId);
             IpcHost bridged = IpcHost.start(BridgePinger.hostConfig(bridgedName, capacity, localIdle),
@@ -153,7 +156,7 @@ final class BridgePeerCommand implements Callable<Integer>
 
     private void ponger(final BufferedReader stdin) throws Exception
     {
-        try (AeronFloor floor = new AeronFloor(aeronDir, publish, subscribe, FLOOR_STREAM, size, idle, driverIdle,
+        try (AeronFloor floor = new AeronFloor(aeronDir, publish, subscribe, FLOOR_STREAM, size, aeronIdle, driverIdle,
             true);
             IpcGuest shm = IpcGuest.start(guestConfig(shmName), BridgePeerCommand::echo);
             IpcGuest bridged = IpcGuest.start(guestConfig(bridgedLocalName), BridgePeerCommand::echo))
@@ -179,7 +182,6 @@ final class BridgePeerCommand implements Callable<Integer>
             .idle(idle)
             .driverIdle(driverIdle)
             .driverThreading(driverThreading)
-            .localIdle(localIdle)
             .capacity(capacity)
             .openTimeout(Duration.ofSeconds(60));
         try (Bridge bridge = hostSide ? HostSideBridge.start(config) : GuestSideBridge.start(config))

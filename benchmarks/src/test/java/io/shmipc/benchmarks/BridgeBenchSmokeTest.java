@@ -62,6 +62,12 @@ class BridgeBenchSmokeTest
             assertTrue(number(variant, "count") > 0, "round trips measured by " + variant.get("name"));
             assertSpreads(map(variant, "perRound"), variant.get("name") + " per round");
         }
+        final Map<String, Object> settings = map(root, "settings");
+        if (Runtime.getRuntime().availableProcessors() < BridgeCommand.SPINNING_THREADS)
+        {
+            assertTrue(String.valueOf(settings.get("idle")).startsWith("wait:"), "the agents' default: " + settings);
+            assertTrue(String.valueOf(settings.get("aeronIdle")).startsWith("backoff:"), "Aeron's loops: " + settings);
+        }
         final Map<String, Object> ratios = map(root, "ratios");
         assertEquals(List.of("bridgeToAeronUdp", "shmToAeronUdp"), new ArrayList<>(ratios.keySet()));
         for (final String ratio : ratios.keySet())

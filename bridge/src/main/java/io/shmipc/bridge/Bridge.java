@@ -13,12 +13,15 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.shmipc.affinity.AffinityPlan;
 import io.shmipc.idle.IdleStrategies;
+import io.shmipc.idle.IdleStrategyFactory;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -35,19 +38,22 @@ import static io.aeron.logbuffer.ControlledFragmentHandler.Action.CONTINUE;
 
 /**
  * What both bridges share: the Aeron driver (embedded, or external with {@code --aeron-dir}), the client, one
- * publication and one subscription, the counters, and the two paths of blocks.
+ * publication and one subscription, the counters, and the two paths of blocks, both on the bridge's one agent.
  * <ul>
- *   <li><b>Local ring to Aeron</b>, on the local channel's reader thread: each block is offered to the publication
- *   until Aeron accepts it. The channel API hands blocks to a handler (it has no ABORT), so the handler does not
- *   return until Aeron has accepted the block: back-pressure and "not connected" are waited out with the idle
- *   strategy, the reader takes nothing more from the ring meanwhile, and the ring fills up, which is the local
- *   writer's back-pressure. Only a stop of the bridge, or a local run that ended (the channel removed or
- *   re-initialised by a new host), lets a waiting block go unsent, and it is counted.</li>
- *   <li><b>Aeron to local ring</b>, on the bridge's agent: {@code controlledPoll} with a fragment assembler; a
- *   message the local ring has no room for is ABORTed and polled again later, so Aeron's flow control pushes back
- *   on the far side. Only messages from the newest image (session) are delivered; those of a superseded session are
- *   counted as stale.</li>
+ *   <li><b>Local ring to Aeron</b>: the local channel runs in {@code INVOKER} mode on the agent, which reads its
+ *   incoming queue with {@code controlledRead} and offers each block to the publication; a block Aeron does not
+ *   take now (back-pressure, not connected) is ABORTed, stays in the ring and is offered again at the next duty
+ *   cycle, and nothing after it is read meanwhile, so the ring fills up, which is the local writer's
+ *   back-pressure.</li>
+ *   <li><b>Aeron to local ring</b>: {@code controlledPoll} with a fragment assembler; a message the local ring has
+ *   no room for is ABORTed and polled again later, so Aeron's flow control pushes back on the far side. Only
+ *   messages from the newest image (session) are delivered; those of a superseded session are counted as
+ *   stale.</li>
  * </ul>
+ * With the embedded driver in {@code INVOKER} mode (the default with few CPUs) the agent also runs the driver and
+ * the client's conductor, so a block read from the ring is sent in the same duty cycle, and a bridge has one
+ * polling thread. Its idle strategy is made with the local channel's incoming signal: a {@code wait} strategy
+ * blocks on the local peer's posts, and its timeout bounds how late a message from Aeron is noticed.
  */
 public abstract class Bridge implements AutoCloseable
 {
@@ -57,6 +63,7 @@ public abstract class Bridge implements AutoCloseable
     public static final String DRIVER_ROLE = "driver";
     private static final int FRAGMENT_LIMIT = 16;
     private static final int NO_SESSION = 0;
+    static final long EXPECT_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final SecureRandom RUN_IDS = new SecureRandom();
 
     final BridgeConfig config;
@@ -73,8 +80,8 @@ public abstract class Bridge implements AutoCloseable
     final Subscription subscription;
     final BridgeCounters counters;
     private final ControlledFragmentAssembler assembler;
-    private final IdleStrategy agentIdle;
-    private final IdleStrategy offerIdle;
+    private final LocalIdle agentIdle = new LocalIdle();
+    private final IdleStrategyFactory idleFactory;
     private final UnsafeBuffer outHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH)
         .order(ByteOrder.LITTLE_ENDIAN));
     private final int inKind;
@@ -83,11 +90,21 @@ public abstract class Bridge implements AutoCloseable
     private final BridgeAgent agent = new BridgeAgent();
     private AgentRunner runner;
     private AgentInvoker invoker;
+    /** Agent thread: the block at the head of the local ring waits for Aeron (counted once). */
+    private boolean outWaiting;
     volatile boolean running = true;
     private boolean closed;
     private volatile int currentSession = NO_SESSION;
     private volatile boolean sawImage;
     private boolean inWaiting;
+    /** Agent thread: blocks sent to Aeron. */
+    long blocksOut;
+    /** Agent thread: blocks from Aeron written into the local ring. */
+    long blocksIn;
+    /** Agent thread: when the duty cycle last did work. */
+    private long lastWorkNs;
+    /** The local channel's invoker (agent thread only once started). */
+    private AgentInvoker localInvoker;
 
     Bridge(final BridgeConfig config, final String side, final int outKind, final int inKind)
     {
@@ -96,8 +113,7 @@ public abstract class Bridge implements AutoCloseable
         this.side = side;
         this.outKind = outKind;
         this.inKind = inKind;
-        this.agentIdle = IdleStrategies.parse(config.idle()).newStrategy(null, null);
-        this.offerIdle = IdleStrategies.parse(config.idle()).newStrategy(null, null);
+        this.idleFactory = IdleStrategies.parse(config.idle());
         final ErrorHandler userHandler = config.errorHandler();
         final BridgeCounters[] countersRef = new BridgeCounters[1];
         this.errorHandler = error ->
@@ -325,11 +341,14 @@ public abstract class Bridge implements AutoCloseable
     }
 
     /**
-     * Local ring to Aeron, on the local reader thread: offer until Aeron accepts the block.
+     * Local ring to Aeron, on the agent: offer the block once.
      *
-     * @return true if Aeron accepted it; false if it was refused (too large) or given up (stop, local run ended).
+     * @return {@code CONTINUE} if Aeron took it, or it was refused (too large) or cannot be sent (the publication
+     * is closed), each counted; {@code ABORT} if Aeron cannot take it now (back-pressure, not connected): it stays
+     * in the ring and is offered again at the next duty cycle.
      */
-    final boolean forward(final DirectBuffer buffer, final int index, final int length, final long run)
+    final ControlledMessageHandler.Action forward(
+        final DirectBuffer buffer, final int index, final int length, final long run)
     {
         return forward(buffer, index, length, run, -1, 0);
     }
@@ -337,7 +356,7 @@ public abstract class Bridge implements AutoCloseable
     /**
      * As {@link #forward(DirectBuffer, int, int, long)} for a request at a ring position, with flags of the kind.
      */
-    final boolean forward(
+    final ControlledMessageHandler.Action forward(
         final DirectBuffer buffer, final int index, final int length, final long run, final long position,
         final int flags)
     {
@@ -349,48 +368,69 @@ public abstract class Bridge implements AutoCloseable
                 config.localName() + ": a block of " + length + " bytes (" + (length + BridgeFrame.HEADER_LENGTH) +
                 " with the bridge's header) is longer than Aeron's maximum message length " + max + " on " +
                 config.publishUri() + ": refused, not truncated (raise the term length: longest = term length / 8)"));
-            return false;
+            return ControlledMessageHandler.Action.CONTINUE;
         }
         outHeader.putInt(BridgeFrame.MAGIC_OFFSET, BridgeFrame.MAGIC);
         outHeader.putInt(BridgeFrame.KIND_OFFSET, outKind | flags);
         outHeader.putLong(BridgeFrame.RUN_OFFSET, run);
         outHeader.putLong(BridgeFrame.POSITION_OFFSET, position);
-        boolean waited = false;
-        offerIdle.reset();
-        while (true)
+        // No image of the far side: its answers could not come back, so the link counts as down.
+        final long result = subscription.imageCount() == 0 ? Publication.NOT_CONNECTED :
+            publication.offer(outHeader, 0, BridgeFrame.HEADER_LENGTH, buffer, index, length);
+        if (result > 0)
         {
-            // No image of the far side: its answers could not come back, so the link counts as down.
-            final long result = subscription.imageCount() == 0 ? Publication.NOT_CONNECTED :
-                publication.offer(outHeader, 0, BridgeFrame.HEADER_LENGTH, buffer, index, length);
-            if (result > 0)
-            {
-                counters.messagesOut.incrementRelease();
-                counters.bytesOut.getAndAddRelease(length);
-                return true;
-            }
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
-            {
-                if (running)
-                {
-                    errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
-                        config.localName() + ": the publication on " + config.publishUri() + " can take no more (" +
-                        Publication.errorString(result) + ")"));
-                }
-                counters.unsentAtStop.incrementRelease();
-                return false;
-            }
-            if (!waited)
-            {
-                waited = true;
-                counters.backPressureOut.incrementRelease();
-            }
-            if (!running || !localRunStillValid())
-            {
-                counters.unsentAtStop.incrementRelease();
-                return false;
-            }
-            offerIdle.idle();
+            ++blocksOut;
+            outWaiting = false;
+            counters.messagesOut.incrementRelease();
+            counters.bytesOut.getAndAddRelease(length);
+            return ControlledMessageHandler.Action.CONTINUE;
         }
+        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        {
+            outWaiting = false;
+            if (running)
+            {
+                errorHandler.onError(new BridgeException(BridgeException.FAILURE, side + " bridge of " +
+                    config.localName() + ": the publication on " + config.publishUri() + " can take no more (" +
+                    Publication.errorString(result) + ")"));
+            }
+            counters.unsentAtStop.incrementRelease();
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        if (!outWaiting)
+        {
+            outWaiting = true;
+            counters.backPressureOut.incrementRelease();
+        }
+        return ControlledMessageHandler.Action.ABORT;
+    }
+
+    /**
+     * Agent thread: the local channel of this run went away with a block waiting for Aeron (it went with the ring).
+     */
+    final void localRunEnded()
+    {
+        if (outWaiting)
+        {
+            outWaiting = false;
+            counters.unsentAtStop.incrementRelease();
+        }
+    }
+
+    /**
+     * Agent thread (or before it starts): the local channel the agent now invokes, whose incoming signal the agent's
+     * idle strategy waits on; null while there is none.
+     */
+    final void useLocal(final AgentInvoker localInvoker, final IdleStrategy localIdle)
+    {
+        agentIdle.use(localIdle);
+        this.localInvoker = localInvoker;
+    }
+
+    /** @return the idle strategy the agent's duty cycle is to use with a local channel, made from the config. */
+    final IdleStrategyFactory idleFactory()
+    {
+        return idleFactory;
     }
 
     private ControlledFragmentHandler.Action onFragment(
@@ -448,6 +488,7 @@ public abstract class Bridge implements AutoCloseable
             return ABORT;
         }
         inWaiting = false;
+        ++blocksIn;
         delivered(run, position);
         counters.messagesIn.incrementRelease();
         counters.bytesIn.getAndAddRelease(blockLength);
@@ -470,16 +511,21 @@ public abstract class Bridge implements AutoCloseable
     {
     }
 
-    /** Local reader thread, while a block waits for Aeron: is the local run it came from still the current one? */
-    boolean localRunStillValid()
-    {
-        return true;
-    }
-
     /** Agent thread: look after the local channel (re-attach a host-side bridge). @return work done. */
     int localDuty()
     {
         return 0;
+    }
+
+    /**
+     * Agent thread: is an answer from Aeron due (the host-side bridge sent requests not yet answered)? Then the
+     * agent yields instead of idling, for up to {@link #EXPECT_NS} without work: a message from Aeron cannot wake
+     * the agent the way the local peer's post does, and an idle strategy that parks or blocks on the local signal
+     * would notice the answer only when its park or timeout ends.
+     */
+    boolean expectingFromAeron()
+    {
+        return false;
     }
 
     /** Close the local channel (the guest-side bridge removes the channel it created). */
@@ -493,13 +539,27 @@ public abstract class Bridge implements AutoCloseable
         public int doWork()
         {
             int work = 0;
+            work += localDuty();
+            final AgentInvoker local = localInvoker;
+            if (null != local)
+            {
+                work += local.invoke(); // reads the local ring into the publication: sent by the driver below
+            }
             if (null != driverInvoker)
             {
                 work += driverInvoker.invoke() + clientInvoker.invoke();
             }
-            work += localDuty();
             work += subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
             final long now = System.nanoTime();
+            if (work > 0)
+            {
+                lastWorkNs = now;
+            }
+            else if (expectingFromAeron() && now - lastWorkNs < EXPECT_NS)
+            {
+                Thread.yield();
+                work = 1; // an answer is due: poll again at once, the idle strategy stays reset
+            }
             if (now - lastLinkCheck > TimeUnit.MILLISECONDS.toNanos(1))
             {
                 lastLinkCheck = now;
@@ -511,6 +571,11 @@ public abstract class Bridge implements AutoCloseable
         @Override
         public void onClose()
         {
+            if (outWaiting)
+            {
+                outWaiting = false;
+                counters.unsentAtStop.incrementRelease(); // it stays in the local ring
+            }
             counters.linkUp.setRelease(0);
         }
 
@@ -518,6 +583,42 @@ public abstract class Bridge implements AutoCloseable
         public String roleName()
         {
             return "shmipc-bridge-" + side + "-" + config.localName();
+        }
+    }
+
+    /**
+     * The agent's idle strategy: the current local channel's (made with its incoming signal), or a backoff up to
+     * 1 ms while there is none. Swapped on the agent's thread (or before it starts), used only there.
+     */
+    private static final class LocalIdle implements IdleStrategy
+    {
+        private final IdleStrategy detached = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+        private IdleStrategy current = detached;
+
+        void use(final IdleStrategy local)
+        {
+            current = null != local ? local : detached;
+            current.reset();
+        }
+
+        public void idle(final int workCount)
+        {
+            current.idle(workCount);
+        }
+
+        public void idle()
+        {
+            current.idle();
+        }
+
+        public void reset()
+        {
+            current.reset();
+        }
+
+        public String alias()
+        {
+            return current.alias();
         }
     }
 

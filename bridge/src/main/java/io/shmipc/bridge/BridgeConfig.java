@@ -24,33 +24,21 @@ public final class BridgeConfig
     /** Default stream id of responses (guest-side to host-side). */
     public static final int DEFAULT_RESPONSE_STREAM = 1314;
     /**
-     * Default idle strategy of the bridge's agent and of a block waiting for Aeron: it parks (up to 200 us), so an
-     * idle bridge costs little CPU and never spins a core away from its peers on a small machine.
+     * Default idle strategy of the bridge's agent, which reads the local channel and runs Aeron: 100 spins and 10
+     * yields, then it blocks on the local channel's signal for up to 200 us at a time. The local peer's post wakes it
+     * at once; a message from Aeron is noticed within the timeout (plus the timer slack, {@code
+     * /proc/self/timerslack_ns}, 50 us by default), or at once while the host-side bridge waits for answers, when
+     * the agent yields instead. An idle bridge costs one wake-up per timeout. On two CPUs this took pipelined
+     * throughput from about 0.14 to 0.23-0.6 of Aeron's own and the round trip's p50 from about 330 us to 170-250 us
+     * (docs/benchmarks.md).
      */
-    public static final String DEFAULT_IDLE = "backoff:spins=100,yields=10,minPark=1us,maxPark=200us";
+    public static final String DEFAULT_IDLE = "wait:spins=100,yields=10,maxPark=0ns,timeout=200us";
 
     /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
     public static final int DRIVER_THREAD_MIN_CPUS = 8;
 
     /** Fewer than {@link #DRIVER_THREAD_MIN_CPUS} allowed CPUs: the CPU-dependent defaults below take the lean side. */
     private static final boolean FEW_CPUS = Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS;
-
-    /**
-     * The local channel's reader idle strategy with fewer than {@link #DRIVER_THREAD_MIN_CPUS} allowed CPUs: {@code
-     * wait} with a short spin (100 spins, 10 yields, parks from 1 us to 200 us, then the semaphore). Behind a
-     * network hop of tens to hundreds of microseconds the channel default's 1000 spins and 100 yields rarely catch a
-     * message and take the CPUs the bridge's agent, Aeron and the peers need: on two CPUs the short spin took the
-     * bridged round trip's p50 from about 620 us to 290-430 us, its p90 from 2.9 ms to 0.5-0.7 ms, and pipelined
-     * throughput from 0.09-0.12 to 0.14-0.16 of Aeron's (docs/benchmarks.md).
-     */
-    public static final String SHORT_SPIN_LOCAL_IDLE = "wait:spins=100,yields=10,minPark=1us,maxPark=200us";
-
-    /**
-     * Default idle strategy of the local channel's reader, chosen for the CPUs this process may use:
-     * {@link #SHORT_SPIN_LOCAL_IDLE} with fewer than {@link #DRIVER_THREAD_MIN_CPUS}, else the channel default
-     * {@code wait} ({@link ChannelConfig#DEFAULT_IDLE}).
-     */
-    public static final String LOCAL_IDLE_DEFAULT = FEW_CPUS ? SHORT_SPIN_LOCAL_IDLE : ChannelConfig.DEFAULT_IDLE;
 
     /**
      * Default threading mode of the embedded driver, chosen for the CPUs this process may use: with fewer than
@@ -72,7 +60,6 @@ public final class BridgeConfig
     private ThreadingMode driverThreading = DRIVER_THREADING_DEFAULT;
     private String idle = DEFAULT_IDLE;
     private String driverIdle = "backoff:spins=10,yields=20,minPark=1us,maxPark=1ms";
-    private String localIdle = LOCAL_IDLE_DEFAULT;
     private int termLength;
     private int capacity = ChannelConfig.DEFAULT_CAPACITY;
     private Duration openTimeout = Duration.ofSeconds(10);
@@ -82,7 +69,6 @@ public final class BridgeConfig
     private ErrorHandler errorHandler = BridgeConfig::printError;
     private String agentAffinity = "none";
     private String driverAffinity = "none";
-    private String localReaderAffinity = "none";
     private boolean invoker;
 
     /**
@@ -223,10 +209,15 @@ public final class BridgeConfig
         return idle;
     }
 
-    /** @param spec idle strategy string (see idle-strategies.md; not {@code wait}). @return this. */
+    /**
+     * @param spec idle strategy string of the agent (see idle-strategies.md); a {@code wait} strategy blocks on the
+     *             local channel's signal, and its timeout bounds how late a message from Aeron is noticed.
+     * @return this.
+     */
     public BridgeConfig idle(final String spec)
     {
-        this.idle = checkIdle(spec);
+        IdleStrategies.parse(spec);
+        this.idle = spec;
         return this;
     }
 
@@ -240,23 +231,6 @@ public final class BridgeConfig
     public BridgeConfig driverIdle(final String spec)
     {
         this.driverIdle = checkIdle(spec);
-        return this;
-    }
-
-    /** @return idle strategy string of the local channel's reader thread. */
-    public String localIdle()
-    {
-        return localIdle;
-    }
-
-    /**
-     * @param spec idle strategy string of the local channel's reader (default {@link #LOCAL_IDLE_DEFAULT}).
-     * @return this.
-     */
-    public BridgeConfig localIdle(final String spec)
-    {
-        IdleStrategies.parse(spec);
-        this.localIdle = spec;
         return this;
     }
 
@@ -388,19 +362,6 @@ public final class BridgeConfig
         return this;
     }
 
-    /** @return CPU placement of the local channel's reader thread. */
-    public String localReaderAffinity()
-    {
-        return localReaderAffinity;
-    }
-
-    /** @param spec CPU placement of the local channel's reader thread. @return this. */
-    public BridgeConfig localReaderAffinity(final String spec)
-    {
-        this.localReaderAffinity = PlacementSpec.parse(spec).toString();
-        return this;
-    }
-
     /** @return true if the application runs the bridge's agent itself ({@link Bridge#invoker()}). */
     public boolean invoker()
     {
@@ -437,7 +398,7 @@ public final class BridgeConfig
         if (IdleStrategies.parse(spec).name().equals(IdleStrategies.WAIT))
         {
             throw new IllegalArgumentException("idle strategy \"" + spec + "\" blocks on a channel's semaphore: the " +
-                "bridge's agent has none; accepted here: busy-spin, yield, no-op, backoff:...");
+                "driver's threads have none; accepted here: busy-spin, yield, no-op, backoff:...");
         }
         return spec;
     }

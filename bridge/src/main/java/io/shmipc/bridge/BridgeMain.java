@@ -163,15 +163,10 @@ public final class BridgeMain implements Runnable
         ThreadingMode driverThreading;
 
         @Option(names = "--idle", paramLabel = "SPEC", defaultValue = BridgeConfig.DEFAULT_IDLE,
-            description = "Idle strategy of the bridge's agent and of blocks waiting for Aeron " +
-                "(default ${DEFAULT-VALUE}).")
+            description = "Idle strategy of the bridge's agent, which reads the local channel and runs Aeron: " +
+                "wait blocks on the local channel's signal, its timeout bounds how late a message from Aeron is " +
+                "noticed; busy-spin takes a CPU (default ${DEFAULT-VALUE}).")
         String idle;
-
-        @Option(names = "--local-idle", paramLabel = "SPEC",
-            description = "Idle strategy of the local channel's reader (default: with fewer than " +
-                BridgeConfig.DRIVER_THREAD_MIN_CPUS + " allowed CPUs " + BridgeConfig.SHORT_SPIN_LOCAL_IDLE +
-                ", a short spin before it parks, else wait).")
-        String localIdle;
 
         @Option(names = "--term-length", paramLabel = "BYTES", converter = SizeConverter.class,
             description = "Term length of the embedded driver's publications, e.g. 64MiB; Aeron's longest message " +
@@ -200,10 +195,6 @@ public final class BridgeMain implements Runnable
             description = "CPU placement of the embedded driver's threads (default ${DEFAULT-VALUE}).")
         String driverCpu;
 
-        @Option(names = "--local-reader-cpu", paramLabel = "SPEC", defaultValue = "none",
-            description = "CPU placement of the local channel's reader thread (default ${DEFAULT-VALUE}).")
-        String localReaderCpu;
-
         @CommandLine.Spec
         CommandLine.Model.CommandSpec commandSpec;
 
@@ -217,14 +208,12 @@ public final class BridgeMain implements Runnable
                 .aeronDir(aeronDir)
                 .driverThreading(null == driverThreading ? BridgeConfig.DRIVER_THREADING_DEFAULT : driverThreading)
                 .idle(idle)
-                .localIdle(null == localIdle ? BridgeConfig.LOCAL_IDLE_DEFAULT : localIdle)
                 .termLength(null == termLength ? 0 : termLength)
                 .connectTimeout(connectTimeout)
                 .linkTimeout(linkTimeout)
                 .staleGrace(staleGrace)
                 .agentAffinity(agentCpu)
-                .driverAffinity(driverCpu)
-                .localReaderAffinity(localReaderCpu);
+                .driverAffinity(driverCpu);
             if (localName != null)
             {
                 config.localName(localName);

@@ -7,6 +7,7 @@ import io.shmipc.core.segment.SegmentException;
 import io.shmipc.core.channel.WriteMode;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 
 import java.time.Duration;
 
@@ -29,7 +30,7 @@ public final class GuestSideBridge extends Bridge
 
     private final HostChannel host;
     private final long staleGraceNs;
-    // Attribution of responses to runs, shared by the agent (requests) and the local reader thread (responses).
+    // Attribution of responses to runs (agent thread only: requests and responses).
     private long currentRun = BridgeFrame.NO_RUN;
     private long delivered;
     private long answered;
@@ -51,14 +52,12 @@ public final class GuestSideBridge extends Bridge
             channel = ChannelConfig.builder(config.localName())
                 .capacity(config.capacity())
                 .writeMode(WriteMode.CALLER)              // requests are written by the agent thread itself
-                // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing
-                // its thread
-                .threadingMode(ThreadingMode.DEDICATED)
+                .threadingMode(ThreadingMode.INVOKER)     // read by the agent too: a response waiting for Aeron is
+                                                          // ABORTed
                 .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
-                .readerIdle(config.localIdle())
-                .readerAffinity(config.localReaderAffinity())
                 .build();
-            this.host = HostChannel.start(channel, this::onResponse);
+            this.host = HostChannel.startControlled(channel, this::onResponse);
+            useLocal(host.invoker(), host.newInvokerIdle(idleFactory()));
         }
         catch (final SegmentException ex)
         {
@@ -87,27 +86,45 @@ public final class GuestSideBridge extends Bridge
         return new GuestSideBridge(config);
     }
 
-    private void onResponse(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    private ControlledMessageHandler.Action onResponse(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        forward(buffer, index, length, attributeResponse());
+        final long run = responseRun();
+        final ControlledMessageHandler.Action action = forward(buffer, index, length, run);
+        if (action != ControlledMessageHandler.Action.ABORT)
+        {
+            responseTaken(run);
+        }
+        return action;
     }
 
-    private synchronized long attributeResponse()
+    /** @return the run the next response belongs to (it is counted only once it leaves, {@link #responseTaken}). */
+    private long responseRun()
     {
         if (oldOutstanding > 0)
         {
             if (System.nanoTime() - oldDeadline < 0)
             {
-                --oldOutstanding;
                 return oldRun;
             }
             oldOutstanding = 0;
         }
-        ++answered;
         return currentRun;
     }
 
-    private synchronized void noteRun(final long run)
+    private void responseTaken(final long run)
+    {
+        if (oldOutstanding > 0 && run == oldRun)
+        {
+            --oldOutstanding;
+        }
+        else
+        {
+            ++answered;
+        }
+    }
+
+    private void noteRun(final long run)
     {
         if (run == currentRun)
         {
@@ -127,7 +144,7 @@ public final class GuestSideBridge extends Bridge
         answered = 0;
     }
 
-    private synchronized void noteDelivered()
+    private void noteDelivered()
     {
         ++delivered;
     }

@@ -11,8 +11,8 @@ import io.shmipc.core.channel.WriteMode;
 import io.shmipc.signals.NamedSignalException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -35,9 +35,7 @@ public final class HostSideBridge extends Bridge
     private final Path file;
     private volatile IpcGuest guest;
     private volatile long run = BridgeFrame.NO_RUN;
-    /** Reader thread only: the host epoch when the block being forwarded was read. */
-    private long blockEpoch;
-    /** Reader thread only: the guest whose block is being forwarded, its toGuest queue and capacity. */
+    /** Agent thread only: the guest whose block is being forwarded, its toGuest queue and capacity. */
     private IpcGuest blockGuest;
     private AtomicBuffer blockQueue;
     private int blockCapacity;
@@ -88,21 +86,21 @@ public final class HostSideBridge extends Bridge
     {
         final ChannelConfig channel = ChannelConfig.builder(config.localName())
             .writeMode(WriteMode.CALLER)              // responses are written by the agent thread itself
-            // dedicated threads: the reader's handler waits for Aeron, which must not stall agents sharing its thread
-            .threadingMode(ThreadingMode.DEDICATED)
+            .threadingMode(ThreadingMode.INVOKER)     // read by the agent too: a block waiting for Aeron is ABORTed
             .callTimeout(Duration.ofNanos(100_000))  // a full ring is ABORTed and polled again, not waited in
             .openTimeout(timeout)
-            .readerIdle(config.localIdle())
-            .readerAffinity(config.localReaderAffinity())
             .build();
         run = newRunId();
         redeliveredUntil = redeliveredUntil(file);
-        guest = IpcGuest.start(channel, this::onRequest);
+        final IpcGuest attached = IpcGuest.startControlled(channel, this::onRequest);
+        guest = attached;
+        useLocal(attached.invoker(), attached.newInvokerIdle(idleFactory()));
         counters.localRuns.increment();
         reportedGone = false;
     }
 
-    private void onRequest(final DirectBuffer buffer, final int index, final int length, final IpcGuest self)
+    private ControlledMessageHandler.Action onRequest(
+        final DirectBuffer buffer, final int index, final int length, final IpcGuest self)
     {
         if (self != blockGuest)
         {
@@ -111,13 +109,13 @@ public final class HostSideBridge extends Bridge
             blockCapacity = self.segment().capacity();
         }
         final AtomicBuffer queue = blockQueue;
-        blockEpoch = queue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET);
         // readPos is stored at the end of the reader's batch: during it, the header holds the batch's start.
         final int capacity = blockCapacity;
         final long readPos = queue.getLong(SimpleIpcDescriptor.READ_POS_OFFSET);
         final int blockOffset = index - SimpleIpcDescriptor.HEADER_LENGTH - SimpleIpcDescriptor.BLOCK_HEADER_LENGTH;
         final long position = readPos + Math.floorMod(blockOffset - (int)(readPos % capacity), capacity);
-        forward(buffer, index, length, run, position, position < redeliveredUntil ? BridgeFrame.REDELIVERED : 0);
+        return forward(buffer, index, length, run, position,
+            position < redeliveredUntil ? BridgeFrame.REDELIVERED : 0);
     }
 
     /**
@@ -178,12 +176,9 @@ public final class HostSideBridge extends Bridge
     }
 
     @Override
-    boolean localRunStillValid()
+    boolean expectingFromAeron()
     {
-        // On the reader thread, which the guest's close waits for: its mapping is still there. A guest whose host
-        // went away (its conductor found the lock released and the heartbeat stale) is no longer running.
-        return blockGuest.isRunning() && Files.exists(file) &&
-            blockQueue.getLongVolatile(SimpleIpcDescriptor.HOST_EPOCH_OFFSET) == blockEpoch;
+        return blocksOut != blocksIn;
     }
 
     @Override
@@ -210,6 +205,8 @@ public final class HostSideBridge extends Bridge
         if (current != null)
         {
             guest = null;
+            useLocal(null, null);
+            localRunEnded();
             if (!reportedGone && current.failure() != null)
             {
                 errorHandler.onError(new BridgeException(BridgeException.FAILURE, "host-side bridge of " +

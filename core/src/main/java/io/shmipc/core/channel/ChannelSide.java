@@ -18,6 +18,7 @@ import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -57,6 +58,7 @@ final class ChannelSide
     private final ReaderAgent reader;
     private final ChannelConductor conductor;
     private final MessageHandler handler;
+    private final ControlledMessageHandler controlledHandler;
     private final IdleStrategy callerIdle;
     /** The agents' idle strategies as run: the configured ones, or {@code yield} when those would oversubscribe. */
     private final IdleStrategyFactory readerIdle;
@@ -105,6 +107,9 @@ final class ChannelSide
     /**
      * @param outSignal       posted after publishing to {@code out}.
      * @param inSignal        the signal the reader blocks on.
+     * @param handler         of each incoming message, or null when {@code controlledHandler} is given.
+     * @param controlledHandler of each incoming message with Agrona's actions (read with {@code controlledRead}),
+     *                        or null when {@code handler} is given.
      * @param keepRunning     the side's liveness rule, asked about every 100 ms by the conductor; may be null.
      * @param failureListener told, once, of the failure that stops this side's reader or writer (on that thread);
      *                        may be null.
@@ -117,6 +122,7 @@ final class ChannelSide
         final NamedSignal outSignal,
         final NamedSignal inSignal,
         final MessageHandler handler,
+        final ControlledMessageHandler controlledHandler,
         final BooleanSupplier keepRunning,
         final ErrorHandler failureListener,
         final ReadMode readMode)
@@ -130,7 +136,12 @@ final class ChannelSide
             .trustShmipcWriter(config.trustPeer());
         this.outSignal = outSignal;
         this.inSignal = inSignal;
+        if ((null == handler) == (null == controlledHandler))
+        {
+            throw new IllegalArgumentException("exactly one of handler and controlledHandler");
+        }
         this.handler = handler;
+        this.controlledHandler = controlledHandler;
         final ThreadingMode mode = config.threadingMode();
         final boolean readerAgent = readMode == ReadMode.READER_THREAD;
         this.plan = AffinityPlan.builder(config.name())
@@ -143,8 +154,8 @@ final class ChannelSide
             this.writer = config.writeMode() == WriteMode.WRITER_THREAD ? new WriterAgent(config.name(), out,
                 outSignal, config.handoffCapacity(), wakeTarget, mode == ThreadingMode.DEDICATED, this::fail) : null;
             this.callerWriter = writer == null ? new CombiningWriter(out, outSignal, () -> closing) : null;
-            this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, errorHandler,
-                this::fail, readerStopped::countDown, callerWriter) : null;
+            this.reader = readerAgent ? new ReaderAgent(config.name(), in, segment, handler, controlledHandler,
+                errorHandler, this::fail, readerStopped::countDown, callerWriter) : null;
             final int spinning = spinningAgents(config, mode, reader != null, writer != null);
             final boolean handoff = writer != null || (reader != null && outQueue == QueueId.TO_GUEST);
             this.cpus = processCpuCount();
@@ -408,6 +419,17 @@ final class ChannelSide
     }
 
     /**
+     * @return a new idle strategy made by {@code factory} that waits on this side's incoming signal and sleeps
+     * with the incoming queue's handshake, as the reader thread's would ({@link ThreadingMode#INVOKER} only).
+     * @throws IllegalStateException in the other modes.
+     */
+    IdleStrategy newInvokerIdle(final IdleStrategyFactory factory)
+    {
+        invoker();
+        return factory.newStrategy(inSignal, reader != null ? in : SleepGuard.NONE);
+    }
+
+    /**
      * {@link ReadMode#CALLER}: read what has arrived on the calling thread.
      *
      * @return messages handed to the handler.
@@ -577,7 +599,8 @@ final class ChannelSide
         final int read;
         try
         {
-            read = in.read(handler, ReaderAgent.BATCH_LIMIT);
+            read = null != handler ? in.read(handler, ReaderAgent.BATCH_LIMIT) :
+                in.controlledRead(controlledHandler, ReaderAgent.BATCH_LIMIT);
         }
         catch (final RuntimeException | InternalError ex)
         {

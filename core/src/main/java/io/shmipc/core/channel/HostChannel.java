@@ -9,6 +9,7 @@ import io.shmipc.core.segment.SegmentLayout;
 import io.shmipc.core.segment.SegmentLock;
 import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.Placement;
+import io.shmipc.idle.IdleStrategyFactory;
 import io.shmipc.signals.NamedSignal;
 import io.shmipc.signals.NamedSignals;
 import org.agrona.DirectBuffer;
@@ -16,6 +17,8 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 
 import java.io.IOException;
@@ -56,12 +59,16 @@ public final class HostChannel implements AutoCloseable
     HostChannel(
         final ChannelConfig config,
         final MessageHandler handler,
+        final ControlledMessageHandler controlledHandler,
         final ErrorHandler failureListener,
         final ReadMode readMode)
     {
         Platform.requireLinux("HostChannel");
         this.config = config;
-        Objects.requireNonNull(handler, "handler");
+        if (null == handler)
+        {
+            Objects.requireNonNull(controlledHandler, "handler");
+        }
         this.file = SharedSegment.shmPath(config.name());
         final String requestName = NamedSignals.requestSignalName(config.name());
         final String responseName = NamedSignals.responseSignalName(config.name());
@@ -89,8 +96,8 @@ public final class HostChannel implements AutoCloseable
             response.drain();
             segment = SharedSegment.initialiseFile(
                 file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
-            this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, handler, null,
-                failureListener, readMode);
+            this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, handler,
+                controlledHandler, null, failureListener, readMode);
         }
         catch (final RuntimeException ex)
         {
@@ -180,7 +187,26 @@ public final class HostChannel implements AutoCloseable
      */
     public static HostChannel start(final ChannelConfig config, final MessageHandler handler)
     {
-        return new HostChannel(config, handler, null, config.readModeOr(ReadMode.READER_THREAD));
+        return new HostChannel(Objects.requireNonNull(config, "config"), Objects.requireNonNull(handler, "handler"),
+            null, null, config.readModeOr(ReadMode.READER_THREAD));
+    }
+
+    /**
+     * As {@link #start(ChannelConfig, MessageHandler)}, with Agrona's actions: a message the handler returns
+     * {@code ABORT} for stays in the queue and is handed to it again at the next read (nothing after it is read
+     * meanwhile, so a guest that keeps writing meets back-pressure); {@code BREAK} ends the batch; {@code COMMIT}
+     * stores the read position at once. A handler that throws is counted and its message skipped.
+     *
+     * @param config  the channel's configuration.
+     * @param handler of every message from the guest.
+     * @return the running host.
+     * @throws SegmentException                     if a live host holds the channel, or the segment cannot be made.
+     * @throws io.shmipc.signals.NamedSignalException if a semaphore cannot be created.
+     */
+    public static HostChannel startControlled(final ChannelConfig config, final ControlledMessageHandler handler)
+    {
+        return new HostChannel(Objects.requireNonNull(config, "config"), null,
+            Objects.requireNonNull(handler, "handler"), null, config.readModeOr(ReadMode.READER_THREAD));
     }
 
     /**
@@ -299,6 +325,21 @@ public final class HostChannel implements AutoCloseable
     public AgentInvoker invoker()
     {
         return side.invoker();
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: an idle strategy for the application's duty cycle that invokes this host, made
+     * by {@code factory} with this host's incoming signal and the incoming queue's sleep handshake, as the reader
+     * thread's would be in the other modes: a {@code wait} strategy then blocks on the guest's posts (and drains the
+     * posts a C++/Go guest leaves), the others ignore them. Not thread safe: one per invoking thread.
+     *
+     * @param factory e.g. {@code IdleStrategies.parse("wait:spins=100,timeout=200us")}.
+     * @return a new idle strategy.
+     * @throws IllegalStateException in the other threading modes.
+     */
+    public IdleStrategy newInvokerIdle(final IdleStrategyFactory factory)
+    {
+        return side.newInvokerIdle(factory);
     }
 
     /**

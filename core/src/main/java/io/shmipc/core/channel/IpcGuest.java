@@ -13,9 +13,12 @@ import io.shmipc.core.segment.SharedSegment;
 import io.shmipc.affinity.Placement;
 import io.shmipc.signals.NamedSignal;
 import io.shmipc.signals.NamedSignals;
+import io.shmipc.idle.IdleStrategyFactory;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
@@ -62,9 +65,28 @@ public final class IpcGuest implements AutoCloseable
         void onRequest(DirectBuffer buffer, int index, int length, IpcGuest guest);
     }
 
+    /**
+     * Receives each request on the guest's reader thread, with Agrona's actions: {@code ABORT} leaves the request
+     * in the queue to be handed again at the next read (nothing after it is read meanwhile, so the host meets
+     * back-pressure), {@code BREAK} ends the batch, {@code COMMIT} stores the read position at once.
+     */
+    @FunctionalInterface
+    public interface ControlledRequestHandler
+    {
+        /**
+         * @param buffer the mapped queue; the request is valid only until this method returns.
+         * @param index  where the request starts in {@code buffer}.
+         * @param length of the request.
+         * @param guest  to {@link IpcGuest#respond} with.
+         * @return what to do with the request and the rest of the batch.
+         */
+        ControlledMessageHandler.Action onRequest(DirectBuffer buffer, int index, int length, IpcGuest guest);
+    }
+
     private final ChannelConfig config;
     private final Path file;
     private final RequestHandler handler;
+    private final ControlledRequestHandler controlledHandler;
     private final NamedSignal requestSignal;
     private final NamedSignal responseSignal;
     private final SharedSegment segment;
@@ -77,7 +99,8 @@ public final class IpcGuest implements AutoCloseable
     private volatile boolean hostRestarted;
     private volatile boolean closed;
 
-    private IpcGuest(final ChannelConfig config, final RequestHandler handler)
+    private IpcGuest(final ChannelConfig config, final RequestHandler handler,
+        final ControlledRequestHandler controlledHandler)
     {
         Platform.requireLinux("IpcGuest");
         if (config.readMode() != ReadMode.READER_THREAD)
@@ -86,7 +109,8 @@ public final class IpcGuest implements AutoCloseable
                 config.readMode() + " is for hosts");
         }
         this.config = config;
-        this.handler = Objects.requireNonNull(handler, "handler");
+        this.handler = handler;
+        this.controlledHandler = controlledHandler;
         this.file = SharedSegment.shmPath(config.name());
         this.sendTimeoutNs = config.callTimeout().toNanos();
         final long deadline = System.nanoTime() + config.openTimeout().toNanos();
@@ -100,7 +124,8 @@ public final class IpcGuest implements AutoCloseable
             this.attachedFile = fileKey(file);
             request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
             response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
-            this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request, this::onRequest,
+            this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request,
+                null != handler ? this::onRequest : null, null != handler ? null : this::onControlledRequest,
                 this::hostAlive, null, ReadMode.READER_THREAD);
         }
         catch (final RuntimeException ex)
@@ -136,7 +161,23 @@ public final class IpcGuest implements AutoCloseable
      */
     public static IpcGuest start(final ChannelConfig config, final RequestHandler handler)
     {
-        return new IpcGuest(config, handler);
+        return new IpcGuest(config, Objects.requireNonNull(handler, "handler"), null);
+    }
+
+    /**
+     * As {@link #start(ChannelConfig, RequestHandler)}, with a handler that may leave a request in the queue
+     * ({@code ABORT}) to be handed again at the next read: how a guest that forwards requests somewhere that can
+     * push back (a bridge waiting for Aeron) keeps its thread free meanwhile.
+     *
+     * @param config  the channel's configuration.
+     * @param handler answers requests.
+     * @return the running guest.
+     * @throws SegmentException                         if the segment did not appear or is invalid.
+     * @throws io.shmipc.signals.SignalNotFoundException if a semaphore did not appear in time.
+     */
+    public static IpcGuest startControlled(final ChannelConfig config, final ControlledRequestHandler handler)
+    {
+        return new IpcGuest(config, null, Objects.requireNonNull(handler, "handler"));
     }
 
     /**
@@ -195,6 +236,12 @@ public final class IpcGuest implements AutoCloseable
     private void onRequest(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
         handler.onRequest(buffer, index, length, this);
+    }
+
+    private ControlledMessageHandler.Action onControlledRequest(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        return controlledHandler.onRequest(buffer, index, length, this);
     }
 
     /**
@@ -338,6 +385,21 @@ public final class IpcGuest implements AutoCloseable
     public SharedSegment segment()
     {
         return segment;
+    }
+
+    /**
+     * {@link ThreadingMode#INVOKER}: an idle strategy for the application's duty cycle that invokes this guest, made
+     * by {@code factory} with the guest's incoming signal ({@code NAME_REQ}) and the request queue's sleep handshake,
+     * as the reader thread's would be in the other modes: a {@code wait} strategy then blocks on the host's posts (and
+     * drains the posts a C++/Go host leaves), the others ignore them. Not thread safe: one per invoking thread.
+     *
+     * @param factory e.g. {@code IdleStrategies.parse("wait:spins=100,timeout=200us")}.
+     * @return a new idle strategy.
+     * @throws IllegalStateException in the other threading modes.
+     */
+    public IdleStrategy newInvokerIdle(final IdleStrategyFactory factory)
+    {
+        return side.newInvokerIdle(factory);
     }
 
     /**

@@ -97,7 +97,7 @@ public final class IpcHost implements AutoCloseable
         this.config = config;
         this.correlation = Objects.requireNonNull(correlation, "correlation");
         this.calls = new CallSlots(config.callSlots());
-        this.channel = new HostChannel(config, this::onResponse, this::onReaderFailure,
+        this.channel = new HostChannel(config, this::onResponse, null, this::onReaderFailure,
             config.readModeOr(READ_MODE_DEFAULT));
         this.side = channel.side();
     }

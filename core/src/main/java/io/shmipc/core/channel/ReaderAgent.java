@@ -6,6 +6,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
 
 /**
@@ -16,6 +17,10 @@ import org.agrona.concurrent.MessageHandler;
  * reported to the error handler, that message is skipped and reading goes on; only an
  * {@link AgentTerminationException} from the handler, a corrupt queue or {@link #requestStop} stops the reader.
  * Stopping resets the queue's reader state, so a C++/Go reader taking over is signalled again.
+ * <p>
+ * With a {@link ControlledMessageHandler} the queue is read with {@code controlledRead}: {@code ABORT} leaves the
+ * message in the queue to be handed out again at the next duty cycle, {@code BREAK} ends the batch; a message whose
+ * handler throws is skipped ({@code CONTINUE}).
  */
 final class ReaderAgent implements Agent, MessageHandler
 {
@@ -33,6 +38,8 @@ final class ReaderAgent implements Agent, MessageHandler
     private final SimpleIpcRingBuffer ring;
     private final SharedSegment segment;
     private final MessageHandler handler;
+    private final ControlledMessageHandler controlledHandler;
+    private final ControlledMessageHandler controlledAdapter;
     private final ErrorHandler errorHandler;
     private final FailureSink failureSink;
     private final Runnable onStop;
@@ -44,6 +51,8 @@ final class ReaderAgent implements Agent, MessageHandler
     private int busyRounds;
 
     /**
+     * @param handler           of each message, or null when {@code controlledHandler} is given.
+     * @param controlledHandler of each message with Agrona's actions, or null when {@code handler} is given.
      * @param errorHandler told of every exception of the handler (counted by it).
      * @param failureSink  told of the failure that stops the reader.
      * @param onStop       run once when the reader stops, on its thread.
@@ -55,6 +64,7 @@ final class ReaderAgent implements Agent, MessageHandler
         final SimpleIpcRingBuffer ring,
         final SharedSegment segment,
         final MessageHandler handler,
+        final ControlledMessageHandler controlledHandler,
         final ErrorHandler errorHandler,
         final FailureSink failureSink,
         final Runnable onStop,
@@ -64,6 +74,8 @@ final class ReaderAgent implements Agent, MessageHandler
         this.ring = ring;
         this.segment = segment;
         this.handler = handler;
+        this.controlledHandler = controlledHandler;
+        this.controlledAdapter = null != controlledHandler ? this::onControlledMessage : null;
         this.errorHandler = errorHandler;
         this.failureSink = failureSink;
         this.onStop = onStop;
@@ -99,7 +111,8 @@ final class ReaderAgent implements Agent, MessageHandler
         {
             try
             {
-                read = ring.read(this, BATCH_LIMIT);
+                read = null != controlledAdapter ? ring.controlledRead(controlledAdapter, BATCH_LIMIT) :
+                    ring.read(this, BATCH_LIMIT);
             }
             finally
             {
@@ -136,13 +149,37 @@ final class ReaderAgent implements Agent, MessageHandler
         ring.consumerHeartbeatTime(now);
     }
 
-    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    private void beginBatch()
     {
         if (!batching && null != batchWriter)
         {
             batching = true; // begun with the batch's first message: an empty poll touches nothing of the writer's
             batchWriter.beginBatch();
         }
+    }
+
+    private ControlledMessageHandler.Action onControlledMessage(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        beginBatch();
+        try
+        {
+            return controlledHandler.onMessage(msgTypeId, buffer, index, length);
+        }
+        catch (final AgentTerminationException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            errorHandler.onError(t);
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+    }
+
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        beginBatch();
         try
         {
             handler.onMessage(msgTypeId, buffer, index, length);
