@@ -25,14 +25,14 @@ public final class BridgeConfig
     public static final int DEFAULT_RESPONSE_STREAM = 1314;
     /**
      * Default idle strategy of the bridge's agent, which reads the local channel and runs Aeron: 100 spins and 10
-     * yields, then it blocks on the local channel's signal for up to 200 us at a time. The local peer's post wakes it
+     * yields, then it blocks on the local channel's signal for up to 100 us at a time. The local peer's post wakes it
      * at once; a message from Aeron is noticed within the timeout (plus the timer slack, {@code
      * /proc/self/timerslack_ns}, 50 us by default), or at once while the host-side bridge waits for answers, when
      * the agent yields instead. An idle bridge costs one wake-up per timeout. On two CPUs this took pipelined
      * throughput from about 0.14 to 0.23-0.6 of Aeron's own and the round trip's p50 from about 330 us to 170-250 us
      * (docs/benchmarks.md).
      */
-    public static final String DEFAULT_IDLE = "wait:spins=100,yields=10,maxPark=0ns,timeout=200us";
+    public static final String DEFAULT_IDLE = "wait:spins=100,yields=10,maxPark=0ns,timeout=100us";
 
     /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
     public static final int DRIVER_THREAD_MIN_CPUS = 8;
