@@ -421,12 +421,17 @@ final class ChannelSide
     /**
      * @return a new idle strategy made by {@code factory} that waits on this side's incoming signal and sleeps
      * with the incoming queue's handshake, as the reader thread's would ({@link ThreadingMode#INVOKER} only).
-     * @throws IllegalStateException in the other modes.
+     * @throws IllegalStateException in the other modes, or when the side's callers read.
      */
     IdleStrategy newInvokerIdle(final IdleStrategyFactory factory)
     {
         invoker();
-        return factory.newStrategy(inSignal, reader != null ? in : SleepGuard.NONE);
+        if (reader == null)
+        {
+            throw new IllegalStateException("channel " + config.name() + " reads on its callers (read mode " +
+                "CALLER): its invoker has no reader whose idle strategy this would be");
+        }
+        return factory.newStrategy(inSignal, in);
     }
 
     /**

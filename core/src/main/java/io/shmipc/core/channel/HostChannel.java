@@ -335,7 +335,7 @@ public final class HostChannel implements AutoCloseable
      *
      * @param factory e.g. {@code IdleStrategies.parse("wait:spins=100,timeout=200us")}.
      * @return a new idle strategy.
-     * @throws IllegalStateException in the other threading modes.
+     * @throws IllegalStateException in the other threading modes, or in {@link ReadMode#CALLER}.
      */
     public IdleStrategy newInvokerIdle(final IdleStrategyFactory factory)
     {

@@ -154,7 +154,7 @@ class ControlledReadTest
 
     @Test
     @Timeout(30)
-    void onlyAnInvokerSideHasAnInvokerIdle()
+    void onlyAnInvokerSideWithAReaderHasAnInvokerIdle()
     {
         final ChannelConfig dedicated = ChannelConfig.builder(channel.name).capacity(64 * 1024)
             .threadingMode(ThreadingMode.DEDICATED).build();
@@ -162,5 +162,12 @@ class ControlledReadTest
         final IllegalStateException ex = assertThrows(IllegalStateException.class,
             () -> host.newInvokerIdle(IdleStrategies.parse("wait")));
         assertTrue(ex.getMessage().contains("INVOKER"), ex.getMessage());
+        host.close();
+        final ChannelConfig callersRead = ChannelConfig.builder(channel.name).capacity(64 * 1024)
+            .threadingMode(ThreadingMode.INVOKER).readMode(ReadMode.CALLER).build();
+        final HostChannel polled = channel.keep(HostChannel.start(callersRead, (type, buffer, index, length) -> { }));
+        final IllegalStateException none = assertThrows(IllegalStateException.class,
+            () -> polled.newInvokerIdle(IdleStrategies.parse("wait")));
+        assertTrue(none.getMessage().contains("CALLER"), none.getMessage());
     }
 }
