@@ -46,8 +46,11 @@ final class BridgeCommand implements Callable<Integer>
 {
     /** Threads that would spin with busy-spin: two bridge agents, two floor pollers, four drivers. */
     static final int SPINNING_THREADS = 8;
-    /** Aeron's ping-pong loops with few CPUs: spin and yield briefly, then park up to 200 us. */
-    static final String AERON_IDLE_DEFAULT = "backoff:spins=100,yields=10,minPark=1us,maxPark=200us";
+    /**
+     * Aeron's ping-pong loops with few CPUs: the spins and yields of the bridge's agent default, then parks up to
+     * 200 us (they have no semaphore to block on).
+     */
+    static final String AERON_IDLE_DEFAULT = "backoff:spins=10,yields=30,minPark=1us,maxPark=200us";
     /** The hosts' and guests' shm channels: a short spin, then parks up to 200 us, then the semaphore. */
     static final String PEER_IDLE_DEFAULT = "wait:spins=100,yields=10,minPark=1us,maxPark=200us";
     /** Goal: bridge p50 at most this times (Aeron UDP p50 + shm round-trip p50). */

@@ -24,15 +24,17 @@ public final class BridgeConfig
     /** Default stream id of responses (guest-side to host-side). */
     public static final int DEFAULT_RESPONSE_STREAM = 1314;
     /**
-     * Default idle strategy of the bridge's agent, which reads the local channel and runs Aeron: 100 spins and 10
+     * Default idle strategy of the bridge's agent, which reads the local channel and runs Aeron: 10 spins and 30
      * yields, then it blocks on the local channel's signal for up to 100 us at a time. The local peer's post wakes it
      * at once; a message from Aeron is noticed within the timeout (plus the timer slack, {@code
      * /proc/self/timerslack_ns}, 50 us by default), or at once while the host-side bridge waits for answers, when
-     * the agent yields instead. An idle bridge costs one wake-up per timeout. On two CPUs this took pipelined
-     * throughput from about 0.14 to 0.23-0.6 of Aeron's own and the round trip's p50 from about 330 us to 170-250 us
-     * (docs/benchmarks.md).
+     * the agent yields instead. Few spins: each step of the idle strategy follows a whole duty cycle, which polls
+     * Aeron's sockets (two or three {@code recvfrom} calls), so 100 spins burnt some 300 us of CPU after every
+     * message that the peers and Aeron needed; yields give it to them. An idle bridge costs one wake-up per timeout.
+     * On two CPUs (docs/benchmarks.md) this measured a round trip p50 of 60-110 us and pipelined throughput of
+     * 0.3-0.45 of Aeron's own, against 240-390 us and 0.14-0.23 with the earlier defaults.
      */
-    public static final String DEFAULT_IDLE = "wait:spins=100,yields=10,maxPark=0ns,timeout=100us";
+    public static final String DEFAULT_IDLE = "wait:spins=10,yields=30,maxPark=0ns,timeout=100us";
 
     /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
     public static final int DRIVER_THREAD_MIN_CPUS = 8;
