@@ -340,6 +340,12 @@ class ThreadingModeTest
             new FlatBufferBuilder(64), IpcMessages.reqId(copy(buffer, index, length)), 5))));
         assertEquals(
             5, result(host.call((b, id) -> IpcMessages.encodeMyRandRequest(b, id), Duration.ofSeconds(10))), 0.0);
+        // The reader may have read the call before its first idle: once the queue is empty it idles, within 5 s.
+        final long idleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (idles.get() == 0 && System.nanoTime() - idleDeadline < 0)
+        {
+            Thread.sleep(1);
+        }
         assertTrue(idles.get() > 0, "the application's strategy idles the reader");
         final NamedSignal request = assertInstanceOf(NamedSignal.class, given.get(), "it is given a named signal");
         assertEquals(NamedSignals.requestSignalName(name), request.name(), "it is given the request semaphore");
