@@ -63,7 +63,8 @@ public abstract class Bridge implements AutoCloseable
     public static final String DRIVER_ROLE = "driver";
     private static final int FRAGMENT_LIMIT = 16;
     private static final int NO_SESSION = 0;
-    static final long EXPECT_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How long the host-side agent yields without work while answers are due, before it idles again. */
+    private static final long EXPECT_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final SecureRandom RUN_IDS = new SecureRandom();
 
     final BridgeConfig config;
@@ -97,10 +98,17 @@ public abstract class Bridge implements AutoCloseable
     private volatile int currentSession = NO_SESSION;
     private volatile boolean sawImage;
     private boolean inWaiting;
+    /**
+     * The host-side, unless its agent holds its CPU anyway: while requests it sent are not yet answered it yields
+     * instead of idling, for up to {@link #EXPECT_NS} without work. A message from Aeron cannot wake the agent the
+     * way the local peer's post does, so an idle strategy that parks or blocks on the local signal would notice the
+     * answer only when its park or timeout ends.
+     */
+    private final boolean yieldsWhileAnswersDue;
     /** Agent thread: blocks sent to Aeron. */
-    long blocksOut;
+    private long blocksOut;
     /** Agent thread: blocks from Aeron written into the local ring. */
-    long blocksIn;
+    private long blocksIn;
     /** Agent thread: when the duty cycle last did work. */
     private long lastWorkNs;
     /** The local channel's invoker (agent thread only once started). */
@@ -114,6 +122,7 @@ public abstract class Bridge implements AutoCloseable
         this.outKind = outKind;
         this.inKind = inKind;
         this.idleFactory = IdleStrategies.parse(config.idle());
+        this.yieldsWhileAnswersDue = outKind == BridgeFrame.KIND_REQUEST && !IdleStrategies.holdsCpu(idleFactory);
         final ErrorHandler userHandler = config.errorHandler();
         final BridgeCounters[] countersRef = new BridgeCounters[1];
         this.errorHandler = error ->
@@ -517,17 +526,6 @@ public abstract class Bridge implements AutoCloseable
         return 0;
     }
 
-    /**
-     * Agent thread: is an answer from Aeron due (the host-side bridge sent requests not yet answered)? Then the
-     * agent yields instead of idling, for up to {@link #EXPECT_NS} without work: a message from Aeron cannot wake
-     * the agent the way the local peer's post does, and an idle strategy that parks or blocks on the local signal
-     * would notice the answer only when its park or timeout ends.
-     */
-    boolean expectingFromAeron()
-    {
-        return false;
-    }
-
     /** Close the local channel (the guest-side bridge removes the channel it created). */
     abstract void closeLocal();
 
@@ -555,7 +553,7 @@ public abstract class Bridge implements AutoCloseable
             {
                 lastWorkNs = now;
             }
-            else if (expectingFromAeron() && now - lastWorkNs < EXPECT_NS)
+            else if (yieldsWhileAnswersDue && blocksOut != blocksIn && now - lastWorkNs < EXPECT_NS)
             {
                 Thread.yield();
                 work = 1; // an answer is due: poll again at once, the idle strategy stays reset
@@ -592,7 +590,7 @@ public abstract class Bridge implements AutoCloseable
      */
     private static final class LocalIdle implements IdleStrategy
     {
-        private final IdleStrategy detached = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+        private final IdleStrategy detached = new BackoffIdleStrategy(10, 30, 1_000, 1_000_000);
         private IdleStrategy current = detached;
 
         void use(final IdleStrategy local)

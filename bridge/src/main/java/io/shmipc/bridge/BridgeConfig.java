@@ -39,9 +39,6 @@ public final class BridgeConfig
     /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
     public static final int DRIVER_THREAD_MIN_CPUS = 8;
 
-    /** Fewer than {@link #DRIVER_THREAD_MIN_CPUS} allowed CPUs: the CPU-dependent defaults below take the lean side. */
-    private static final boolean FEW_CPUS = Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS;
-
     /**
      * Default threading mode of the embedded driver, chosen for the CPUs this process may use: with fewer than
      * {@link #DRIVER_THREAD_MIN_CPUS}, {@code INVOKER}, the bridge's agent running the driver and the Aeron client's
@@ -49,7 +46,8 @@ public final class BridgeConfig
      * quarter of {@code SHARED}'s, see docs/benchmarks.md); with more, {@code SHARED}, a thread of its own.
      */
     public static final ThreadingMode DRIVER_THREADING_DEFAULT =
-        FEW_CPUS ? ThreadingMode.INVOKER : ThreadingMode.SHARED;
+        Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS ? ThreadingMode.INVOKER :
+        ThreadingMode.SHARED;
 
     private final String name;
     private String localName;

@@ -43,7 +43,7 @@ public final class HostSideBridge extends Bridge
      * Blocks of the host's ring before this position were taken by a host-side bridge that died before storing
      * readPos: the ring delivers them again, and they go out marked {@link BridgeFrame#REDELIVERED}.
      */
-    private volatile long redeliveredUntil;
+    private long redeliveredUntil;
     private long lastAttachAttempt;
     private boolean reportedGone;
 
@@ -173,12 +173,6 @@ public final class HostSideBridge extends Bridge
         {
             segment.close();
         }
-    }
-
-    @Override
-    boolean expectingFromAeron()
-    {
-        return blocksOut != blocksIn;
     }
 
     @Override

@@ -65,10 +65,6 @@ public final class HostChannel implements AutoCloseable
     {
         Platform.requireLinux("HostChannel");
         this.config = config;
-        if (null == handler)
-        {
-            Objects.requireNonNull(controlledHandler, "handler");
-        }
         this.file = SharedSegment.shmPath(config.name());
         final String requestName = NamedSignals.requestSignalName(config.name());
         final String responseName = NamedSignals.responseSignalName(config.name());
