@@ -13,6 +13,7 @@ import io.shmipc.idle.SleepGuard;
 import io.shmipc.signals.NamedSignal;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
@@ -50,6 +51,8 @@ final class ChannelSide
     private final SharedSegment segment;
     private final SimpleIpcRingBuffer out;
     private final SimpleIpcRingBuffer in;
+    /** Queue 0's buffer, whose header holds the host epoch: made once, read every 100 ms. */
+    private final AtomicBuffer toGuestQueue;
     private final NamedSignal outSignal;
     private final AffinityPlan plan;
     private final WriterAgent writer;
@@ -134,6 +137,7 @@ final class ChannelSide
         this.out = segment.simpleIpcRing(outQueue);
         this.in = segment.simpleIpcRing(outQueue == QueueId.TO_GUEST ? QueueId.FROM_GUEST : QueueId.TO_GUEST)
             .trustShmipcWriter(config.trustPeer());
+        this.toGuestQueue = (outQueue == QueueId.TO_GUEST ? out : in).buffer();
         this.outSignal = outSignal;
         this.inSignal = inSignal;
         if ((null == handler) == (null == controlledHandler))
@@ -815,7 +819,7 @@ final class ChannelSide
      */
     long toGuestHeaderWordFromReader(final int offset)
     {
-        return segment.queueBuffer(QueueId.TO_GUEST).getLongVolatile(offset);
+        return toGuestQueue.getLongVolatile(offset);
     }
 
     /**

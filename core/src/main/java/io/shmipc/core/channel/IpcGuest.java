@@ -2,6 +2,7 @@ package io.shmipc.core.channel;
 
 import io.shmipc.core.ring.CorruptQueueException;
 import io.shmipc.core.ring.SimpleIpcDescriptor;
+import io.shmipc.core.segment.FileProbe;
 import io.shmipc.core.segment.Platform;
 import io.shmipc.core.segment.QueueId;
 import io.shmipc.core.segment.SegmentException;
@@ -21,11 +22,8 @@ import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.MutableDirectBuffer;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -93,8 +91,12 @@ public final class IpcGuest implements AutoCloseable
     private final ChannelSide side;
     private final long sendTimeoutNs;
     private final long attachedEpoch;
-    /** Identity (device and inode) of the file the guest mapped, or null where the platform has none. */
-    private final Object attachedFile;
+    /** The path's identity (device and inode) now, against the file the guest mapped; used by the conductor. */
+    private final FileProbe fileProbe;
+    private final long attachedDevice;
+    private final long attachedInode;
+    /** Whether the file the guest mapped is locked by its host; used by the conductor. */
+    private final SegmentLock.Probe lockProbe;
     private volatile String stopReason;
     private volatile boolean hostRestarted;
     private volatile boolean closed;
@@ -117,11 +119,19 @@ public final class IpcGuest implements AutoCloseable
         NamedSignal request = null;
         NamedSignal response = null;
         SharedSegment segment = null;
+        SegmentLock.Probe lockProbe = null;
         try
         {
             segment = openReady(file, deadline);
             this.attachedEpoch = hostEpoch(segment);
-            this.attachedFile = fileKey(file);
+            this.fileProbe = FileProbe.of(file);
+            if (!fileProbe.refresh())
+            {
+                throw new SegmentException(file.toString(), "was removed while the guest attached");
+            }
+            this.attachedDevice = fileProbe.device();
+            this.attachedInode = fileProbe.inode();
+            lockProbe = SegmentLock.probe(file);
             request = NamedSignals.open(NamedSignals.requestSignalName(config.name()), remaining(deadline));
             response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
             this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request,
@@ -133,6 +143,10 @@ public final class IpcGuest implements AutoCloseable
             if (segment != null)
             {
                 segment.close();
+            }
+            if (lockProbe != null)
+            {
+                lockProbe.close();
             }
             if (request != null)
             {
@@ -147,6 +161,7 @@ public final class IpcGuest implements AutoCloseable
         this.requestSignal = request;
         this.responseSignal = response;
         this.segment = segment;
+        this.lockProbe = lockProbe;
         side.start();
     }
 
@@ -208,18 +223,6 @@ public final class IpcGuest implements AutoCloseable
                     "longer than the open timeout");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
-    }
-
-    private static Object fileKey(final Path file)
-    {
-        try
-        {
-            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-        }
-        catch (final IOException ex)
-        {
-            return null;
         }
     }
 
@@ -285,13 +288,12 @@ public final class IpcGuest implements AutoCloseable
         {
             return false;
         }
-        if (!Files.exists(file))
+        if (!fileProbe.refresh())
         {
             stopReason = "the host removed the segment " + file;
             return false;
         }
-        final Object key = fileKey(file);
-        if (attachedFile != null && key != null && !attachedFile.equals(key))
+        if (fileProbe.device() != attachedDevice || fileProbe.inode() != attachedInode)
         {
             stopReason = "the segment " + file + " was replaced by a new file (a new host created it): open the " +
                 "channel again to serve it";
@@ -306,7 +308,7 @@ public final class IpcGuest implements AutoCloseable
             hostRestarted = true;
             return false;
         }
-        if (SegmentLock.isHeld(file))
+        if (lockProbe.isHeld())
         {
             return true;
         }
@@ -454,6 +456,7 @@ public final class IpcGuest implements AutoCloseable
             if (quiescent)
             {
                 segment.close(); // else a thread may still touch it: keep the mapping rather than crash that thread
+                lockProbe.close();
             }
             requestSignal.close();
             responseSignal.close();

@@ -37,7 +37,17 @@ public final class SegmentLock implements AutoCloseable
     public static SegmentLock tryAcquire(final Path file)
     {
         final int fd = openFile(file);
-        if (lock(fd, LinuxFiles.LOCK_EX | LinuxFiles.LOCK_NB, file))
+        final boolean acquired;
+        try
+        {
+            acquired = lock(fd, LinuxFiles.LOCK_EX | LinuxFiles.LOCK_NB, file);
+        }
+        catch (final SegmentException ex)
+        {
+            LinuxFiles.close(fd);
+            throw ex;
+        }
+        if (acquired)
         {
             return new SegmentLock(file, fd);
         }
@@ -57,9 +67,60 @@ public final class SegmentLock implements AutoCloseable
         {
             return false;
         }
-        final int fd = openFile(file);
-        try
+        try (Probe probe = probe(file))
         {
+            return probe.isHeld();
+        }
+    }
+
+    /**
+     * Open the file once to ask again and again whether a host holds its lock, without allocating: what a guest's
+     * conductor does every 100 ms. The probe asks about the file it opened, even if the path is later removed or
+     * replaced (check the path's identity with {@link FileProbe}).
+     *
+     * @param file an existing segment file.
+     * @return the probe, holding one descriptor of the file until closed.
+     * @throws SegmentException      if the file cannot be opened.
+     * @throws IllegalStateException if not on Linux.
+     */
+    public static Probe probe(final Path file)
+    {
+        if (!Platform.IS_LINUX)
+        {
+            throw new IllegalStateException("segment locks are flock(2) locks, on Linux only: " + file);
+        }
+        return new Probe(file, openFile(file));
+    }
+
+    /**
+     * One open descriptor of a segment file, on which {@link #isHeld()} takes and drops a shared lock. Not thread
+     * safe; close it only when no thread may still ask.
+     */
+    public static final class Probe implements AutoCloseable
+    {
+        private final Path file;
+        private int fd;
+
+        private Probe(final Path file, final int fd)
+        {
+            this.file = file;
+            this.fd = fd;
+        }
+
+        /**
+         * Is the file this probe opened locked by a live host? Takes and drops a shared lock at once; writes nothing
+         * and allocates nothing.
+         *
+         * @return true if another open file description (a live host) holds the exclusive lock.
+         * @throws SegmentException      if flock fails for a reason other than the lock being held.
+         * @throws IllegalStateException if the probe is closed.
+         */
+        public boolean isHeld()
+        {
+            if (fd < 0)
+            {
+                throw new IllegalStateException("the lock probe of " + file + " is closed");
+            }
             final boolean acquired = lock(fd, LinuxFiles.LOCK_SH | LinuxFiles.LOCK_NB, file);
             if (acquired)
             {
@@ -67,9 +128,17 @@ public final class SegmentLock implements AutoCloseable
             }
             return !acquired;
         }
-        finally
+
+        /**
+         * Close the descriptor. Idempotent.
+         */
+        public void close()
         {
-            LinuxFiles.close(fd);
+            if (fd >= 0)
+            {
+                LinuxFiles.close(fd);
+                fd = -1;
+            }
         }
     }
 
@@ -132,7 +201,6 @@ public final class SegmentLock implements AutoCloseable
             }
             if (errno != LinuxFiles.EINTR)
             {
-                LinuxFiles.close(fd);
                 throw new SegmentException(file.toString(), "flock failed: " + LinuxFiles.strerror(errno));
             }
         }

@@ -56,6 +56,8 @@ public final class SharedSegment implements AutoCloseable
     private final Runnable unmapper;
     /** One ring per queue, made on first use: the producer's claim state lives in the ring object. */
     private final RingBuffer[] rings = new RingBuffer[QueueId.values().length];
+    /** The file's size, read without allocating; null for segments that are not files. Used under its monitor. */
+    private final FileProbe fileProbe;
     private volatile boolean closed;
 
     private SharedSegment(
@@ -72,6 +74,7 @@ public final class SharedSegment implements AutoCloseable
         this.readOnly = readOnly;
         this.buffer = buffer;
         this.unmapper = unmapper;
+        this.fileProbe = description.startsWith("/") ? FileProbe.of(Paths.get(description)) : null;
     }
 
     /** A segment over memory a {@link NamedMapping} mapped; {@code unmapper} releases it. */
@@ -555,16 +558,16 @@ public final class SharedSegment implements AutoCloseable
      */
     public void checkNotTruncated()
     {
-        if (description.startsWith("/"))
+        if (fileProbe != null)
         {
             final long size;
-            try
+            synchronized (fileProbe)
             {
-                size = Files.size(Paths.get(description));
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                return;
+                if (!fileProbe.refresh())
+                {
+                    return;
+                }
+                size = fileProbe.size();
             }
             if (size < length())
             {
