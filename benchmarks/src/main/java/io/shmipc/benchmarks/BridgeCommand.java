@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * guest and back, against Aeron's own UDP ping-pong between two processes (the floor of that path) and a direct
  * shm channel, in the same run: the host and the pinger in one process, the guests and the ponger in another, each
  * bridge in a process of its own, the variants interleaved in rounds. Then pipelined calls from several threads
- * through the bridge against Aeron's own pipelined echo, and the bytes each bridge process allocated per message.
+ * through the bridge and through the direct shm channel (the peers' own ceiling) against Aeron's own pipelined echo,
+ * and the bytes each bridge process allocated per message.
  */
 @Command(name = "bridge", mixinStandardHelpOptions = true,
     description = {"Round trip through both bridges over Aeron UDP on 127.0.0.1, against Aeron's own UDP " +
@@ -63,8 +64,8 @@ final class BridgeCommand implements Callable<Integer>
 
     /** The JSON of a run (fields in docs/benchmarks.md). */
     record Result(String command, Machine machine, Settings settings, int rounds, List<Variant> latency,
-        Map<String, Map<String, Rounds.Quartiles>> ratios, List<Throughput> throughput, List<Allocation> allocation,
-        Goals goal)
+        Map<String, Map<String, Rounds.Quartiles>> ratios, List<Throughput> throughput,
+        Map<String, Rounds.Quartiles> throughputRatios, List<Allocation> allocation, Goals goal)
     {
     }
 
@@ -258,7 +259,7 @@ final class BridgeCommand implements Callable<Integer>
                 "--window", Integer.toString(window), "--result", resultPath.toString());
 
             final long startupNanos = TimeUnit.SECONDS.toNanos(180);
-            pinger.expect("measure-start", startupNanos + 4 * warmupNanos, children);
+            pinger.expect("measure-start", startupNanos + 5 * warmupNanos, children);
             context.progress().line("bridge: warmed up, measuring");
             snapStart = snap(hostSide, guestSide, children);
             final long measureStart = System.nanoTime();
@@ -384,12 +385,24 @@ final class BridgeCommand implements Callable<Integer>
             }
         }
         final Rounds.Spread aeronRate = Rounds.spread(rates[BridgePinger.T_AERON]);
+        final Rounds.Spread shmRate = Rounds.spread(rates[BridgePinger.T_SHM]);
         final Rounds.Spread bridgeRate = Rounds.spread(rates[BridgePinger.T_BRIDGE]);
         final Rounds.Spread throughputGoal = Rounds.spread(Rounds.ratios(rates[BridgePinger.T_BRIDGE],
             rates[BridgePinger.T_AERON]));
-        out.printf(Locale.ROOT, "pipelined round trips/s, median over rounds (IQR): bridge %s from %d threads x %d " +
-            "in flight, aeron-udp %s from 1 thread x %d in flight; bridge / aeron-udp %s%n",
-            rate(bridgeRate), threads, window, rate(aeronRate), threads * window, throughputGoal.format());
+        final Rounds.Spread shmToAeronRate = Rounds.spread(Rounds.ratios(rates[BridgePinger.T_SHM],
+            rates[BridgePinger.T_AERON]));
+        final Rounds.Spread bridgeToShmRate = Rounds.spread(Rounds.ratios(rates[BridgePinger.T_BRIDGE],
+            rates[BridgePinger.T_SHM]));
+        out.printf(Locale.ROOT, "pipelined round trips/s, median over rounds (IQR): bridge %s and shm %s, each from " +
+            "%d threads x %d in flight; aeron-udp %s from 1 thread x %d in flight%n",
+            rate(bridgeRate), rate(shmRate), threads, window, rate(aeronRate), threads * window);
+        out.printf(Locale.ROOT, "  per-round ratios: bridge / aeron-udp %s; shm / aeron-udp %s (the hosts' and " +
+            "guests' ceiling: their calls with no bridge between them); bridge / shm %s%n", throughputGoal.format(),
+            shmToAeronRate.format(), bridgeToShmRate.format());
+        final Map<String, Rounds.Quartiles> throughputRatios = new LinkedHashMap<>();
+        throughputRatios.put("bridgeToAeronUdp", Rounds.Quartiles.of(throughputGoal));
+        throughputRatios.put("shmToAeronUdp", Rounds.Quartiles.of(shmToAeronRate));
+        throughputRatios.put("bridgeToShm", Rounds.Quartiles.of(bridgeToShmRate));
 
         final List<Allocation> allocation = new ArrayList<>();
         final String[] sides = {HostSideBridge.SIDE, GuestSideBridge.SIDE};
@@ -468,9 +481,10 @@ final class BridgeCommand implements Callable<Integer>
                 capacity, nonSpinning);
             final List<Throughput> throughput = List.of(
                 new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_AERON], Rounds.Quartiles.of(aeronRate)),
+                new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_SHM], Rounds.Quartiles.of(shmRate)),
                 new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_BRIDGE], Rounds.Quartiles.of(bridgeRate)));
             Json.write(common.json, new Result("bridge", machine, settings, roundCount, variants, ratios,
-                throughput, allocation, goals));
+                throughput, throughputRatios, allocation, goals));
             out.println("wrote " + common.json);
         }
     }

@@ -38,12 +38,13 @@ final class BridgePinger
     /** Latency variants, in their index order. */
     static final String[] LATENCY = {"aeron-udp", "shm", "bridge"};
     /** Throughput variants, in their index order. */
-    static final String[] THROUGHPUT = {"aeron-udp", "bridge"};
+    static final String[] THROUGHPUT = {"aeron-udp", "shm", "bridge"};
     static final int AERON = 0;
     static final int SHM = 1;
     static final int BRIDGE = 2;
     static final int T_AERON = 0;
-    static final int T_BRIDGE = 1;
+    static final int T_SHM = 1;
+    static final int T_BRIDGE = 2;
 
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
@@ -162,7 +163,7 @@ final class BridgePinger
                     out.put("round." + r + "." + v, histogram);
                 }
             }
-            final int[][] throughputGroups = {{T_AERON, T_BRIDGE}};
+            final int[][] throughputGroups = {{T_AERON, T_SHM, T_BRIDGE}};
             final long throughputSlice = plan.roundNanos() / THROUGHPUT.length;
             for (int r = 0; r < plan.rounds(); r++)
             {
@@ -221,10 +222,11 @@ final class BridgePinger
         {
             return floor.pipelined(plan.threads() * plan.window(), from, to, TIMEOUT_NANOS);
         }
+        final IpcHost host = T_SHM == variant ? shm : bridged;
         final List<Future<Long>> parts = new ArrayList<>();
         for (int t = 0; t < plan.threads(); t++)
         {
-            parts.add(callers.submit(() -> pipelinedCalls(from, to)));
+            parts.add(callers.submit(() -> pipelinedCalls(host, from, to)));
         }
         long total = 0;
         for (final Future<Long> part : parts)
@@ -240,7 +242,7 @@ final class BridgePinger
      *
      * @return the calls that completed from {@code from} to {@code to}.
      */
-    private long pipelinedCalls(final long from, final long to) throws Exception
+    private long pipelinedCalls(final IpcHost host, final long from, final long to) throws Exception
     {
         @SuppressWarnings("unchecked")
         final CompletableFuture<ByteBuffer>[] window = new CompletableFuture[plan.window()];
@@ -257,7 +259,7 @@ final class BridgePinger
                     counted++;
                 }
             }
-            window[next] = bridged.callAsync(encoder);
+            window[next] = host.callAsync(encoder);
             next = (next + 1) % window.length;
         }
         for (final CompletableFuture<ByteBuffer> call : window)

@@ -75,11 +75,18 @@ class BridgeBenchSmokeTest
             assertSpreads(map(ratios, ratio), ratio);
         }
         final List<Map<String, Object>> throughput = list(root, "throughput");
-        assertEquals(List.of("aeron-udp", "bridge"),
+        assertEquals(List.of("aeron-udp", "shm", "bridge"),
             throughput.stream().map(v -> v.get("name")).collect(Collectors.toList()));
         for (final Map<String, Object> variant : throughput)
         {
             assertTrue(number(map(variant, "messagesPerSecond"), "median") > 0, "round trips/s of " + variant);
+        }
+        final Map<String, Object> throughputRatios = map(root, "throughputRatios");
+        assertEquals(List.of("bridgeToAeronUdp", "shmToAeronUdp", "bridgeToShm"),
+            new ArrayList<>(throughputRatios.keySet()));
+        for (final String ratio : throughputRatios.keySet())
+        {
+            assertTrue(number(map(throughputRatios, ratio), "median") > 0, ratio + ": " + throughputRatios);
         }
         final List<Map<String, Object>> allocation = list(root, "allocation");
         assertEquals(List.of("host-side", "guest-side"),

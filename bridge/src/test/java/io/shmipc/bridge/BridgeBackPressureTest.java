@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -21,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * With the link down the host-side bridge stops consuming: requests wait in the host's ring (nothing is handed to
  * Aeron, nothing dropped) and flow, in order, once the far side is there; the same after the far side went away
- * and came back.
+ * and came back. A slow guest pushes back through both bridges to the host's writer; a host that stops reading
+ * pushes back the other way, to the guest, and nothing is dropped either way.
  */
 class BridgeBackPressureTest
 {
@@ -149,5 +152,78 @@ class BridgeBackPressureTest
             cleanUp(a, b);
         }
         assertEquals(List.of(), shmLeftovers(a, b));
+    }
+
+    @Test
+    @Timeout(60)
+    void aHostThatStopsReadingPushesBackThroughBothBridgesToTheGuestAndNothingIsDropped() throws Exception
+    {
+        final String a = uniqueName("bra");
+        final String b = uniqueName("brb");
+        final String toGuestSide = udp(freePort());
+        final String toHostSide = udp(freePort());
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        // 1,000 responses of 1-4 KiB: several times what the 64 KiB fromGuest rings and Aeron's window hold.
+        final int[] sizes = new int[1_000];
+        for (int i = 0; i < sizes.length; i++)
+        {
+            sizes[i] = 1024 + (i * 53) % 3072;
+        }
+        final Checker checker = new Checker(sizes);
+        final CountDownLatch reading = new CountDownLatch(1);
+        try (HostChannel host = HostChannel.start(channel(a).callTimeout(Duration.ofSeconds(30)).build(),
+                (type, buffer, index, length) ->
+                {
+                    awaitQuietly(reading); // the host's reader stops at its first response until released
+                    checker.onResponse(buffer, index, length);
+                });
+             HostSideBridge hostSide = HostSideBridge.start(hostSide(a, toGuestSide, toHostSide, errors));
+             GuestSideBridge guestSide = GuestSideBridge.start(guestSide(a, b, toGuestSide, toHostSide, errors));
+             IpcGuest guest = IpcGuest.start(channel(b).writeMode(WriteMode.CALLER).callTimeout(Duration.ofSeconds(30))
+                 .build(), (buffer, index, length, self) -> assertTrue(self.respond(buffer, index, length))))
+        {
+            assertTrue(hostSide.awaitLink(Duration.ofSeconds(10)));
+            final SimpleIpcRingBuffer fromGuestAtHost = host.segment().simpleIpcRing(QueueId.FROM_GUEST);
+            final Thread sender = new Thread(() -> sendAll(host, sizes, 0, sizes.length), "test-sender");
+            sender.start();
+            waitUntil("the host's fromGuest ring to fill", Duration.ofSeconds(20),
+                () -> fromGuestAtHost.size() > CAPACITY / 2 && hostSide.counters().snapshot().backPressureIn() > 0);
+            Thread.sleep(500);
+            final long answeredWhileBlocked = guestSide.counters().snapshot().messagesOut();
+            assertTrue(answeredWhileBlocked < sizes.length, "the guest's answers wait: " + answeredWhileBlocked);
+            assertEquals(0, checker.next.get(), "the host has read nothing");
+
+            reading.countDown();
+            waitUntil("every answer", Duration.ofSeconds(40),
+                () -> checker.next.get() == sizes.length || checker.mismatch.get() != null);
+            sender.join(5_000);
+            assertNull(checker.mismatch.get());
+            assertEquals(sizes.length, checker.next.get());
+            final BridgeCounters.Snapshot g = guestSide.counters().snapshot();
+            final BridgeCounters.Snapshot h = hostSide.counters().snapshot();
+            assertTrue(h.backPressureIn() > 0, "the host's ring filled: " + h);
+            assertTrue(g.backPressureOut() > 0, "Aeron pushed back on the guest-side: " + g);
+            assertEquals(sizes.length, g.messagesOut());
+            assertEquals(sizes.length, h.messagesIn());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+        finally
+        {
+            reading.countDown();
+            cleanUp(a, b);
+        }
+        assertEquals(List.of(), shmLeftovers(a, b));
+    }
+
+    private static void awaitQuietly(final CountDownLatch latch)
+    {
+        try
+        {
+            assertTrue(latch.await(50, TimeUnit.SECONDS), "the test never let the host read");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 }
