@@ -5,7 +5,9 @@ import org.agrona.ExpandableArrayBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
@@ -43,6 +45,9 @@ final class CallSlots
         volatile Thread waiter;
         /** Set only by {@code callAsync}: the adapter completed instead of a waiting thread. */
         volatile CompletableFuture<ByteBuffer> future;
+        /** An asynchronous call's deadline ({@link System#nanoTime()}), enforced by the conductor. */
+        volatile long deadlineNs;
+        long timeoutNs;
         volatile Throwable failure;
         final ExpandableArrayBuffer response = new ExpandableArrayBuffer(128);
         int length;
@@ -91,9 +96,12 @@ final class CallSlots
     /**
      * Take the slot of {@code reqId} for a call.
      *
+     * @param future    the asynchronous call's future, or null for a synchronous call (whose caller keeps its own
+     *                  deadline).
+     * @param timeoutNs the asynchronous call's timeout, from now.
      * @return the slot, or null if an older call still holds it (the table is full there).
      */
-    Slot acquire(final long reqId, final CompletableFuture<ByteBuffer> future)
+    Slot acquire(final long reqId, final CompletableFuture<ByteBuffer> future, final long timeoutNs)
     {
         final Slot slot = slots[(int)reqId & mask];
         if (slot.state != FREE || !slot.compareAndSetState(FREE, CLAIMING))
@@ -101,6 +109,8 @@ final class CallSlots
             return null;
         }
         slot.reqId = reqId;
+        slot.timeoutNs = timeoutNs;
+        slot.deadlineNs = null == future ? 0 : System.nanoTime() + timeoutNs;
         slot.future = future;
         slot.failure = null;
         slot.waiter = null;
@@ -142,6 +152,47 @@ final class CallSlots
         inFlight.decrementAndGet();
         slot.state = FREE;
         return true;
+    }
+
+    /**
+     * Fail, with a {@link TimeoutException}, every asynchronous call whose deadline has passed: the conductor's
+     * timer, about every 100 ms, so such a call fails up to about 100 ms after its deadline. (One timer per host
+     * instead of a {@code CompletableFuture.orTimeout} task per call: those went through one scheduler queue under
+     * one lock shared by every calling thread and the reader.) A response that comes later is counted as expired.
+     *
+     * @return how many calls it failed.
+     */
+    int expireAsync(final long nowNs, final String channel)
+    {
+        if (inFlight.get() == 0)
+        {
+            return 0;
+        }
+        int expired = 0;
+        for (final Slot slot : slots)
+        {
+            if (slot.state == WAITING && null != slot.future && nowNs - slot.deadlineNs >= 0 &&
+                slot.compareAndSetState(WAITING, ABANDONING))
+            {
+                // ABANDONING is ours: nobody else writes the slot until we leave it
+                final CompletableFuture<ByteBuffer> future = slot.future;
+                if (null == future || nowNs - slot.deadlineNs < 0)
+                {
+                    slot.state = WAITING; // a newer call took the slot meanwhile
+                    continue;
+                }
+                final long reqId = slot.reqId;
+                final long timeoutNs = slot.timeoutNs;
+                slot.future = null;
+                slot.waiter = null;
+                inFlight.decrementAndGet();
+                slot.state = FREE;
+                future.completeExceptionally(new TimeoutException("no response to call " + reqId + " on " + channel +
+                    " within " + Duration.ofNanos(timeoutNs)));
+                expired++;
+            }
+        }
+        return expired;
     }
 
     /**

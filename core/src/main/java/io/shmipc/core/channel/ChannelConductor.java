@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
  * rule says stop, or the file was cut, the reader is asked to stop and woken. A side whose callers read
  * ({@link ReadMode#CALLER}) has the conductor read what has arrived when no caller is reading, so a response nobody
  * waits on (a {@code callAsync} future with only callbacks) completes within about 100 ms, and the consumer
- * heartbeat stays fresh while the side is idle.
+ * heartbeat stays fresh while the side is idle. The layer above may add its own timers (an {@link IpcHost}'s call
+ * deadlines), run after the checks.
  */
 final class ChannelConductor implements Agent
 {
@@ -25,12 +26,14 @@ final class ChannelConductor implements Agent
     private final ReaderAgent.FailureSink failureSink;
     private final Runnable stopReader;
     private final Runnable callerModeRead;
+    private final Runnable timers;
     private long lastCheck;
 
     /**
      * @param keepRunning the side's liveness rule (may be null); false stops the side.
      * @param stopReader  asks the reader to stop and wakes it.
      * @param callerModeRead in {@link ReadMode#CALLER}, reads what has arrived if no caller is reading (may be null).
+     * @param timers      the layer above's timers, run at every check (may be null).
      */
     ChannelConductor(
         final String channel,
@@ -38,7 +41,8 @@ final class ChannelConductor implements Agent
         final BooleanSupplier keepRunning,
         final ReaderAgent.FailureSink failureSink,
         final Runnable stopReader,
-        final Runnable callerModeRead)
+        final Runnable callerModeRead,
+        final Runnable timers)
     {
         this.roleName = "shmipc-conductor-" + channel;
         this.segment = segment;
@@ -46,6 +50,7 @@ final class ChannelConductor implements Agent
         this.failureSink = failureSink;
         this.stopReader = stopReader;
         this.callerModeRead = callerModeRead;
+        this.timers = timers;
     }
 
     public void onStart()
@@ -79,6 +84,10 @@ final class ChannelConductor implements Agent
         if (callerModeRead != null)
         {
             callerModeRead.run();
+        }
+        if (timers != null)
+        {
+            timers.run();
         }
         return 1;
     }

@@ -114,6 +114,7 @@ final class ChannelSide
      * @param controlledHandler of each incoming message with Agrona's actions (read with {@code controlledRead}),
      *                        or null when {@code handler} is given.
      * @param keepRunning     the side's liveness rule, asked about every 100 ms by the conductor; may be null.
+     * @param timers          the layer above's timers, run about every 100 ms by the conductor; may be null.
      * @param failureListener told, once, of the failure that stops this side's reader or writer (on that thread);
      *                        may be null.
      * @param readMode        the side's effective read mode (the config's, or the side's default).
@@ -127,6 +128,7 @@ final class ChannelSide
         final MessageHandler handler,
         final ControlledMessageHandler controlledHandler,
         final BooleanSupplier keepRunning,
+        final Runnable timers,
         final ErrorHandler failureListener,
         final ReadMode readMode)
     {
@@ -170,7 +172,7 @@ final class ChannelSide
                 YIELD_INSTEAD : config.writerIdleFactory();
             this.callerIdle = readerAgent ? null : config.readerIdleFactory().newStrategy(inSignal, in);
             this.conductor = new ChannelConductor(config.name(), segment, keepRunning, this::fail, this::stopReader,
-                readerAgent ? null : this::readIfNoCallerReads);
+                readerAgent ? null : this::readIfNoCallerReads, timers);
 
             final List<Agent> agents = new ArrayList<>(3);
             if (reader != null)

@@ -61,6 +61,7 @@ public final class HostChannel implements AutoCloseable
         final MessageHandler handler,
         final ControlledMessageHandler controlledHandler,
         final ErrorHandler failureListener,
+        final Runnable timers,
         final ReadMode readMode)
     {
         Platform.requireLinux("HostChannel");
@@ -93,7 +94,7 @@ public final class HostChannel implements AutoCloseable
             segment = SharedSegment.initialiseFile(
                 file, config.capacity(), SegmentLayout.SIMPLE_IPC, config.permissions());
             this.side = new ChannelSide(config, segment, QueueId.TO_GUEST, request, response, handler,
-                controlledHandler, null, failureListener, readMode);
+                controlledHandler, null, timers, failureListener, readMode);
         }
         catch (final RuntimeException ex)
         {
@@ -184,7 +185,7 @@ public final class HostChannel implements AutoCloseable
     public static HostChannel start(final ChannelConfig config, final MessageHandler handler)
     {
         return new HostChannel(Objects.requireNonNull(config, "config"), Objects.requireNonNull(handler, "handler"),
-            null, null, config.readModeOr(ReadMode.READER_THREAD));
+            null, null, null, config.readModeOr(ReadMode.READER_THREAD));
     }
 
     /**
@@ -202,7 +203,7 @@ public final class HostChannel implements AutoCloseable
     public static HostChannel startControlled(final ChannelConfig config, final ControlledMessageHandler handler)
     {
         return new HostChannel(Objects.requireNonNull(config, "config"), null,
-            Objects.requireNonNull(handler, "handler"), null, config.readModeOr(ReadMode.READER_THREAD));
+            Objects.requireNonNull(handler, "handler"), null, null, config.readModeOr(ReadMode.READER_THREAD));
     }
 
     /**

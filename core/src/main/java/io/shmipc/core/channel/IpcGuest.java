@@ -136,7 +136,7 @@ public final class IpcGuest implements AutoCloseable
             response = NamedSignals.open(NamedSignals.responseSignalName(config.name()), remaining(deadline));
             this.side = new ChannelSide(config, segment, QueueId.FROM_GUEST, response, request,
                 null != handler ? this::onRequest : null, null != handler ? null : this::onControlledRequest,
-                this::hostAlive, null, ReadMode.READER_THREAD);
+                this::hostAlive, null, null, ReadMode.READER_THREAD);
         }
         catch (final RuntimeException ex)
         {

@@ -97,7 +97,7 @@ public final class IpcHost implements AutoCloseable
         this.config = config;
         this.correlation = Objects.requireNonNull(correlation, "correlation");
         this.calls = new CallSlots(config.callSlots());
-        this.channel = new HostChannel(config, this::onResponse, null, this::onReaderFailure,
+        this.channel = new HostChannel(config, this::onResponse, null, this::onReaderFailure, this::expireCalls,
             config.readModeOr(READ_MODE_DEFAULT));
         this.side = channel.side();
     }
@@ -136,6 +136,9 @@ public final class IpcHost implements AutoCloseable
      * buffer the caller owns), or exceptionally with {@link TimeoutException} after
      * {@link ChannelConfig#callTimeout()}, or with {@link IllegalStateException} if the request could not be written
      * in that time or the host closed. An adapter over the call slots: it allocates the future and the response's copy.
+     * The deadline is the conductor's to enforce, about every 100 ms (so a call fails up to about 100 ms after it; in
+     * {@link ThreadingMode#INVOKER}, when the application invokes): no timer task per call. Cancelling the future
+     * frees its slot at once.
      * <p>
      * In {@link ReadMode#CALLER} (this host's default) a thread that waits on the future ({@code get}, {@code join})
      * reads responses while it waits, as {@link #call} does; a future nobody waits on (callbacks only) is completed
@@ -171,14 +174,20 @@ public final class IpcHost implements AutoCloseable
             return future;
         }
         final long reqId = slot.reqId;
-        future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((response, error) ->
+        future.whenComplete((response, error) ->
         {
             if (error != null)
             {
-                calls.abandon(slot, reqId);
+                calls.abandon(slot, reqId); // the application cancelled it, or failed it itself
             }
         });
         return future;
+    }
+
+    /** The conductor's timer: asynchronous calls past their deadline fail with a {@link TimeoutException}. */
+    private void expireCalls()
+    {
+        calls.expireAsync(System.nanoTime(), config.name());
     }
 
     /**
@@ -261,11 +270,11 @@ public final class IpcHost implements AutoCloseable
         // A slow call keeps its slot; the ids that map to it are skipped (ids need only be unique), and only when
         // every slot is taken does the table push back.
         long reqId = nextReqId.getAndIncrement();
-        CallSlots.Slot slot = calls.acquire(reqId, future);
+        CallSlots.Slot slot = calls.acquire(reqId, future, timeoutNs);
         for (int tries = 1; null == slot && tries < calls.size() && calls.inFlight() < calls.size(); tries++)
         {
             reqId = nextReqId.getAndIncrement();
-            slot = calls.acquire(reqId, future);
+            slot = calls.acquire(reqId, future, timeoutNs);
         }
         if (slot == null)
         {

@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The host's preallocated call table: a full table pushes back with a clear error, and a response that comes after
- * its call timed out is counted as expired, never handed to the call that took its slot next.
+ * its call timed out is counted as expired, never handed to the call that took its slot next. Asynchronous calls'
+ * deadlines are the conductor's (about every 100 ms): never early, not much late, and a cancelled call frees its
+ * slot at once.
  */
 class CallSlotsTest
 {
@@ -125,6 +127,49 @@ class CallSlotsTest
         assertEquals(1, host.expiredResponses(), "the late answer is counted as expired");
         assertEquals(0, host.unknownResponses());
         assertEquals(3.0, result(host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 0, 3),
+            Duration.ofSeconds(10))), 0.0);
+    }
+
+    @Test
+    @Timeout(60)
+    void anAsynchronousCallTimesOutAtItsDeadlineNotBeforeAndALateAnswerIsCounted() throws Exception
+    {
+        final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).threadingMode(ThreadingMode.DEDICATED)
+            .readMode(ReadMode.READER_THREAD).build(), IpcMessages::reqId));
+        slowGuest();
+        final long start = System.nanoTime();
+        final CompletableFuture<ByteBuffer> late =
+            host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, 1_500, 1), Duration.ofMillis(300));
+        final CompletableFuture<Long> failedAt = late.handle((response, error) ->
+            error instanceof TimeoutException ? System.nanoTime() : -1L);
+        final long at = failedAt.get(10, TimeUnit.SECONDS);
+        assertTrue(at > 0, "timed out with a TimeoutException");
+        final long afterMs = TimeUnit.NANOSECONDS.toMillis(at - start);
+        assertTrue(afterMs >= 300, "not before its deadline: " + afterMs + " ms");
+        assertTrue(afterMs < 3_000, "about 100 ms after its deadline, not much later: " + afterMs + " ms");
+        assertTrue(assertThrows(ExecutionException.class, late::get).getCause().getMessage().contains("PT0.3S"));
+        assertEquals(0, host.pendingCalls(), "its slot is free");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (host.expiredResponses() == 0 && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(5);
+        }
+        assertEquals(1, host.expiredResponses(), "the answer after the deadline is counted as expired");
+        assertEquals(0, host.unknownResponses());
+    }
+
+    @Test
+    @Timeout(60)
+    void aCancelledAsynchronousCallFreesItsSlotAtOnce() throws Exception
+    {
+        final IpcHost host = keep(IpcHost.start(ChannelConfig.builder(name).callSlots(2).build(), IpcMessages::reqId));
+        slowGuest();
+        final CompletableFuture<ByteBuffer> unanswered =
+            host.callAsync((b, id) -> IpcMessages.encodeAddRequest(b, id, -1, 0), Duration.ofSeconds(30));
+        assertEquals(1, host.pendingCalls());
+        assertTrue(unanswered.cancel(true));
+        assertEquals(0, host.pendingCalls(), "cancelled: the slot is free without waiting for the deadline");
+        assertEquals(3.0, result(host.call((b, id) -> IpcMessages.encodeAddRequest(b, id, 1, 2),
             Duration.ofSeconds(10))), 0.0);
     }
 }
