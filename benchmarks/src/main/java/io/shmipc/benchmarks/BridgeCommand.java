@@ -85,9 +85,19 @@ final class BridgeCommand implements Callable<Integer>
     {
     }
 
-    /** Round trips per second of one pipelined variant, median over rounds. */
-    record Throughput(String name, Rounds.Quartiles messagesPerSecond)
+    /**
+     * Round trips per second of one pipelined variant, median over rounds; and, pooled over the rounds, the
+     * machine's busy CPU time per round trip and how many CPUs were busy ({@code /proc/stat}, every process).
+     */
+    record Throughput(String name, Rounds.Quartiles messagesPerSecond, double cpuNanosPerRoundTrip, double cpusBusy)
     {
+    }
+
+    private static Throughput throughput(final int variant, final Rounds.Spread rate, final double[] cpuPerRoundTrip,
+        final double[] cpusBusy)
+    {
+        return new Throughput(BridgePinger.THROUGHPUT[variant], Rounds.Quartiles.of(rate),
+            Latency.significant(cpuPerRoundTrip[variant]), Latency.significant(cpusBusy[variant]));
     }
 
     /**
@@ -399,6 +409,31 @@ final class BridgeCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "  per-round ratios: bridge / aeron-udp %s; shm / aeron-udp %s (the hosts' and " +
             "guests' ceiling: their calls with no bridge between them); bridge / shm %s%n", throughputGoal.format(),
             shmToAeronRate.format(), bridgeToShmRate.format());
+        final double[] cpuPerRoundTrip = new double[rates.length];
+        final double[] cpusBusy = new double[rates.length];
+        for (int v = 0; v < rates.length; v++)
+        {
+            long busy = 0;
+            long messages = 0;
+            long nanos = 0;
+            for (int r = 0; r < roundCount; r++)
+            {
+                final String key = "tput." + r + "." + v;
+                final long slice = result.getLong(key + ".busyNanos");
+                busy = slice < 0 || busy < 0 ? -1 : busy + slice;
+                messages += result.getLong(key + ".messages");
+                nanos += result.getLong(key + ".nanos");
+            }
+            cpuPerRoundTrip[v] = busy < 0 || messages == 0 ? Double.NaN : (double)busy / messages;
+            cpusBusy[v] = busy < 0 ? Double.NaN : (double)busy / nanos;
+        }
+        out.printf(Locale.ROOT, "  CPU per round trip, whole machine (/proc/stat, pooled over the rounds): aeron-udp " +
+            "%.2f us, shm %.2f us, bridge %.2f us, with %.2f, %.2f and %.2f CPUs busy; a bridged round trip does the " +
+            "peers' work (shm's) and the bridges' (the rest, %.2f us)%n",
+            cpuPerRoundTrip[BridgePinger.T_AERON] / 1e3, cpuPerRoundTrip[BridgePinger.T_SHM] / 1e3,
+            cpuPerRoundTrip[BridgePinger.T_BRIDGE] / 1e3, cpusBusy[BridgePinger.T_AERON],
+            cpusBusy[BridgePinger.T_SHM], cpusBusy[BridgePinger.T_BRIDGE],
+            (cpuPerRoundTrip[BridgePinger.T_BRIDGE] - cpuPerRoundTrip[BridgePinger.T_SHM]) / 1e3);
         final Map<String, Rounds.Quartiles> throughputRatios = new LinkedHashMap<>();
         throughputRatios.put("bridgeToAeronUdp", Rounds.Quartiles.of(throughputGoal));
         throughputRatios.put("shmToAeronUdp", Rounds.Quartiles.of(shmToAeronRate));
@@ -480,9 +515,9 @@ final class BridgeCommand implements Callable<Integer>
                 Durations.format(warmupNanos), agentIdle, floorIdle, driversIdle, channelIdle, threads, window,
                 capacity, nonSpinning);
             final List<Throughput> throughput = List.of(
-                new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_AERON], Rounds.Quartiles.of(aeronRate)),
-                new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_SHM], Rounds.Quartiles.of(shmRate)),
-                new Throughput(BridgePinger.THROUGHPUT[BridgePinger.T_BRIDGE], Rounds.Quartiles.of(bridgeRate)));
+                throughput(BridgePinger.T_AERON, aeronRate, cpuPerRoundTrip, cpusBusy),
+                throughput(BridgePinger.T_SHM, shmRate, cpuPerRoundTrip, cpusBusy),
+                throughput(BridgePinger.T_BRIDGE, bridgeRate, cpuPerRoundTrip, cpusBusy));
             Json.write(common.json, new Result("bridge", machine, settings, roundCount, variants, ratios,
                 throughput, throughputRatios, allocation, goals));
             out.println("wrote " + common.json);

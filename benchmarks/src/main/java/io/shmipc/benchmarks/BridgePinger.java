@@ -24,12 +24,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The measuring process of {@code bench bridge} ("machine A"): the host of the direct shm channel and of the
  * bridged channel, and the pinger of Aeron's own UDP ping-pong, all driven from one thread in interleaved rounds.
  * Latency rounds give each of {@link #LATENCY} one slice per round (order rotating); throughput rounds give each of
- * {@link #THROUGHPUT} one slice. The first tenth of every slice (at most 20 ms) is not recorded. The parent is told
+ * {@link #THROUGHPUT} one slice, over which the machine's busy CPU time is read too ({@code /proc/stat}). The first
+ * tenth of every slice (at most 20 ms) is not recorded. The parent is told
  * {@code measure-start} and {@code measure-end} on standard output and answers each with a line on standard input
  * once it has read the bridges' allocation counters, so that those readings bracket the measured rounds.
  */
@@ -173,8 +175,18 @@ final class BridgePinger
                     final long settle = Math.min(throughputSlice / 10, TimeUnit.MILLISECONDS.toNanos(20));
                     final long from = start + settle;
                     final long to = start + throughputSlice;
+                    final long[] busy = new long[2];
+                    final Thread sampler = new Thread(() ->
+                    {
+                        busy[0] = busyAt(from);
+                        busy[1] = busyAt(to);
+                    }, "bench-bridge-cpu");
+                    sampler.setDaemon(true);
+                    sampler.start();
                     out.put("tput." + r + "." + v + ".messages", throughputSlice(callers, v, from, to));
                     out.put("tput." + r + "." + v + ".nanos", to - from);
+                    sampler.join(TimeUnit.NANOSECONDS.toMillis(to - System.nanoTime()) + 10_000);
+                    out.put("tput." + r + "." + v + ".busyNanos", busy[0] < 0 || busy[1] < 0 ? -1 : busy[1] - busy[0]);
                 }
             }
             handshake(toParent, fromParent, "measure-end");
@@ -270,6 +282,18 @@ final class BridgePinger
             }
         }
         return counted;
+    }
+
+    /**
+     * @return the machine's busy CPU time at {@code at} ({@link System#nanoTime()}), read once that time has come.
+     */
+    private static long busyAt(final long at)
+    {
+        for (long left = at - System.nanoTime(); left > 0; left = at - System.nanoTime())
+        {
+            LockSupport.parkNanos(left);
+        }
+        return ProcessCpu.machineBusyNanos();
     }
 
     private void firstCall(final IpcHost host, final String what) throws InterruptedException

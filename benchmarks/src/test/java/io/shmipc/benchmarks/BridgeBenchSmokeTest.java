@@ -80,6 +80,8 @@ class BridgeBenchSmokeTest
         for (final Map<String, Object> variant : throughput)
         {
             assertTrue(number(map(variant, "messagesPerSecond"), "median") > 0, "round trips/s of " + variant);
+            assertTrue(number(variant, "cpuNanosPerRoundTrip") > 0, "CPU per round trip of " + variant);
+            assertTrue(number(variant, "cpusBusy") > 0, "CPUs busy during " + variant);
         }
         final Map<String, Object> throughputRatios = map(root, "throughputRatios");
         assertEquals(List.of("bridgeToAeronUdp", "shmToAeronUdp", "bridgeToShm"),
