@@ -105,11 +105,7 @@ class BridgeBackPressureTest
         final String toHostSide = udp(freePort());
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         // 1,000 blocks of 1-4 KiB: several times what the two 64 KiB rings and Aeron's 128 KiB window hold.
-        final int[] sizes = new int[1_000];
-        for (int i = 0; i < sizes.length; i++)
-        {
-            sizes[i] = 1024 + (i * 37) % 3072;
-        }
+        final int[] sizes = kibibyteBlocks(37);
         final Checker checker = new Checker(sizes);
         try (HostChannel host = HostChannel.start(channel(a).callTimeout(Duration.ofSeconds(30)).build(),
                 (type, buffer, index, length) -> checker.onResponse(buffer, index, length));
@@ -164,11 +160,7 @@ class BridgeBackPressureTest
         final String toHostSide = udp(freePort());
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         // 1,000 responses of 1-4 KiB: several times what the 64 KiB fromGuest rings and Aeron's window hold.
-        final int[] sizes = new int[1_000];
-        for (int i = 0; i < sizes.length; i++)
-        {
-            sizes[i] = 1024 + (i * 53) % 3072;
-        }
+        final int[] sizes = kibibyteBlocks(53);
         final Checker checker = new Checker(sizes);
         final CountDownLatch reading = new CountDownLatch(1);
         try (HostChannel host = HostChannel.start(channel(a).callTimeout(Duration.ofSeconds(30)).build(),
@@ -225,5 +217,19 @@ class BridgeBackPressureTest
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * @return 1,000 sizes of 1-4 KiB, varied by {@code step}: several times what two 64 KiB rings and Aeron's
+     * 128 KiB window hold.
+     */
+    private static int[] kibibyteBlocks(final int step)
+    {
+        final int[] sizes = new int[1_000];
+        for (int i = 0; i < sizes.length; i++)
+        {
+            sizes[i] = 1024 + (i * step) % 3072;
+        }
+        return sizes;
     }
 }

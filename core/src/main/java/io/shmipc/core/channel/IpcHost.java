@@ -137,8 +137,8 @@ public final class IpcHost implements AutoCloseable
      * {@link ChannelConfig#callTimeout()}, or with {@link IllegalStateException} if the request could not be written
      * in that time or the host closed. An adapter over the call slots: it allocates the future and the response's copy.
      * The deadline is the conductor's to enforce, about every 100 ms (so a call fails up to about 100 ms after it; in
-     * {@link ThreadingMode#INVOKER}, when the application invokes): no timer task per call. Cancelling the future
-     * frees its slot at once.
+     * {@link ThreadingMode#INVOKER}, when the application invokes): no timer task per call. A timed-out future's
+     * callbacks run on the conductor's thread, so keep them short. Cancelling the future frees its slot at once.
      * <p>
      * In {@link ReadMode#CALLER} (this host's default) a thread that waits on the future ({@code get}, {@code join})
      * reads responses while it waits, as {@link #call} does; a future nobody waits on (callbacks only) is completed
