@@ -25,16 +25,18 @@ public final class BridgeConfig
     public static final int DEFAULT_RESPONSE_STREAM = 1314;
     /**
      * Default idle strategy of the bridge's agent, which reads the local channel and runs Aeron: 10 spins and 30
-     * yields, then it blocks on the local channel's signal for up to 100 us at a time. The local peer's post wakes it
-     * at once; a message from Aeron is noticed within the timeout (plus the timer slack, {@code
-     * /proc/self/timerslack_ns}, 50 us by default), or at once while the host-side bridge waits for answers, when
-     * the agent yields instead. Few spins: each step of the idle strategy follows a whole duty cycle, which polls
-     * Aeron's sockets (two or three {@code recvfrom} calls), so 100 spins burnt some 300 us of CPU after every
-     * message that the peers and Aeron needed; yields give it to them. An idle bridge costs one wake-up per timeout.
-     * On two CPUs (docs/benchmarks.md) this measured a round trip p50 of 60-110 us and pipelined throughput of
-     * 0.3-0.45 of Aeron's own, against 240-390 us and 0.14-0.23 with the earlier defaults.
+     * yields, then it blocks on the local channel's signal, first for 20 us, each block that times out doubling the
+     * next up to 1 ms. The local peer's post wakes it at once. A message from Aeron is noticed when the block ends
+     * (plus the timer slack, {@code /proc/self/timerslack_ns}, 50 us by default): within 20-80 us while messages
+     * flow, within about 1 ms after a quiet spell of a few milliseconds (Aeron's own default backoff parks up to 1 ms
+     * too). While the host-side bridge waits for answers it yields instead, so answers are noticed at once. Few
+     * spins: each step of the idle strategy follows a whole duty cycle, which polls Aeron's sockets (two or three
+     * {@code recvfrom} calls), so 100 spins burnt some 300 us of CPU after every message that the peers and Aeron
+     * needed; yields give it to them. On two CPUs (docs/benchmarks.md), against a fixed 100 us block: p99 222-224
+     * us instead of 310-322 us in paired runs, an idle pair of bridges 7-8% of a CPU instead of 15-17%. For a
+     * bound on the first message after a quiet spell, give a fixed timeout ({@code ...,timeout=100us}).
      */
-    public static final String DEFAULT_IDLE = "wait:spins=10,yields=30,maxPark=0ns,timeout=100us";
+    public static final String DEFAULT_IDLE = "wait:spins=10,yields=30,maxPark=0ns,timeout=20us,maxTimeout=1ms";
 
     /** Allowed CPUs from which the embedded driver gets a thread of its own by default. */
     public static final int DRIVER_THREAD_MIN_CPUS = 8;

@@ -71,7 +71,10 @@ public final class IdleSpec implements IdleStrategyFactory
         final Map<String, String> text = new LinkedHashMap<>();
         for (final Map.Entry<String, Long> e : values.entrySet())
         {
-            text.put(e.getKey(), format(e.getKey(), e.getValue()));
+            if (!IdleStrategies.omitted(name, e.getKey(), e.getValue()))
+            {
+                text.put(e.getKey(), format(e.getKey(), e.getValue()));
+            }
         }
         return text;
     }
@@ -116,6 +119,7 @@ public final class IdleSpec implements IdleStrategyFactory
                     value(IdleStrategies.MIN_PARK),
                     value(IdleStrategies.MAX_PARK),
                     value(IdleStrategies.TIMEOUT),
+                    value(IdleStrategies.MAX_TIMEOUT),
                     signal,
                     guard);
             default:
@@ -137,8 +141,11 @@ public final class IdleSpec implements IdleStrategyFactory
         String separator = "";
         for (final Map.Entry<String, Long> e : values.entrySet())
         {
-            sb.append(separator).append(e.getKey()).append('=').append(format(e.getKey(), e.getValue()));
-            separator = ",";
+            if (!IdleStrategies.omitted(name, e.getKey(), e.getValue()))
+            {
+                sb.append(separator).append(e.getKey()).append('=').append(format(e.getKey(), e.getValue()));
+                separator = ",";
+            }
         }
         return sb.toString();
     }

@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  *     <tr><td>{@code wait}</td><td>{@code spins=1000,yields=100,minPark=50us,maxPark=1ms,timeout=100ms}</td>
  *     <td>like {@code backoff}, then blocks on the channel's named semaphore/event for at most {@code timeout}
  *     at a time ({@link WaitIdleStrategy}); {@code maxPark=0} skips parking. Parks are subject to timer slack
- *     as for {@code backoff}.</td></tr>
+ *     as for {@code backoff}. Optional {@code maxTimeout} (default 0, left out of the canonical string): each block
+ *     that ends without work doubles the next block's timeout up to {@code maxTimeout}, and work returns it to
+ *     {@code timeout}: short blocks while messages flow, few wake-ups when idle for long.</td></tr>
  * </table>
  * Unknown names or parameters, duplicate parameters and bad values throw {@link IllegalArgumentException} whose
  * message names the offending part and lists what is accepted. All methods are thread safe.
@@ -56,6 +58,7 @@ public final class IdleStrategies
     static final String MIN_PARK = "minPark";
     static final String MAX_PARK = "maxPark";
     static final String TIMEOUT = "timeout";
+    static final String MAX_TIMEOUT = "maxTimeout";
 
     private static final Pattern COUNT = Pattern.compile("\\d+");
     private static final Map<String, Map<String, Param>> STRATEGIES = strategies();
@@ -148,6 +151,7 @@ public final class IdleStrategies
         }
 
         checkParks(name, values);
+        checkTimeouts(name, values);
         return new IdleSpec(name, Collections.unmodifiableMap(values));
     }
 
@@ -199,6 +203,15 @@ public final class IdleStrategies
         return STRATEGIES.get(strategy).get(param).duration;
     }
 
+    /**
+     * @return true if the canonical string leaves this parameter out, at this value.
+     */
+    static boolean omitted(final String strategy, final String param, final long value)
+    {
+        final Param p = STRATEGIES.get(strategy).get(param);
+        return p.optional && value == p.defaultValue;
+    }
+
     private static void checkParks(final String name, final Map<String, Long> values)
     {
         if (!values.containsKey(MIN_PARK))
@@ -222,6 +235,17 @@ public final class IdleStrategies
             throw new IllegalArgumentException(
                 name + ": minPark (" + Units.formatDuration(minPark) + ") must not exceed maxPark (" +
                 Units.formatDuration(maxPark) + ")");
+        }
+    }
+
+    private static void checkTimeouts(final String name, final Map<String, Long> values)
+    {
+        final Long maxTimeout = values.get(MAX_TIMEOUT);
+        if (null != maxTimeout && 0 != maxTimeout && maxTimeout < values.get(TIMEOUT))
+        {
+            throw new IllegalArgumentException(
+                name + ": maxTimeout (" + Units.formatDuration(maxTimeout) + ") must not be below timeout (" +
+                Units.formatDuration(values.get(TIMEOUT)) + "); 0 keeps every block at timeout");
         }
     }
 
@@ -261,6 +285,7 @@ public final class IdleStrategies
         wait.put(MIN_PARK, Param.duration(50_000L));
         wait.put(MAX_PARK, Param.duration(1_000_000L));
         wait.put(TIMEOUT, Param.duration(100_000_000L, 1));
+        wait.put(MAX_TIMEOUT, Param.optionalDuration());
         strategies.put(WAIT, Collections.unmodifiableMap(wait));
 
         return Collections.unmodifiableMap(strategies);
@@ -271,27 +296,35 @@ public final class IdleStrategies
         final boolean duration;
         final long defaultValue;
         final long min;
+        /** Left out of the canonical string at its default, so that adding it changed no existing string. */
+        final boolean optional;
 
-        private Param(final boolean duration, final long defaultValue, final long min)
+        private Param(final boolean duration, final long defaultValue, final long min, final boolean optional)
         {
             this.duration = duration;
             this.defaultValue = defaultValue;
             this.min = min;
+            this.optional = optional;
         }
 
         static Param count(final long defaultValue)
         {
-            return new Param(false, defaultValue, 0);
+            return new Param(false, defaultValue, 0, false);
         }
 
         static Param duration(final long defaultValue)
         {
-            return new Param(true, defaultValue, 0);
+            return new Param(true, defaultValue, 0, false);
         }
 
         static Param duration(final long defaultValue, final long min)
         {
-            return new Param(true, defaultValue, min);
+            return new Param(true, defaultValue, min, false);
+        }
+
+        static Param optionalDuration()
+        {
+            return new Param(true, 0, 0, true);
         }
 
         String format(final long value)

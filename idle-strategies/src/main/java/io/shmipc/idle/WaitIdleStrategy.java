@@ -25,6 +25,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
     final long minParkPeriodNs;
     final long maxParkPeriodNs;
     final long timeoutNs;
+    final long maxTimeoutNs;
     final WakeSignal signal;
     final SleepGuard guard;
 
@@ -32,6 +33,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
     long spins;
     long yields;
     long parkPeriodNs;
+    long blockTimeoutNs;
 
     WaitIdleStrategyData(
         final long maxSpins,
@@ -39,6 +41,7 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
         final long minParkPeriodNs,
         final long maxParkPeriodNs,
         final long timeoutNs,
+        final long maxTimeoutNs,
         final WakeSignal signal,
         final SleepGuard guard)
     {
@@ -47,9 +50,11 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
         this.minParkPeriodNs = minParkPeriodNs;
         this.maxParkPeriodNs = maxParkPeriodNs;
         this.timeoutNs = timeoutNs;
+        this.maxTimeoutNs = Math.max(timeoutNs, maxTimeoutNs);
         this.signal = signal;
         this.guard = guard;
         this.parkPeriodNs = minParkPeriodNs;
+        this.blockTimeoutNs = timeoutNs;
     }
 }
 
@@ -70,7 +75,10 @@ abstract class WaitIdleStrategyData extends WaitIdleStrategyPrePad
  *     {@link WakeSignal#await(long)} for at most {@code timeoutNs}, then {@link WakeSignal#drain()} of the stale
  *     posts that C++/Go writers leave behind (spec section 8), then {@link SleepGuard#awake()}. Draining is safe
  *     because the caller re-checks its ring right after {@code idle} returns. If the guard sees work, the call
- *     returns without blocking.</li>
+ *     returns without blocking. With {@code maxTimeoutNs} above {@code timeoutNs}, each block that timed out
+ *     doubles the next one's timeout, up to {@code maxTimeoutNs}: a thread that must also notice work no post
+ *     announces (an Aeron bridge's datagrams) blocks briefly while messages flow and wakes rarely when idle for
+ *     long. A post, or work, returns it to {@code timeoutNs}.</li>
  * </ol>
  * {@link #idle(int)} with a positive work count, or {@link #reset()}, goes back to the spin phase.
  * <p>
@@ -108,12 +116,34 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
         final WakeSignal signal,
         final SleepGuard guard)
     {
+        this(maxSpins, maxYields, minParkPeriodNs, maxParkPeriodNs, timeoutNs, 0, signal, guard);
+    }
+
+    /**
+     * As {@link #WaitIdleStrategy(long, long, long, long, long, WakeSignal, SleepGuard)}, with blocks whose timeout
+     * grows while idle.
+     *
+     * @param maxTimeoutNs longest block once idle for long, {@code >= timeoutNs}; 0 keeps every block at
+     *                     {@code timeoutNs}.
+     * @throws IllegalArgumentException naming the parameter and value if one is out of range.
+     */
+    public WaitIdleStrategy(
+        final long maxSpins,
+        final long maxYields,
+        final long minParkPeriodNs,
+        final long maxParkPeriodNs,
+        final long timeoutNs,
+        final long maxTimeoutNs,
+        final WakeSignal signal,
+        final SleepGuard guard)
+    {
         super(
             requireAtLeast("maxSpins", maxSpins, 0),
             requireAtLeast("maxYields", maxYields, 0),
             checkMinPark(minParkPeriodNs, maxParkPeriodNs),
             maxParkPeriodNs,
             requireAtLeast("timeoutNs", timeoutNs, 1),
+            checkMaxTimeout(maxTimeoutNs, timeoutNs),
             requireSignal(signal),
             null == guard ? SleepGuard.NONE : guard);
     }
@@ -195,6 +225,7 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
         spins = 0;
         yields = 0;
         parkPeriodNs = minParkPeriodNs;
+        blockTimeoutNs = timeoutNs;
     }
 
     /**
@@ -216,6 +247,7 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
             ", minParkPeriodNs=" + minParkPeriodNs +
             ", maxParkPeriodNs=" + maxParkPeriodNs +
             ", timeoutNs=" + timeoutNs +
+            ", maxTimeoutNs=" + maxTimeoutNs +
             ", signal=" + signal +
             ", guard=" + guard +
             '}';
@@ -227,7 +259,15 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
         {
             try
             {
-                signal.await(timeoutNs);
+                final long timeout = blockTimeoutNs;
+                if (signal.await(timeout))
+                {
+                    blockTimeoutNs = timeoutNs;
+                }
+                else if (timeout < maxTimeoutNs)
+                {
+                    blockTimeoutNs = Math.min(timeout << 1, maxTimeoutNs);
+                }
                 signal.drain();
             }
             finally
@@ -259,6 +299,16 @@ public final class WaitIdleStrategy extends WaitIdleStrategyData implements Idle
                 "minParkPeriodNs must be within 1.." + maxParkPeriodNs + " (maxParkPeriodNs), got " + minParkPeriodNs);
         }
         return minParkPeriodNs;
+    }
+
+    private static long checkMaxTimeout(final long maxTimeoutNs, final long timeoutNs)
+    {
+        if (0 != maxTimeoutNs && maxTimeoutNs < timeoutNs)
+        {
+            throw new IllegalArgumentException(
+                "maxTimeoutNs must be 0 or >= " + timeoutNs + " (timeoutNs), got " + maxTimeoutNs);
+        }
+        return maxTimeoutNs;
     }
 
     private static WakeSignal requireSignal(final WakeSignal signal)

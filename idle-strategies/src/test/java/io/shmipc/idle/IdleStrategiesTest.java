@@ -75,6 +75,16 @@ class IdleStrategiesTest
         assertEquals("wait:spins=1000,yields=100,minPark=50us,maxPark=1ms,timeout=250ms", spec.toString());
         assertEquals("wait:spins=0,yields=0,minPark=50us,maxPark=0ns,timeout=2s",
             IdleStrategies.parse("wait:spins=0,yields=0,maxPark=0ns,timeout=2s").toString());
+        final IdleSpec growing = IdleStrategies.parse("wait:timeout=20us,maxTimeout=1ms");
+        assertEquals("wait:spins=1000,yields=100,minPark=50us,maxPark=1ms,timeout=20us,maxTimeout=1ms",
+            growing.toString(), "maxTimeout is in the canonical string when set");
+        assertEquals(growing, IdleStrategies.parse(growing.toString()));
+        assertEquals(1_000_000L, growing.value("maxTimeout"));
+        assertEquals(0L, IdleStrategies.parse("wait").value("maxTimeout"), "0 by default: every block at timeout");
+        final IllegalArgumentException below = assertThrows(IllegalArgumentException.class,
+            () -> IdleStrategies.parse("wait:timeout=1ms,maxTimeout=20us"));
+        assertTrue(below.getMessage().contains("maxTimeout (20us) must not be below timeout (1ms)"),
+            below.getMessage());
     }
 
     @ParameterizedTest

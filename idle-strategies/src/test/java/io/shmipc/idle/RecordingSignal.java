@@ -13,6 +13,8 @@ class RecordingSignal implements WakeSignal
     int awaits;
     int drains;
     long lastTimeoutNs;
+    /** What the next awaits return: false (a timeout) by default. */
+    boolean posted;
 
     RecordingSignal()
     {
@@ -29,7 +31,7 @@ class RecordingSignal implements WakeSignal
         log.add("await");
         awaits++;
         lastTimeoutNs = timeoutNanos;
-        return false;
+        return posted;
     }
 
     public int drain()

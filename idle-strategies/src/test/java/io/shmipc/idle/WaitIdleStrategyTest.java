@@ -33,6 +33,36 @@ class WaitIdleStrategyTest
     }
 
     @Test
+    void blocksThatTimeOutDoubleTheNextTimeoutUpToMaxTimeoutAndAPostOrWorkReturnsIt()
+    {
+        final WaitIdleStrategy strategy = new WaitIdleStrategy(0, 0, 0, 0, 20_000, 100_000, signal, null);
+        final List<Long> timeouts = new ArrayList<>();
+        for (int i = 0; i < 5; i++)
+        {
+            strategy.idle(0);
+            timeouts.add(signal.lastTimeoutNs);
+        }
+        assertEquals(List.of(20_000L, 40_000L, 80_000L, 100_000L, 100_000L), timeouts);
+
+        signal.posted = true;
+        strategy.idle(0);
+        assertEquals(100_000L, signal.lastTimeoutNs);
+        signal.posted = false;
+        strategy.idle(0);
+        assertEquals(20_000L, signal.lastTimeoutNs, "a post returns the next block to timeoutNs");
+        strategy.idle(0);
+        assertEquals(40_000L, signal.lastTimeoutNs);
+        strategy.idle(1);
+        strategy.idle(0);
+        assertEquals(20_000L, signal.lastTimeoutNs, "so does work");
+
+        final WaitIdleStrategy fixed = new WaitIdleStrategy(0, 0, 0, 0, 20_000, signal, null);
+        fixed.idle(0);
+        fixed.idle(0);
+        assertEquals(20_000L, signal.lastTimeoutNs, "without maxTimeoutNs every block is timeoutNs");
+    }
+
+    @Test
     void parksWithDoublingPeriodUntilMaxParkThenBlocks()
     {
         final WaitIdleStrategy strategy = new WaitIdleStrategy(0, 0, 1_000, 4_000, TIMEOUT_NS, signal, null);
@@ -125,6 +155,8 @@ class WaitIdleStrategyTest
         assertMessage("maxParkPeriodNs must be >= 0, got -10",
             () -> new WaitIdleStrategy(0, 0, 0, -10, 1, signal, null));
         assertMessage("timeoutNs must be >= 1, got 0", () -> new WaitIdleStrategy(0, 0, 0, 0, 0, signal, null));
+        assertMessage("maxTimeoutNs must be 0 or >= 20 (timeoutNs), got 10",
+            () -> new WaitIdleStrategy(0, 0, 0, 0, 20, 10, signal, null));
         assertMessage("the wait idle strategy needs the signal of the ring it waits on, got null",
             () -> new WaitIdleStrategy(0, 0, 0, 0, 1, null, null));
     }
