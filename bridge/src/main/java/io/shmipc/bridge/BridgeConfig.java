@@ -32,8 +32,8 @@ public final class BridgeConfig
      * too). While the host-side bridge waits for answers it yields instead, so answers are noticed at once. Few
      * spins: each step of the idle strategy follows a whole duty cycle, which polls Aeron's sockets (two or three
      * {@code recvfrom} calls), so 100 spins burnt some 300 us of CPU after every message that the peers and Aeron
-     * needed; yields give it to them. On two CPUs (docs/benchmarks.md), against a fixed 100 us block: p99 222-224
-     * us instead of 310-322 us in paired runs, an idle pair of bridges 7-8% of a CPU instead of 15-17%. For a
+     * needed; yields give it to them. On two CPUs (docs/benchmarks.md), against a fixed 100 us block: p99 221-223
+     * us instead of 279-323 us in paired runs, an idle pair of bridges 7-8% of a CPU instead of 15-17%. For a
      * bound on the first message after a quiet spell, give a fixed timeout ({@code ...,timeout=100us}).
      */
     public static final String DEFAULT_IDLE = "wait:spins=10,yields=30,maxPark=0ns,timeout=20us,maxTimeout=1ms";

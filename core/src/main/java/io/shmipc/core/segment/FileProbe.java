@@ -28,10 +28,10 @@ public final class FileProbe
     private long inode;
     private long device;
 
-    private FileProbe(final Path file)
+    private FileProbe(final Path file, final boolean useStatx)
     {
         this.file = file;
-        this.useStatx = LinuxStatx.AVAILABLE;
+        this.useStatx = useStatx;
         this.pathBytes = useStatx ? Native.toByteArray(file.toString()) : null;
         this.statx = useStatx ? new Memory(LinuxStatx.STRUCT_LENGTH) : null;
     }
@@ -42,7 +42,15 @@ public final class FileProbe
      */
     public static FileProbe of(final Path file)
     {
-        return new FileProbe(file);
+        return new FileProbe(file, LinuxStatx.AVAILABLE);
+    }
+
+    /**
+     * @return a probe that reads with {@code java.nio.file} only, as where {@code statx} is missing (for tests).
+     */
+    static FileProbe withoutStatx(final Path file)
+    {
+        return new FileProbe(file, false);
     }
 
     /**

@@ -60,6 +60,21 @@ class FileProbeTest
     }
 
     @Test
+    void withoutStatxItReadsTheSameThroughJavaNioFile() throws Exception
+    {
+        Files.write(file, new byte[100]);
+        final FileProbe statx = FileProbe.of(file);
+        final FileProbe nio = FileProbe.withoutStatx(file);
+        assertTrue(statx.refresh());
+        assertTrue(nio.refresh());
+        assertEquals(statx.size(), nio.size());
+        assertEquals(statx.inode(), nio.inode());
+        assertEquals(statx.device(), nio.device());
+        Files.delete(file);
+        assertFalse(nio.refresh(), "removed");
+    }
+
+    @Test
     void aRefreshAllocatesNothing() throws Exception
     {
         Files.write(file, new byte[64]);
