@@ -53,7 +53,8 @@ import static io.aeron.logbuffer.ControlledFragmentHandler.Action.CONTINUE;
  * With the embedded driver in {@code INVOKER} mode (the default with few CPUs) the agent also runs the driver and
  * the client's conductor, so a block read from the ring is sent in the same duty cycle, and a bridge has one
  * polling thread. Its idle strategy is made with the local channel's incoming signal: a {@code wait} strategy
- * blocks on the local peer's posts, and its timeout bounds how late a message from Aeron is noticed.
+ * blocks on the local peer's posts, and a message from Aeron is noticed when a block times out (its timeout, which
+ * grows while idle up to {@code maxTimeout}, bounds how late).
  */
 public abstract class Bridge implements AutoCloseable
 {
@@ -569,11 +570,7 @@ public abstract class Bridge implements AutoCloseable
         @Override
         public void onClose()
         {
-            if (outWaiting)
-            {
-                outWaiting = false;
-                counters.unsentAtStop.incrementRelease(); // it stays in the local ring
-            }
+            localRunEnded(); // a block waiting for Aeron stays in the local ring, unsent
             counters.linkUp.setRelease(0);
         }
 

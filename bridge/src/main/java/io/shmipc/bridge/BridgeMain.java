@@ -164,8 +164,8 @@ public final class BridgeMain implements Runnable
 
         @Option(names = "--idle", paramLabel = "SPEC", defaultValue = BridgeConfig.DEFAULT_IDLE,
             description = "Idle strategy of the bridge's agent, which reads the local channel and runs Aeron: " +
-                "wait blocks on the local channel's signal, its timeout bounds how late a message from Aeron is " +
-                "noticed; busy-spin takes a CPU (default ${DEFAULT-VALUE}).")
+                "wait blocks on the local channel's signal, and a message from Aeron is noticed when a block times " +
+                "out (timeout, growing to maxTimeout while idle); busy-spin takes a CPU (default ${DEFAULT-VALUE}).")
         String idle;
 
         @Option(names = "--term-length", paramLabel = "BYTES", converter = SizeConverter.class,

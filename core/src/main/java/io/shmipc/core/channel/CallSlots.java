@@ -45,8 +45,11 @@ final class CallSlots
         volatile Thread waiter;
         /** Set only by {@code callAsync}: the adapter completed instead of a waiting thread. */
         volatile CompletableFuture<ByteBuffer> future;
-        /** An asynchronous call's deadline ({@link System#nanoTime()}), enforced by the conductor. */
-        volatile long deadlineNs;
+        /**
+         * An asynchronous call's deadline ({@link System#nanoTime()}), enforced by the conductor, and its timeout:
+         * plain fields, written before {@link #state} becomes WAITING and read only after it is seen WAITING.
+         */
+        long deadlineNs;
         long timeoutNs;
         volatile Throwable failure;
         final ExpandableArrayBuffer response = new ExpandableArrayBuffer(128);

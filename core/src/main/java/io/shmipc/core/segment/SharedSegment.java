@@ -530,17 +530,9 @@ public final class SharedSegment implements AutoCloseable
      */
     public Throwable explainFault(final Throwable fault)
     {
-        if (fault instanceof InternalError && description.startsWith("/"))
+        if (fault instanceof InternalError && fileProbe != null)
         {
-            long size;
-            try
-            {
-                size = Files.size(Paths.get(description));
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                size = 0; // removed as well as truncated
-            }
+            final long size = Math.max(0, fileSize()); // removed as well as truncated: 0
             if (size < length())
             {
                 return new SegmentTruncatedException(description, size, length(), fault);
@@ -560,19 +552,20 @@ public final class SharedSegment implements AutoCloseable
     {
         if (fileProbe != null)
         {
-            final long size;
-            synchronized (fileProbe)
-            {
-                if (!fileProbe.refresh())
-                {
-                    return;
-                }
-                size = fileProbe.size();
-            }
-            if (size < length())
+            final long size = fileSize();
+            if (size >= 0 && size < length())
             {
                 throw new SegmentTruncatedException(description, size, length(), null);
             }
+        }
+    }
+
+    /** @return the segment file's length now, without allocating, or -1 if it is gone or unreadable. */
+    private long fileSize()
+    {
+        synchronized (fileProbe)
+        {
+            return fileProbe.refresh() ? fileProbe.size() : -1;
         }
     }
 
