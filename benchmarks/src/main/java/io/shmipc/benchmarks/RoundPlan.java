@@ -29,8 +29,13 @@ final class RoundPlan
         String name;
         /** Kind of the two-line floor ({@link FloorVariant}), which takes floor slots {@code slot} and the next. */
         static final String FLOOR_2LINE = "floor-2line";
+        /**
+         * Kind of the layout's floor ({@link LayoutFloor}): a floor on a SimpleIPC v1 segment of its own, polling
+         * writePos, or block headers with {@link #trustWriter}.
+         */
+        static final String FLOOR_SPEC = "floor-spec";
 
-        /** floor, floor-2line or ring. */
+        /** floor, floor-2line, floor-spec or ring. */
         String kind = "ring";
         /** For rings: shmipc or agrona (the segment layout). */
         String layout = "shmipc";
@@ -85,6 +90,18 @@ final class RoundPlan
             return v;
         }
 
+        /**
+         * @return the layout's floor (see {@link #FLOOR_SPEC}) named {@code name}, on a segment like a ring's.
+         */
+        static Variant floorSpec(final String name, final int size, final boolean pollHeaders)
+        {
+            final Variant v = ring(name, "shmipc", size, "busy-spin");
+            v.kind = FLOOR_SPEC;
+            v.trustWriter = pollHeaders;
+            return v;
+        }
+
+        /** @return true for the floors on control-file slots (no segment). */
         boolean isFloor()
         {
             return "floor".equals(kind) || FLOOR_2LINE.equals(kind);

@@ -21,11 +21,11 @@ import java.util.Map;
  * reflectively). Options (all strings):
  * <ul>
  *     <li>{@code role}: pinger, ponger (ping-pong and wake-up), consumer or producer (throughput);</li>
- *     <li>{@code kind}: floor, floor-2line (the two-line floor, two slots) or ring; {@code slot}: the floor's
- *     slot in the control file;</li>
+ *     <li>{@code kind}: floor, floor-2line (the two-line floor, two slots), floor-spec (the layout's floor, on a
+ *     segment, {@link LayoutFloor}) or ring; {@code slot}: the floor's slot in the control file;</li>
  *     <li>{@code mode}: pingpong, wake or throughput;</li>
  *     <li>{@code control}, {@code segment}: paths; {@code size}: message bytes; {@code idle}: strategy spec;</li>
- *     <li>{@code trustWriter}: true for a shmipc reader that polls block headers;</li>
+ *     <li>{@code trustWriter}: true for a shmipc reader (or the layout's floor) that polls block headers;</li>
  *     <li>{@code batch}: a shmipc throughput producer appends this many messages per publish (default 1);</li>
  *     <li>{@code signalIn}, {@code signalOut}: semaphore names or absent; {@code timeoutNanos},
  *     {@code maxLifeNanos}.</li>
@@ -49,8 +49,8 @@ public final class VariantFactory
 
 /**
  * One variant: the objects of {@link RingPinger}, {@link RingPonger}, {@link ThroughputConsumer},
- * {@link ThroughputProducer} or {@link FloorVariant} that play its role, over its own mapping of the control file and
- * its own segment.
+ * {@link ThroughputProducer}, {@link FloorVariant} or {@link LayoutFloor} that play its role, over its own mapping of
+ * the control file and its own segment.
  */
 final class IsolatedVariant implements RoundVariant
 {
@@ -60,6 +60,8 @@ final class IsolatedVariant implements RoundVariant
     private static final int RING_PONGER = 3;
     private static final int CONSUMER = 4;
     private static final int PRODUCER = 5;
+    private static final int LAYOUT_PINGER = 6;
+    private static final int LAYOUT_PONGER = 7;
 
     private final int job;
     private final ControlFile control;
@@ -71,6 +73,7 @@ final class IsolatedVariant implements RoundVariant
     private final int size;
     private final int batch;
     private FloorVariant floor;
+    private LayoutFloor layoutFloor;
     private RingPinger pinger;
     private RingPonger ponger;
     private ThroughputConsumer consumer;
@@ -99,6 +102,17 @@ final class IsolatedVariant implements RoundVariant
             return;
         }
         segment = SharedSegment.open(Path.of(require(options, "segment")), false, Duration.ofSeconds(10));
+        if (RoundPlan.Variant.FLOOR_SPEC.equals(kind))
+        {
+            in = null;
+            out = null;
+            final boolean pinger = PeerCommand.PINGER.equals(role);
+            layoutFloor = new LayoutFloor(segment.ring(pinger ? QueueId.TO_GUEST : QueueId.FROM_GUEST).buffer(),
+                segment.ring(pinger ? QueueId.FROM_GUEST : QueueId.TO_GUEST).buffer(), control, size,
+                Boolean.parseBoolean(options.getOrDefault("trustWriter", "false")), timeoutNanos);
+            job = pinger ? LAYOUT_PINGER : LAYOUT_PONGER;
+            return;
+        }
         in = options.containsKey("signalIn") ?
             NamedSignals.open(options.get("signalIn"), Duration.ofSeconds(10)) : null;
         out = options.containsKey("signalOut") ?
@@ -155,6 +169,8 @@ final class IsolatedVariant implements RoundVariant
         {
             case FLOOR_PINGER:
                 return floor.ping(count, nanos, histogram);
+            case LAYOUT_PINGER:
+                return layoutFloor.ping(count, nanos, histogram);
             case RING_PINGER:
                 return pinger.slice(count, nanos, histogram);
             case CONSUMER:
@@ -180,6 +196,8 @@ final class IsolatedVariant implements RoundVariant
         {
             case FLOOR_PONGER:
                 return floor.pong(switchCount, deadline);
+            case LAYOUT_PONGER:
+                return layoutFloor.pong(switchCount, deadline);
             case RING_PONGER:
                 return ponger.serve(switchCount, record, deadline);
             case PRODUCER:

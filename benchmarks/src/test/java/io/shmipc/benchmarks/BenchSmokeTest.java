@@ -52,7 +52,8 @@ class BenchSmokeTest
         final double used = number(map(root, "settings"), "roundsUsed");
         assertTrue(used >= 1 && used <= 3, "rounds used " + used);
         final List<Map<String, Object>> variants = list(root, "variants");
-        assertEquals(List.of("floor", "floor-2line", "shmipc", "shmipc-headers", "agrona"),
+        assertEquals(List.of("floor", "floor-2line", "floor-spec", "floor-spec-headers", "shmipc", "shmipc-headers",
+            "agrona"),
             variants.stream().map(v -> v.get("name")).collect(Collectors.toList()));
         for (final Map<String, Object> variant : variants)
         {
@@ -62,15 +63,18 @@ class BenchSmokeTest
             assertHgrm(out.resolve("pingpong-" + variant.get("name") + ".hgrm"));
         }
         final Map<String, Object> ratios = map(root, "ratios");
-        assertEquals(List.of("floor2lineToFloor", "shmipcToFloor", "shmipcHeadersToFloor", "agronaToFloor",
-            "shmipcToAgrona", "shmipcHeadersToAgrona", "shmipcToFloor2Line"), new ArrayList<>(ratios.keySet()));
+        assertEquals(List.of("floor2lineToFloor", "floorSpecToFloor", "floorSpecHeadersToFloor", "shmipcToFloor",
+            "shmipcHeadersToFloor", "agronaToFloor", "shmipcToAgrona", "shmipcHeadersToAgrona", "shmipcToFloor2Line",
+            "shmipcToFloorSpec", "shmipcHeadersToFloorSpecHeaders", "floorSpecToAgrona", "floorSpecHeadersToAgrona"),
+            new ArrayList<>(ratios.keySet()));
         for (final String ratio : ratios.keySet())
         {
             assertSpreads(map(ratios, ratio), ratio);
         }
         final Map<String, Object> goal = map(root, "goal");
         for (final String key : new String[]{"shmipcP50AtMostAgrona", "shmipcP99AtMostAgrona",
-            "shmipcP50AtMost1_25xFloor", "shmipcHeadersP50AtMost1_15xFloor"})
+            "shmipcP50AtMost1_25xFloor", "shmipcHeadersP50AtMost1_15xFloor", "floorSpecP50AtMostAgrona",
+            "floorSpecP99AtMostAgrona", "floorSpecP50AtMost1_25xFloor", "floorSpecHeadersP50AtMost1_15xFloor"})
         {
             assertTrue(List.of("met", "not_met", "too_wide", "descheduled").contains(map(goal, key).get("verdict")),
                 key);
