@@ -2,6 +2,7 @@ package io.shmipc.benchmarks;
 
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import static io.shmipc.core.ring.SimpleIpcDescriptor.BLOCK_HEADER_LENGTH;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.HEADER_LENGTH;
@@ -27,6 +28,8 @@ abstract class LayoutFloorHotFields extends LayoutFloorPad1
     long writePosition;
     /** Position this side reads next in its incoming queue (its readPos). */
     long readPosition;
+    /** Producer: readPos as last read (the producer reads readPos only when this says the queue is full). */
+    long cachedReadPos;
     /** Sink of the loads made while polling, so the JIT keeps them. */
     long peeked;
     /** Messages that did not carry the value expected. */
@@ -46,12 +49,13 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
  * variant over the two queues of a real SimpleIPC v1 segment, with the offsets of
  * {@link io.shmipc.core.ring.SimpleIpcDescriptor}. No ring logic, no checks, no consumed marks, no padding blocks:
  * <ul>
- *     <li>the producer writes the block (payload, then its 8-byte header) at writePos, advancing through the data
- *     area as a ring does (to offset 0 when the block would not fit before the end), then stores writePos with
- *     release semantics (offset {@value io.shmipc.core.ring.SimpleIpcDescriptor#WRITE_POS_OFFSET});</li>
- *     <li>the consumer finds the block, reads it, and then stores readPos with release semantics (offset
- *     {@value io.shmipc.core.ring.SimpleIpcDescriptor#READ_POS_OFFSET}, the line next to writePos's): every read
- *     frees its space before it returns, as Agrona's {@code read} contract requires. The ponger writes its echo
+ *     <li>the producer writes the block (its 8-byte header, the message in one bulk copy, its first word last) at
+ *     writePos, advancing through the data area as a ring does (to offset 0 when the block would not fit before the
+ *     end), then stores writePos with release semantics (offset
+ *     {@value io.shmipc.core.ring.SimpleIpcDescriptor#WRITE_POS_OFFSET});</li>
+ *     <li>the consumer finds the block, copies the message out, and then stores readPos with release semantics
+ *     (offset {@value io.shmipc.core.ring.SimpleIpcDescriptor#READ_POS_OFFSET}, the line next to writePos's):
+ *     every read frees its space before it returns, as Agrona's {@code read} contract requires. The ponger writes its echo
  *     before that store, as a handler does.</li>
  * </ul>
  * With the spec rule ({@code floor-spec}) the consumer polls writePos, loading the block's line in the same poll so
@@ -62,10 +66,19 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
  * <p>
  * What these add to the two-line floor ({@link FloorVariant}) is what the layout forces beyond two lines: the
  * readPos store on the line next to writePos and the block moving through memory. A ring that keeps these bytes
- * cannot do better than this floor; Agrona's ring, with its own layout, can. Single-threaded; allocates nothing.
+ * cannot do better than this floor; Agrona's ring, with its own layout, can.
+ * <p>
+ * The same floor serves the throughput benchmark ({@link #produce}, {@link #consume}): the producer checks for room
+ * against a cached readPos (reading readPos only when that says full) and stores writePos per message; the consumer
+ * reads up to {@value #BATCH} blocks and stores readPos once per batch. Single-threaded; allocates nothing.
  */
 final class LayoutFloor extends LayoutFloorPad2
 {
+    /** Throughput consumer: most messages read before readPos is stored, as the ring benchmark's consumer. */
+    static final int BATCH = 256;
+    /** Smallest message: its value and a time word. */
+    static final int MIN_SIZE = 16;
+
     private final AtomicBuffer out;
     private final AtomicBuffer in;
     private final ControlFile control;
@@ -74,7 +87,10 @@ final class LayoutFloor extends LayoutFloorPad2
     private final int length;
     private final long header;
     private final boolean pollHeaders;
+    private final int size;
     private final int words;
+    private final UnsafeBuffer message;
+    private final UnsafeBuffer copy;
     private final long timeoutNanos;
 
     /**
@@ -88,9 +104,9 @@ final class LayoutFloor extends LayoutFloorPad2
     LayoutFloor(final AtomicBuffer out, final AtomicBuffer in, final ControlFile control, final int size,
         final boolean pollHeaders, final long timeoutNanos)
     {
-        if (size < 16)
+        if (size < MIN_SIZE)
         {
-            throw new IllegalArgumentException("floor-spec: messages of at least 16 bytes, got " + size);
+            throw new IllegalArgumentException("floor-spec: messages of at least " + MIN_SIZE + " bytes, got " + size);
         }
         this.out = out;
         this.in = in;
@@ -104,10 +120,14 @@ final class LayoutFloor extends LayoutFloorPad2
         this.length = blockLength(size);
         this.header = ((long)MAGIC_DATA << 32) | size;
         this.pollHeaders = pollHeaders;
+        this.size = size;
         this.words = size / 8;
+        this.message = new UnsafeBuffer(new byte[size]);
+        this.copy = new UnsafeBuffer(new byte[size]);
         this.timeoutNanos = timeoutNanos;
         this.writePosition = out.getLongVolatile(WRITE_POS_OFFSET);
         this.readPosition = in.getLongVolatile(READ_POS_OFFSET);
+        this.cachedReadPos = out.getLongVolatile(READ_POS_OFFSET);
     }
 
     /**
@@ -184,45 +204,165 @@ final class LayoutFloor extends LayoutFloorPad2
     }
 
     /**
-     * Write one block at writePos, every whole word of its payload (the value, the time, then value + i in word i),
-     * the value last with release semantics, and store the new writePos.
+     * Throughput consumer: read for {@code count} messages, or for {@code nanos} when count is 0: every block there
+     * is, up to {@value #BATCH} a batch (with the spec rule: up to the writePos read once per batch), each read in
+     * full, then one readPos store per batch; busy-spins on an empty queue.
+     *
+     * @return messages read.
+     * @throws IllegalStateException if nothing arrives for the timeout or a message is not the one expected.
+     */
+    long consume(final long count, final long nanos)
+    {
+        final long start = System.nanoTime();
+        long read = 0;
+        long lastProgress = start;
+        long now = start;
+        while (count > 0 ? read < count : now - start < nanos)
+        {
+            final int batch = drain();
+            now = System.nanoTime();
+            if (batch > 0)
+            {
+                read += batch;
+                lastProgress = now;
+            }
+            else
+            {
+                Thread.onSpinWait();
+                if (now - lastProgress > timeoutNanos)
+                {
+                    throw new IllegalStateException("floor-spec consumer: nothing arrived for " +
+                        Durations.format(timeoutNanos) + " (is the producer alive?)");
+                }
+            }
+        }
+        checkNotTorn();
+        return read;
+    }
+
+    /**
+     * Throughput producer: write messages (carrying 1, 2, 3 ...) as fast as the queue has room, one writePos store
+     * per message, until the control file's switch counter moves on from {@code switchCount}; busy-spins on a full
+     * queue.
+     *
+     * @return messages written.
+     * @throws IllegalStateException if {@code deadline} (System.nanoTime) passes first.
+     */
+    long produce(final int switchCount, final long deadline)
+    {
+        final ControlFile control = this.control;
+        long written = 0;
+        long spins = 0;
+        while (true)
+        {
+            if (hasRoom())
+            {
+                final long value = ++counter;
+                send(value, value);
+                if ((++written & 255) != 0)
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                Thread.onSpinWait();
+                if ((++spins & 255) != 0)
+                {
+                    continue;
+                }
+            }
+            if (control.switchCount() != switchCount)
+            {
+                return written;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("floor-spec producer: run not done by its deadline");
+            }
+        }
+    }
+
+    /** Producer: does the next block fit? readPos is read only when the cached one says it does not. */
+    private boolean hasRoom()
+    {
+        final long end = blockStart(writePosition) + length;
+        if (end - cachedReadPos <= capacity)
+        {
+            return true;
+        }
+        cachedReadPos = out.getLongAcquire(READ_POS_OFFSET);
+        return end - cachedReadPos <= capacity;
+    }
+
+    /** Read one batch; @return the messages read. */
+    private int drain()
+    {
+        final AtomicBuffer in = this.in;
+        final boolean pollHeaders = this.pollHeaders;
+        final long bound = pollHeaders ? 0 : in.getLongAcquire(WRITE_POS_OFFSET);
+        long position = readPosition;
+        long expected = counter + 1;
+        int read = 0;
+        while (read < BATCH)
+        {
+            final int offset = blockOffset(position);
+            if (pollHeaders ? in.getLongAcquire(offset + BLOCK_HEADER_LENGTH) != expected : bound - position <= 0)
+            {
+                break;
+            }
+            peeked += receive(offset, expected);
+            position = blockStart(position) + length;
+            ++expected;
+            ++read;
+        }
+        if (read > 0)
+        {
+            counter = expected - 1;
+            readPosition = position;
+            in.putLongRelease(READ_POS_OFFSET, position);
+        }
+        return read;
+    }
+
+    /**
+     * Write one block at writePos: its header, the message copied in one bulk copy as a ring's write does (its time
+     * word, and value + i in its last word i), then the value word, last and with release semantics; then store the
+     * new writePos with release semantics.
      */
     private void send(final long value, final long time)
     {
         final AtomicBuffer out = this.out;
+        final UnsafeBuffer message = this.message;
         final int offset = blockOffset(writePosition);
         final int payload = offset + BLOCK_HEADER_LENGTH;
-        out.putLong(offset, header);
-        out.putLong(payload + 8, time);
-        for (int i = 2; i < words; i++)
+        message.putLong(8, time);
+        if (words > 2)
         {
-            out.putLong(payload + 8 * i, value + i);
+            message.putLong(8 * (words - 1), value + words - 1);
         }
+        out.putLong(offset, header);
+        out.putBytes(payload + 8, message, 8, size - 8);
         out.putLongRelease(payload, value);
         writePosition = blockStart(writePosition) + length;
         out.putLongRelease(WRITE_POS_OFFSET, writePosition);
     }
 
     /**
-     * Read every whole word of the payload at {@code offset}, as a handler that copies the message does; a message
-     * that does not carry {@code expected} is counted as torn.
+     * Copy the message at {@code offset} out in one bulk copy, as a handler that decodes it would; a message that
+     * does not carry {@code expected} in its first and last words is counted as torn.
      *
      * @return its time word.
      */
     private long receive(final int offset, final long expected)
     {
-        final AtomicBuffer in = this.in;
-        final int payload = offset + BLOCK_HEADER_LENGTH;
-        long torn = in.getLong(payload) ^ expected;
-        for (int i = 2; i < words; i++)
+        final UnsafeBuffer copy = this.copy;
+        in.getBytes(offset + BLOCK_HEADER_LENGTH, copy, 0, size);
+        if (copy.getLong(0) != expected || (words > 2 && copy.getLong(8 * (words - 1)) != expected + words - 1))
         {
-            torn |= in.getLong(payload + 8 * i) ^ (expected + i);
+            ++torn;
         }
-        if (0 != torn)
-        {
-            ++this.torn;
-        }
-        return in.getLong(payload + 8);
+        return copy.getLong(8);
     }
 
     /** Pinger: spin until the echo of {@code value} is there; @return its buffer offset. */

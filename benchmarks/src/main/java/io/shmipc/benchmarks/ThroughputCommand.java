@@ -32,7 +32,8 @@ final class ThroughputCommand implements Callable<Integer>
      * The JSON of a run (fields in docs/benchmarks.md).
      */
     record Result(String command, String method, Machine machine, Settings settings, boolean descheduled,
-        List<RingRate> results, List<SizeRatio> ratios, List<SizeRatio> headerRatios)
+        List<RingRate> results, List<SizeRatio> ratios, List<SizeRatio> headerRatios,
+        List<SizeRatio> floorSpecRatios, List<SizeRatio> floorSpecHeaderRatios)
     {
     }
 
@@ -52,8 +53,9 @@ final class ThroughputCommand implements Callable<Integer>
     }
 
     /**
-     * shmipc / agrona at one size (in {@code headerRatios}: shmipc-headers / agrona): the median over rounds of each
-     * round's ratio, its quartiles, each round's ratio and the verdict of the goal "at least Agrona".
+     * shmipc / agrona at one size (in {@code headerRatios}: shmipc-headers / agrona; in {@code floorSpecRatios} and
+     * {@code floorSpecHeaderRatios}: the layout's floor / agrona, for each reading rule): the median over rounds of
+     * each round's ratio, its quartiles, each round's ratio and the verdict of the goal "at least Agrona".
      */
     record SizeRatio(int messageBytes, double shmipcToAgrona, double q1, double q3, List<Double> perRound,
         String goalAtLeastAgrona)
@@ -61,7 +63,8 @@ final class ThroughputCommand implements Callable<Integer>
     }
 
     /** The rings of one size, in the order of its group of variants. */
-    private static final String[] RING_NAMES = {"shmipc", "agrona", "shmipc-headers"};
+    private static final String[] RING_NAMES = {"shmipc", "agrona", "shmipc-headers", PingPongCommand.FLOOR_SPEC,
+        PingPongCommand.FLOOR_SPEC_HEADERS};
 
     /** Largest {@code --batch}. */
     static final int MAX_BATCH = 4096;
@@ -135,7 +138,18 @@ final class ThroughputCommand implements Callable<Integer>
                     RoundPlan.Variant.ring("shmipc-headers " + size + "B", "shmipc", size, "busy-spin");
                 headers.trustWriter = true;
                 headers.batch = batch;
-                groups[s] = new int[]{plan.add(shmipc), agrona, plan.add(headers)};
+                if (batch > 1 || size < LayoutFloor.MIN_SIZE)
+                {
+                    groups[s] = new int[]{plan.add(shmipc), agrona, plan.add(headers)};
+                }
+                else
+                {
+                    // the layout's floor (LayoutFloor): what any ring with these bytes can reach, per reading rule
+                    final String suffix = " " + size + "B";
+                    groups[s] = new int[]{plan.add(shmipc), agrona, plan.add(headers),
+                        plan.add(RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC + suffix, size, false)),
+                        plan.add(RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC_HEADERS + suffix, size, true))};
+                }
             }
         }
         plan.groups = groups;
@@ -163,6 +177,8 @@ final class ThroughputCommand implements Callable<Integer>
         final List<RingRate> results = new ArrayList<>();
         final List<SizeRatio> ratios = new ArrayList<>();
         final List<SizeRatio> headerRatios = new ArrayList<>();
+        final List<SizeRatio> floorRatios = new ArrayList<>();
+        final List<SizeRatio> floorHeaderRatios = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         for (int s = 0; s < sizes.size(); s++)
         {
@@ -192,19 +208,26 @@ final class ThroughputCommand implements Callable<Integer>
                     Math.round(RoundReport.serverCpuPercent(outcome.passive, v, "measure")),
                     Rounds.significant(rates[m])));
             }
-            for (int m = 0; m < variants; m += 2)
+            for (int m = 0; m < variants; m++)
             {
+                if (1 == m)
+                {
+                    continue; // agrona itself
+                }
                 final double[] perRound = Rounds.ratios(rates[m], rates[1]);
                 final Rounds.Spread ratio = Rounds.spread(perRound);
                 final double goal = batch > 1 ? BATCH_GOAL : 1.0;
                 final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, goal);
-                (m == 0 ? ratios : headerRatios).add(new SizeRatio(size, Latency.significant(ratio.median),
+                final List<SizeRatio> list = m == 0 ? ratios : m == 2 ? headerRatios : m == 3 ? floorRatios :
+                    floorHeaderRatios;
+                list.add(new SizeRatio(size, Latency.significant(ratio.median),
                     Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound),
                     verdict.name().toLowerCase(Locale.ROOT)));
                 lines.add(String.format(Locale.ROOT, "%s / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
                     trustWriter ? "shmipc (block headers)" : RING_NAMES[m], size, ratio.format(), goal, batch > 1 ?
                     "shmipc publishes " + batch + " messages at once" : "one publication per message",
-                    RoundReport.verdict(verdict, ratio)));
+                    RoundReport.verdict(verdict, ratio)) + (m >= 3 ? " (the layout's floor: a goal it misses is " +
+                    "out of reach of any ring with the SimpleIPC v1 bytes here)" : ""));
             }
         }
 
@@ -213,7 +236,8 @@ final class ThroughputCommand implements Callable<Integer>
             " bytes, " + (batch > 1 ? "shmipc: " + batch + " appends per publication, agrona: one write per message" :
             "one write (one publication) per message") + (trustWriter ?
             ", the shmipc consumer polls block headers (--trust-writer)" : ", shmipc-headers: the same ring with a " +
-            "consumer that polls block headers (one cache line per message fewer than the spec rule)") + "; " +
+            "consumer that polls block headers (one cache line per message fewer than the spec rule)" + (batch > 1 ?
+            "" : "; floor-spec and floor-spec-headers: the layout's floor for each reading rule")) + "; " +
             plan.describe() + ", the rings alternating between the same two processes");
         out.println(machine.line());
         out.printf("%-14s %6s %32s %10s %14s %14s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
@@ -241,7 +265,8 @@ final class ThroughputCommand implements Callable<Integer>
             final Settings settings = new Settings(plan.describe(), plan.rounds, PairRun.CAPACITY, trustWriter, batch,
                 used.length, Rounds.significant(lowestCpu));
             Json.write(common.json,
-                new Result("throughput", "rounds", machine, settings, descheduled, results, ratios, headerRatios));
+                new Result("throughput", "rounds", machine, settings, descheduled, results, ratios, headerRatios,
+                    floorRatios, floorHeaderRatios));
             out.println("wrote " + common.json);
         }
         return 0;

@@ -62,6 +62,8 @@ final class IsolatedVariant implements RoundVariant
     private static final int PRODUCER = 5;
     private static final int LAYOUT_PINGER = 6;
     private static final int LAYOUT_PONGER = 7;
+    private static final int LAYOUT_CONSUMER = 8;
+    private static final int LAYOUT_PRODUCER = 9;
 
     private final int job;
     private final ControlFile control;
@@ -106,11 +108,11 @@ final class IsolatedVariant implements RoundVariant
         {
             in = null;
             out = null;
-            final boolean pinger = PeerCommand.PINGER.equals(role);
-            layoutFloor = new LayoutFloor(segment.ring(pinger ? QueueId.TO_GUEST : QueueId.FROM_GUEST).buffer(),
-                segment.ring(pinger ? QueueId.FROM_GUEST : QueueId.TO_GUEST).buffer(), control, size,
+            final boolean host = PeerCommand.PINGER.equals(role) || PeerCommand.PRODUCER.equals(role);
+            layoutFloor = new LayoutFloor(segment.ring(host ? QueueId.TO_GUEST : QueueId.FROM_GUEST).buffer(),
+                segment.ring(host ? QueueId.FROM_GUEST : QueueId.TO_GUEST).buffer(), control, size,
                 Boolean.parseBoolean(options.getOrDefault("trustWriter", "false")), timeoutNanos);
-            job = pinger ? LAYOUT_PINGER : LAYOUT_PONGER;
+            job = layoutJob(role);
             return;
         }
         in = options.containsKey("signalIn") ?
@@ -171,6 +173,8 @@ final class IsolatedVariant implements RoundVariant
                 return floor.ping(count, nanos, histogram);
             case LAYOUT_PINGER:
                 return layoutFloor.ping(count, nanos, histogram);
+            case LAYOUT_CONSUMER:
+                return layoutFloor.consume(count, nanos);
             case RING_PINGER:
                 return pinger.slice(count, nanos, histogram);
             case CONSUMER:
@@ -198,6 +202,8 @@ final class IsolatedVariant implements RoundVariant
                 return floor.pong(switchCount, deadline);
             case LAYOUT_PONGER:
                 return layoutFloor.pong(switchCount, deadline);
+            case LAYOUT_PRODUCER:
+                return layoutFloor.produce(switchCount, deadline);
             case RING_PONGER:
                 return ponger.serve(switchCount, record, deadline);
             case PRODUCER:
@@ -235,6 +241,23 @@ final class IsolatedVariant implements RoundVariant
             segment.close();
         }
         control.close();
+    }
+
+    private static int layoutJob(final String role)
+    {
+        switch (role)
+        {
+            case PeerCommand.PINGER:
+                return LAYOUT_PINGER;
+            case PeerCommand.PONGER:
+                return LAYOUT_PONGER;
+            case PeerCommand.CONSUMER:
+                return LAYOUT_CONSUMER;
+            case PeerCommand.PRODUCER:
+                return LAYOUT_PRODUCER;
+            default:
+                throw new IllegalArgumentException("role " + role + ": expected pinger, ponger, consumer or producer");
+        }
     }
 
     private static String require(final Map<String, String> options, final String key)

@@ -19,6 +19,7 @@ import static io.shmipc.core.ring.SimpleIpcDescriptor.WRITE_POS_OFFSET;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.blockLength;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The layout's floor keeps the SimpleIPC v1 positions a reader of the segment would see, across many wraps of a
@@ -55,9 +56,18 @@ class LayoutFloorTest
                 final long deadline = System.nanoTime() + TIMEOUT_NANOS;
                 final CompletableFuture<Long> pong = CompletableFuture.supplyAsync(
                     () -> ponger.pong(switchCount, deadline));
-                assertEquals(roundTrips / 2, pinger.ping(roundTrips / 2, 0, histogram), "round trips");
-                control.switchTo(0, ControlFile.MEASURE);
-                echoed += pong.get(TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+                final long done;
+                try
+                {
+                    done = pinger.ping(roundTrips / 2, 0, histogram);
+                }
+                finally
+                {
+                    // the ponger stops before the segment is unmapped, whatever happened
+                    control.switchTo(0, ControlFile.MEASURE);
+                    echoed += pong.get(TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+                }
+                assertEquals(roundTrips / 2, done, "round trips");
             }
             assertEquals(roundTrips, echoed, "messages echoed");
             assertEquals(roundTrips, histogram.getTotalCount(), "round trips recorded");
@@ -71,6 +81,47 @@ class LayoutFloorTest
                 assertEquals(before / perLap * CAPACITY + (before % perLap + 1) * blockLength(size), writePos,
                     "writePos");
             }
+        }
+    }
+
+    @ParameterizedTest(name = "pollHeaders={0}")
+    @ValueSource(booleans = {false, true})
+    void streamsEveryMessageInOrderThroughAFullQueueAcrossWraps(final boolean pollHeaders) throws Exception
+    {
+        final int size = 1000; // blocks of 1,008 bytes: four to a lap, so the producer keeps finding the queue full
+        final long messages = 50_000;
+        try (ControlFile control = ControlFile.create(dir.resolve("control"));
+            SharedSegment segment = SharedSegment.create(dir.resolve("segment"), CAPACITY, SegmentLayout.SIMPLE_IPC,
+                SharedSegment.DEFAULT_PERMISSIONS))
+        {
+            final AtomicBuffer queue = segment.ring(QueueId.TO_GUEST).buffer();
+            final AtomicBuffer unused = segment.ring(QueueId.FROM_GUEST).buffer();
+            final LayoutFloor producer = new LayoutFloor(queue, unused, control, size, pollHeaders, TIMEOUT_NANOS);
+            final LayoutFloor consumer = new LayoutFloor(unused, queue, control, size, pollHeaders, TIMEOUT_NANOS);
+            final int switchCount = control.switchCount();
+            final long deadline = System.nanoTime() + TIMEOUT_NANOS;
+            final CompletableFuture<Long> produced = CompletableFuture.supplyAsync(
+                () -> producer.produce(switchCount, deadline));
+            final long read;
+            try
+            {
+                // consume() counts torn or out-of-order messages and throws on any at the end
+                read = consumer.consume(messages, 0);
+            }
+            finally
+            {
+                // the producer stops before the segment is unmapped, whatever happened
+                control.switchTo(0, ControlFile.MEASURE);
+                produced.get(TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+            }
+            final long written = produced.get();
+            assertTrue(read >= messages && read <= written, "read " + read + " of " + written);
+            final long readPos = queue.getLongVolatile(READ_POS_OFFSET);
+            final long writePos = queue.getLongVolatile(WRITE_POS_OFFSET);
+            assertTrue(writePos - readPos <= CAPACITY, "never more than a lap ahead: " + writePos + " - " + readPos);
+            final long rest = written - read;
+            assertEquals(rest, 0 == rest ? 0 : consumer.consume(rest, 0), "the rest is still there, in order");
+            assertEquals(writePos, queue.getLongVolatile(READ_POS_OFFSET), "all consumed");
         }
     }
 
