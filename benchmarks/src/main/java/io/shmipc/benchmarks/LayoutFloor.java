@@ -55,8 +55,8 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
  *     {@value io.shmipc.core.ring.SimpleIpcDescriptor#WRITE_POS_OFFSET});</li>
  *     <li>the consumer finds the block, copies the message out, and then stores readPos with release semantics
  *     (offset {@value io.shmipc.core.ring.SimpleIpcDescriptor#READ_POS_OFFSET}, the line next to writePos's):
- *     every read frees its space before it returns, as Agrona's {@code read} contract requires. The ponger writes its echo
- *     before that store, as a handler does.</li>
+ *     every read frees its space before it returns, as Agrona's {@code read} contract requires. The ponger writes
+ *     its echo before that store, as a handler does.</li>
  * </ul>
  * With the spec rule ({@code floor-spec}) the consumer polls writePos, loading the block's line in the same poll so
  * that both misses may overlap (as {@code SimpleIpcRingBuffer} does). With header polling
