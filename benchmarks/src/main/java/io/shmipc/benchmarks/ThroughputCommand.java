@@ -18,13 +18,15 @@ import java.util.concurrent.Callable;
  * between the same two processes (the round method, see {@link Rounds}): each round runs every ring and size once,
  * shmipc and Agrona of one size next to each other, and the ratio shmipc / Agrona is taken within the round. A third
  * ring, shmipc-headers (the same ring, its consumer polling block headers instead of {@code writePos}), shows in
- * the same rounds what the spec rule's second cache line per message costs.
+ * the same rounds what the spec rule's second cache line per message costs, and the layout's floor
+ * ({@link LayoutFloor}) what any ring with the SimpleIPC v1 bytes can reach.
  */
 @Command(name = "throughput", mixinStandardHelpOptions = true,
     description = {"Messages/s and MB/s from a producer process to a consumer process, shmipc ring and Agrona " +
         "OneToOneRingBuffer interleaved in short rounds between the same two processes, per message size, with " +
-        "shmipc-headers (its consumer polling block headers, one cache line per message fewer); the ratio is the " +
-        "median over rounds of each round's ratio, with its interquartile range.",
+        "shmipc-headers (its consumer polling block headers, one cache line per message fewer) and the layout's floor " +
+        "for each reading rule (floor-spec, floor-spec-headers: the least a ring with these bytes can do); the ratio " +
+        "is the median over rounds of each round's ratio, with its interquartile range.",
         "Both sides busy-spin (100%% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
 final class ThroughputCommand implements Callable<Integer>
 {
