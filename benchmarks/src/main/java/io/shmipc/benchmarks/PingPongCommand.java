@@ -30,8 +30,8 @@ import java.util.zip.ZipFile;
 @Command(name = "pingpong", mixinStandardHelpOptions = true,
     description = {"Round-trip latency between two processes: the cache-line floor, the two-line floor, the " +
         "layout's floor (the least a ring with the SimpleIPC v1 bytes can do, for each reading rule), the shmipc " +
-        "ring (spec reader rule and header polling) and Agrona's OneToOneRingBuffer, interleaved in short rounds on the " +
-        "same two threads; reports the median over rounds of each round's ratio, with its interquartile range.",
+        "ring (spec reader rule and header polling) and Agrona's OneToOneRingBuffer, interleaved in short rounds " +
+        "on the same two threads; reports the median over rounds of each round's ratio, with its interquartile range.",
         "Busy-spinning burns 100%% of a core on each side while it runs. Exit code 3: --self-check found the method " +
             "not good enough on this machine."})
 final class PingPongCommand implements Callable<Integer>

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
     description = {"Messages/s and MB/s from a producer process to a consumer process, shmipc ring and Agrona " +
         "OneToOneRingBuffer interleaved in short rounds between the same two processes, per message size, with " +
         "shmipc-headers (its consumer polling block headers, one cache line per message fewer) and the layout's " +
-        "floor for each reading rule (floor-spec, floor-spec-headers: the least a ring with these bytes can do); the ratio " +
-        "is the median over rounds of each round's ratio, with its interquartile range.",
+        "floor for each reading rule (floor-spec, floor-spec-headers: the least a ring with these bytes can do); " +
+        "the ratio is the median over rounds of each round's ratio, with its interquartile range.",
         "Both sides busy-spin (100%% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
 final class ThroughputCommand implements Callable<Integer>
 {
