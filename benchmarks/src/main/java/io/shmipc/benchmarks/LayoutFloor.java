@@ -9,6 +9,7 @@ import static io.shmipc.core.ring.SimpleIpcDescriptor.HEADER_LENGTH;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.MAGIC_DATA;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.READ_POS_OFFSET;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.WRITE_POS_OFFSET;
+import static io.shmipc.core.ring.SimpleIpcDescriptor.blockHeader;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.blockLength;
 
 abstract class LayoutFloorPad1
@@ -66,7 +67,8 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
  * <p>
  * What these add to the two-line floor ({@link FloorVariant}) is what the layout forces beyond two lines: the
  * readPos store on the line next to writePos and the block moving through memory. A ring that keeps these bytes
- * cannot do better than this floor; Agrona's ring, with its own layout, can.
+ * cannot do less work than this floor (it may still overlap the misses a little better: the shmipc ring's poll also
+ * loads the next line, which this one does not); Agrona's ring, with its own layout, can.
  * <p>
  * The same floor serves the throughput benchmark ({@link #produce}, {@link #consume}): the producer checks for room
  * against a cached readPos (reading readPos only when that says full) and stores writePos per message; the consumer
@@ -118,7 +120,7 @@ final class LayoutFloor extends LayoutFloorPad2
         }
         this.mask = capacity - 1;
         this.length = blockLength(size);
-        this.header = ((long)MAGIC_DATA << 32) | size;
+        this.header = blockHeader(size, MAGIC_DATA);
         this.pollHeaders = pollHeaders;
         this.size = size;
         this.words = size / 8;
@@ -149,7 +151,7 @@ final class LayoutFloor extends LayoutFloorPad2
             send(++value, sent);
             final int offset = awaitBlock(value, sent);
             peeked += receive(offset, value);
-            consumed(offset);
+            consumed();
             now = System.nanoTime();
             if (null != histogram)
             {
@@ -182,7 +184,7 @@ final class LayoutFloor extends LayoutFloorPad2
             if (arrived(in, offset, expected, pollHeaders))
             {
                 send(expected, receive(offset, expected));
-                consumed(offset);
+                consumed();
                 counter = expected;
                 ++echoed;
                 continue;
@@ -399,8 +401,8 @@ final class LayoutFloor extends LayoutFloorPad2
         return in.getLongAcquire(WRITE_POS_OFFSET) != readPosition;
     }
 
-    /** Free the block read at {@code offset}: store the new readPos with release semantics. */
-    private void consumed(final int offset)
+    /** Free the block just read: store the new readPos with release semantics. */
+    private void consumed()
     {
         readPosition = blockStart(readPosition) + length;
         in.putLongRelease(READ_POS_OFFSET, readPosition);

@@ -208,6 +208,20 @@ public final class SimpleIpcDescriptor
     }
 
     /**
+     * A block's 8-byte header as one little-endian 64-bit word: {@code size} in the low half (offset
+     * {@link #BLOCK_SIZE_OFFSET}), {@code magic} in the high half (offset {@link #BLOCK_MAGIC_OFFSET}), so that it can
+     * be written or read in one atomic access.
+     *
+     * @param size  payload length (or, for a padding block, the bytes it covers after its header).
+     * @param magic {@link #MAGIC_DATA} or {@link #MAGIC_PADDING}, with {@link #MAGIC_CONSUMED_FLAG} or without.
+     * @return the header word.
+     */
+    public static long blockHeader(final int size, final int magic)
+    {
+        return (size & 0xFFFF_FFFFL) | ((long)magic << 32);
+    }
+
+    /**
      * Longest payload a queue of this capacity can carry in one block.
      *
      * @param capacity of the data area.

@@ -902,7 +902,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             final int end = blockOffset + blockLength;
             clearSlotIfFree(end == capacity ? 0 : end, limit + blockLength);
         }
-        final long header = header(size, magic);
+        final long header = blockHeader(size, magic);
         if (deferredOffset < 0)
         {
             deferredOffset = blockOffset;
@@ -956,14 +956,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         return size;
     }
 
-    private static long header(final int size, final int magic)
-    {
-        return (size & 0xFFFF_FFFFL) | ((long)magic << 32);
-    }
-
     private static long consumedHeader(final int size, final int magic)
     {
-        return header(size, magic | MAGIC_CONSUMED_FLAG);
+        return blockHeader(size, magic | MAGIC_CONSUMED_FLAG);
     }
 
     private void checkMsgLength(final int length)
