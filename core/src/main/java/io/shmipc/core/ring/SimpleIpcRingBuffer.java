@@ -852,16 +852,29 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     }
 
     /**
-     * Clear the header slot at {@code offset} (position {@code position}) if it is free space by the cached readPos.
-     * If it is not, the cached readPos is that position less the capacity, a block boundary: the slot holds the
-     * oldest unconsumed block's header, which its consumer marks.
+     * Clear the header slot at {@code offset} (position {@code position}) if it is free space. The cached readPos
+     * decides when it can; when it says the slot is not free (the block just reserved ends exactly one capacity
+     * past it), readPos is read again. Left as it is, the slot would keep the header its consumer marked a lap ago,
+     * and a polling consumer that catches up with the producer there would read writePos on every poll, taking the
+     * producer's line from it, until the next block lands. If readPos has not moved, the slot holds the oldest
+     * unconsumed block's header, which its consumer marks.
      */
     private void clearSlotIfFree(final int offset, final long position)
     {
-        if (capacity - offset >= BLOCK_HEADER_LENGTH && position + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity)
+        if (capacity - offset >= BLOCK_HEADER_LENGTH &&
+            (position + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity || slotFreedSinceCached(position)))
         {
             buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
         }
+    }
+
+    /** Refresh the cached readPos: has the consumer freed the header slot at {@code position} since? */
+    private boolean slotFreedSinceCached(final long position)
+    {
+        final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
+        checkPositions(buffer, name, capacity, readPos, limit);
+        cachedReadPos = readPos;
+        return position + BLOCK_HEADER_LENGTH - readPos <= capacity;
     }
 
     private void padToEnd(final int spaceToEnd)

@@ -190,6 +190,39 @@ class SimpleIpcRingBufferTest
         }
     }
 
+
+    @Test
+    void aBlockEndingOneCapacityPastTheCachedReadPosStillClearsTheSlotThePollingConsumerReachesNext()
+    {
+        // 16 blocks of 64 bytes fill the 1 KiB ring exactly. The producer's cached readPos stays at 0 while they fit,
+        // so by that cache the slot after the 16th block (offset 0, the first block's header, which the consumer has
+        // since consumed and marked) is not free. The producer must look at readPos again and clear it: a polling
+        // consumer that finds a marked slot there reads writePos on every poll, on the producer's line.
+        final int capacity = 1024;
+        final int size = 56;
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
+        memory.putLong(CAPACITY_OFFSET, capacity);
+        final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
+        final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view").trustShmipcWriter(true);
+        final UnsafeBuffer message = message(size, 1);
+        final List<Long> positions = new ArrayList<>();
+        for (int block = 0; block < capacity / 64; block++)
+        {
+            assertTrue(producer.write(1, message, 0, size), "block " + block);
+            consumer.read((type, buffer, index, length) -> positions.add((long)index));
+        }
+        assertEquals(capacity / 64, positions.size(), "every block delivered");
+        assertEquals(CONSUMER_POLLS_HEADERS, memory.getInt(CONSUMER_MODE_OFFSET), "the consumer polls headers");
+        assertEquals(capacity, memory.getLong(WRITE_POS_OFFSET));
+        assertEquals(capacity, memory.getLong(READ_POS_OFFSET));
+        assertEquals(0L, memory.getLong(HEADER_LENGTH), "the slot at the end of the published blocks is empty");
+        assertEquals(0, consumer.read((type, buffer, index, length) -> fail("nothing was published")));
+
+        assertTrue(producer.write(1, message(size, 2), 0, size), "the next lap's first block");
+        final List<byte[]> next = drain(consumer);
+        assertEquals(1, next.size());
+        assertMessage(next.get(0), size, 2);
+    }
     @Test
     void skipsSilentlyWhenFewerThanEightBytesRemain()
     {
