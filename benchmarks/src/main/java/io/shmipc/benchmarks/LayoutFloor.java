@@ -35,6 +35,8 @@ abstract class LayoutFloorHotFields extends LayoutFloorPad1
     long peeked;
     /** Messages that did not carry the value expected. */
     long torn;
+    /** Throughput consumer: messages read in batches that stopped at {@link LayoutFloor#BATCH} (a backlog waited). */
+    long backlogged;
 }
 
 abstract class LayoutFloorPad2 extends LayoutFloorHotFields
@@ -206,6 +208,14 @@ final class LayoutFloor extends LayoutFloorPad2
     }
 
     /**
+     * @return messages {@link #consume} read in batches that stopped at {@value #BATCH}: the consumer was behind.
+     */
+    long backlogged()
+    {
+        return backlogged;
+    }
+
+    /**
      * Throughput consumer: read for {@code count} messages, or for {@code nanos} when count is 0: every block there
      * is, up to {@value #BATCH} a batch (with the spec rule: up to the writePos read once per batch), each read in
      * full, then one readPos store per batch; busy-spins on an empty queue.
@@ -227,6 +237,10 @@ final class LayoutFloor extends LayoutFloorPad2
             {
                 read += batch;
                 lastProgress = now;
+                if (BATCH == batch)
+                {
+                    backlogged += batch;
+                }
             }
             else
             {

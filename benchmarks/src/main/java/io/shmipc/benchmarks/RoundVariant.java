@@ -26,6 +26,16 @@ public interface RoundVariant
     long run(long count, long nanos, Histogram histogram);
 
     /**
+     * Driving side, throughput consumer: messages read so far by reads that stopped at their count limit, that is,
+     * with at least that many more messages waiting (the consumer was behind its producer); 0 for other roles. The
+     * share of these among all messages read tells the two regimes of a throughput run apart: a consumer that keeps
+     * up reads lines its producer is still writing, one that is behind reads lines written long before.
+     *
+     * @return the count since the variant was created.
+     */
+    long backlogged();
+
+    /**
      * Driving side, wake-up mode: wait {@code gapNanos}, then {@code count} times send one message carrying its send
      * time and wait {@code gapNanos} again. Sleeps between sends; never spins.
      *

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * variant the control file names (ponger, producer), and writes what it measured to its result file:
  * <ul>
  *     <li>driving side: {@code round.R.V.ops}, {@code round.R.V.wallNanos}, {@code round.R.V.cpuNanos} per round R
- *     and variant V, and the histogram {@code round.R.V} in ping-pong mode;</li>
+ *     and variant V, {@code round.R.V.backlogged} (throughput: of the ops, messages read with a backlog waiting,
+ *     {@link RoundVariant#backlogged()}), and the histogram {@code round.R.V} in ping-pong mode;</li>
  *     <li>serving side: {@code serve.V.PHASE.cpuNanos} and {@code .wallNanos} (its CPU while it served V in a
  *     phase), the same per measured round as {@code round.R.V.serve.cpuNanos} and {@code .wallNanos}, and in
  *     wake-up mode the histogram {@code round.R.V} of one-way latencies.</li>
@@ -123,12 +124,14 @@ final class RoundsPeer
                 current = switchTo(current, v, ControlFile.MEASURE);
                 variants[v].run(plan.settleCount, plan.settleNanos, null);
                 final Histogram histogram = latency ? PeerCommand.newHistogram() : null;
+                final long backlogged0 = variants[v].backlogged();
                 final long cpu0 = THREADS.getCurrentThreadCpuTime();
                 final long wall0 = System.nanoTime();
                 final long ops = variants[v].run(plan.sliceCount, plan.sliceNanos, histogram);
                 final long wall = System.nanoTime() - wall0;
                 final long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
                 out.put(key + ".ops", ops);
+                out.put(key + ".backlogged", variants[v].backlogged() - backlogged0);
                 out.put(key + ".wallNanos", wall);
                 out.put(key + ".cpuNanos", cpu);
                 if (null != histogram)

@@ -46,23 +46,36 @@ final class ThroughputCommand implements Callable<Integer>
 
     /**
      * One ring at one size over the rounds used: messages/s are the median over rounds and its quartiles, CPU is
-     * percent of a core.
+     * percent of a core; {@code behindPercent} is the median over rounds of the share of messages the consumer read
+     * with a backlog waiting ({@link RoundVariant#backlogged()}), with each round's share.
      */
     record RingRate(String name, int messageBytes, long messages, double seconds, long messagesPerSecond,
         long messagesPerSecondQ1, long messagesPerSecondQ3, double megabytesPerSecond, long consumerCpuPercent,
-        long producerCpuPercent, List<Double> perRoundMessagesPerSecond)
+        long producerCpuPercent, List<Double> perRoundMessagesPerSecond, double behindPercent,
+        List<Double> perRoundBehindPercent)
     {
     }
 
     /**
      * shmipc / agrona at one size (in {@code headerRatios}: shmipc-headers / agrona; in {@code floorSpecRatios} and
      * {@code floorSpecHeaderRatios}: the layout's floor / agrona, for each reading rule): the median over rounds of
-     * each round's ratio, its quartiles, each round's ratio and the verdict of the goal "at least Agrona".
+     * each round's ratio, its quartiles, each round's ratio and the verdict of the goal "at least Agrona";
+     * {@code sameRegime} is false when one of the two consumers was behind its producer and the other was not (see
+     * {@link #BEHIND_PERCENT}).
      */
     record SizeRatio(int messageBytes, double shmipcToAgrona, double q1, double q3, List<Double> perRound,
-        String goalAtLeastAgrona)
+        String goalAtLeastAgrona, boolean sameRegime)
     {
     }
+
+    /**
+     * A consumer that read at least this share of its messages (median over rounds, percent) with a backlog of a
+     * whole batch waiting was behind its producer: it read lines written long before. Below it, it kept up and read
+     * lines its producer was still writing, so the two sides shared cache lines. Which regime a ring settles in
+     * depends on which side is faster, and the rate differs between them by up to 3-4x on the build machine, so a
+     * ratio of two rings in different regimes compares the regimes as much as the rings.
+     */
+    static final double BEHIND_PERCENT = 50.0;
 
     /** The rings of one size, in the order of its group of variants. */
     private static final String[] RING_NAMES = {"shmipc", "agrona", "shmipc-headers", PingPongCommand.FLOOR_SPEC,
@@ -187,18 +200,23 @@ final class ThroughputCommand implements Callable<Integer>
             final int size = sizes.get(s);
             final int variants = groups[s].length;
             final double[][] rates = new double[variants][];
+            final double[][] behind = new double[variants][];
             for (int m = 0; m < variants; m++)
             {
                 final int v = groups[s][m];
                 final double[] ops = Rounds.select(RoundReport.counters(outcome.active, v, plan.rounds, "ops"), used);
                 final double[] wall = Rounds.select(RoundReport.counters(outcome.active, v, plan.rounds, "wallNanos"),
                     used);
+                final double[] backlogged =
+                    Rounds.select(RoundReport.counters(outcome.active, v, plan.rounds, "backlogged"), used);
+                behind[m] = new double[used.length];
                 rates[m] = new double[used.length];
                 double totalOps = 0;
                 double totalWall = 0;
                 for (int r = 0; r < used.length; r++)
                 {
                     rates[m][r] = ops[r] * 1e9 / wall[r];
+                    behind[m][r] = ops[r] > 0 ? 100.0 * backlogged[r] / ops[r] : 0;
                     totalOps += ops[r];
                     totalWall += wall[r];
                 }
@@ -208,7 +226,8 @@ final class ThroughputCommand implements Callable<Integer>
                     Math.round(rate.median * size / 1e6 * 10) / 10.0,
                     Math.round(RoundReport.driverCpuPercent(outcome.active, v, plan.rounds)),
                     Math.round(RoundReport.serverCpuPercent(outcome.passive, v, "measure")),
-                    Rounds.significant(rates[m])));
+                    Rounds.significant(rates[m]), Math.round(Rounds.spread(behind[m]).median * 10) / 10.0,
+                    Rounds.significant(behind[m])));
             }
             for (int m = 0; m < variants; m++)
             {
@@ -222,14 +241,21 @@ final class ThroughputCommand implements Callable<Integer>
                 final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, goal);
                 final List<SizeRatio> list = m == 0 ? ratios : m == 2 ? headerRatios : m == 3 ? floorRatios :
                     floorHeaderRatios;
+                final double behindRing = Rounds.spread(behind[m]).median;
+                final double behindAgrona = Rounds.spread(behind[1]).median;
+                final boolean sameRegime = behindRing >= BEHIND_PERCENT == behindAgrona >= BEHIND_PERCENT;
                 list.add(new SizeRatio(size, Latency.significant(ratio.median),
                     Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound),
-                    verdict.name().toLowerCase(Locale.ROOT)));
+                    verdict.name().toLowerCase(Locale.ROOT), sameRegime));
                 lines.add(String.format(Locale.ROOT, "%s / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
                     trustWriter ? "shmipc (block headers)" : RING_NAMES[m], size, ratio.format(), goal, batch > 1 ?
                     "shmipc publishes " + batch + " messages at once" : "one publication per message",
                     RoundReport.verdict(verdict, ratio)) + (m >= 3 ? " (the layout's floor: a goal it misses is " +
-                    "out of reach of any ring with the SimpleIPC v1 bytes here)" : ""));
+                    "out of reach of any ring with the SimpleIPC v1 bytes here whose consumer is in the floor's " +
+                    "regime)" : "") + (sameRegime ? "" :
+                    String.format(Locale.ROOT, "; regimes differ: its consumer was behind for %.0f%% of the " +
+                    "messages, agrona's for %.0f%%, so the ratio compares a consumer reading old lines with one " +
+                    "sharing lines with its producer", behindRing, behindAgrona)));
             }
         }
 
@@ -242,14 +268,19 @@ final class ThroughputCommand implements Callable<Integer>
             "" : "; floor-spec and floor-spec-headers: the layout's floor for each reading rule")) + "; " +
             plan.describe() + ", the rings alternating between the same two processes");
         out.println(machine.line());
-        out.printf("%-14s %6s %32s %10s %14s %14s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
-            "consumer CPU", "producer CPU");
+        out.printf("%-18s %6s %32s %10s %14s %14s %16s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
+            "consumer CPU", "producer CPU", "consumer behind");
         for (final RingRate r : results)
         {
-            out.printf("%-14s %6d %32s %10.1f %13d%% %13d%%%n", r.name(), r.messageBytes(),
+            out.printf("%-18s %6d %32s %10.1f %13d%% %13d%% %15.0f%%%n", r.name(), r.messageBytes(),
                 String.format("%,d (%,d-%,d)", r.messagesPerSecond(), r.messagesPerSecondQ1(),
-                    r.messagesPerSecondQ3()), r.megabytesPerSecond(), r.consumerCpuPercent(), r.producerCpuPercent());
+                    r.messagesPerSecondQ3()), r.megabytesPerSecond(), r.consumerCpuPercent(), r.producerCpuPercent(),
+                r.behindPercent());
         }
+        out.println("consumer behind: share of its messages the consumer read with a batch of " +
+            ThroughputConsumer.BATCH + " or more waiting (median over rounds); at " + Math.round(BEHIND_PERCENT) +
+            "% or more it was behind its producer, reading lines written long before, below it kept up and shared " +
+            "lines with it");
         out.println("rounds used: " + used.length + " of " + plan.rounds + (!descheduled && used.length < plan.rounds ?
             " (the others had a busy-spinning side below " + Math.round(PingPongCommand.MIN_SPIN_CPU_PERCENT) +
             "% of a core: descheduled)" : ""));

@@ -17,6 +17,8 @@ abstract class ThroughputConsumerPad1
 abstract class ThroughputConsumerHotFields extends ThroughputConsumerPad1
 {
     long messages;
+    /** Messages read by reads that stopped at {@link #BATCH}: with a backlog waiting. */
+    long backlogged;
     long bytes;
     long checksum;
 }
@@ -31,12 +33,16 @@ abstract class ThroughputConsumerPad2 extends ThroughputConsumerHotFields
 
 /**
  * The consumer of the throughput benchmark, which also drives it: it starts the producer, counts what it reads
- * during the warm-up and the measurement, and tells the producer to stop. Reads in batches of up to 256 messages and
- * copies each payload out, as a consumer that decodes it would, so every byte really crosses between the cores;
- * busy-spins on an empty ring (100% of a core). It is its own handler, so polling allocates nothing. Single-threaded.
+ * during the warm-up and the measurement, and tells the producer to stop. Reads in batches of up to {@value #BATCH}
+ * messages (counting those of batches that reached it: {@link #backlogged()}) and copies each payload out, as a
+ * consumer that decodes it would, so every byte really crosses between the cores; busy-spins on an empty ring (100%
+ * of a core). It is its own handler, so polling allocates nothing. Single-threaded.
  */
 final class ThroughputConsumer extends ThroughputConsumerPad2 implements MessageHandler
 {
+    /** Most messages one read takes, as the layout's floor ({@link LayoutFloor#BATCH}). */
+    static final int BATCH = LayoutFloor.BATCH;
+
     private final RingBuffer ring;
     private final UnsafeBuffer copy = new UnsafeBuffer(new byte[PingPongCommand.MAX_SIZE]);
     private final ControlFile control;
@@ -82,6 +88,14 @@ final class ThroughputConsumer extends ThroughputConsumerPad2 implements Message
     }
 
     /**
+     * @return messages read by {@link #slice} calls in reads that stopped at {@value #BATCH}: the consumer was behind.
+     */
+    long backlogged()
+    {
+        return backlogged;
+    }
+
+    /**
      * Round method: read for {@code count} messages, or for {@code nanos} when count is 0.
      *
      * @return messages read.
@@ -96,11 +110,15 @@ final class ThroughputConsumer extends ThroughputConsumerPad2 implements Message
         long now = start;
         while (count > 0 ? messages - first < count : now - start < nanos)
         {
-            final int read = ring.read(this, 256);
+            final int read = ring.read(this, BATCH);
             now = System.nanoTime();
             if (read > 0)
             {
                 lastProgress = now;
+                if (BATCH == read)
+                {
+                    backlogged += read;
+                }
             }
             else
             {
@@ -125,7 +143,7 @@ final class ThroughputConsumer extends ThroughputConsumerPad2 implements Message
         while (!(warmup ?
             run.warmupDone(messages - first, now - start) : run.measureDone(messages - first, now - start)))
         {
-            final int read = ring.read(this, 256);
+            final int read = ring.read(this, BATCH);
             now = System.nanoTime();
             if (read > 0)
             {

@@ -184,6 +184,19 @@ final class IsolatedVariant implements RoundVariant
         }
     }
 
+    public long backlogged()
+    {
+        switch (job)
+        {
+            case LAYOUT_CONSUMER:
+                return layoutFloor.backlogged();
+            case CONSUMER:
+                return consumer.backlogged();
+            default:
+                return 0;
+        }
+    }
+
     public long oneWay(final long count, final long gapNanos)
     {
         if (RING_PINGER != job)

@@ -125,6 +125,9 @@ class BenchSmokeTest
             assertTrue(number(result, "megabytesPerSecond") > 0, "megabytesPerSecond of " + result);
             assertTrue(number(result, "messages") >= used * 20000, "rounds of at least --iterations: " + result);
             assertEquals((int)used, ((List<?>)result.get("perRoundMessagesPerSecond")).size());
+            final double behind = number(result, "behindPercent");
+            assertTrue(behind >= 0 && behind <= 100, "behindPercent of " + result);
+            assertEquals((int)used, ((List<?>)result.get("perRoundBehindPercent")).size());
         }
         final List<String> expected = new ArrayList<>();
         for (final int size : new int[]{32, 256, 1024})
@@ -149,6 +152,7 @@ class BenchSmokeTest
             assertTrue(median > 0 && number(ratio, "q1") <= median && median <= number(ratio, "q3"),
                 "ratio " + ratio);
             assertEquals((int)used, ((List<?>)ratio.get("perRound")).size());
+            assertTrue(ratio.get("sameRegime") instanceof Boolean, "sameRegime of " + ratio);
         }
         assertNothingLeftInShm();
     }
