@@ -1,5 +1,7 @@
 package io.shmipc.core.segment;
 
+import io.shmipc.signals.NamedSignals;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -8,8 +10,13 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ChannelNames
 {
-    /** Longest name in UTF-8 bytes: "sem." + NAME + "_RESP" must fit Linux's 255-byte NAME_MAX. */
-    public static final int MAX_LENGTH = 240;
+    /**
+     * Longest name in UTF-8 bytes: each signal's name, NAME + {@link NamedSignals#REQUEST_SUFFIX} or
+     * {@link NamedSignals#RESPONSE_SUFFIX}, must be a valid signal name ({@link NamedSignals#MAX_NAME_BYTES}, so
+     * that "sem." + NAME + "_RESP" fits Linux's 255-byte NAME_MAX); the segment's own file, NAME, then fits too.
+     */
+    public static final int MAX_LENGTH = NamedSignals.MAX_NAME_BYTES -
+        Math.max(NamedSignals.REQUEST_SUFFIX.length(), NamedSignals.RESPONSE_SUFFIX.length());
 
     private ChannelNames()
     {

@@ -1,6 +1,8 @@
 package io.shmipc.core.segment;
 
 import io.shmipc.core.TestSegments;
+import io.shmipc.signals.NamedSignal;
+import io.shmipc.signals.NamedSignals;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -303,8 +305,31 @@ class SharedSegmentTest
         assertMessage(IllegalArgumentException.class, () -> SharedSegment.shmPath("a/b"), "'/'");
         assertMessage(IllegalArgumentException.class, () -> SharedSegment.shmPath(".."), "..");
         assertMessage(IllegalArgumentException.class, () -> SharedSegment.shmPath(""), "empty");
-        assertMessage(IllegalArgumentException.class, () -> SharedSegment.shmPath("x".repeat(241)), "241", "240");
+        final int tooLong = ChannelNames.MAX_LENGTH + 1;
+        assertMessage(IllegalArgumentException.class, () -> SharedSegment.shmPath("x".repeat(tooLong)),
+            Integer.toString(tooLong), Integer.toString(ChannelNames.MAX_LENGTH));
         assertMessage(IllegalArgumentException.class, () -> SharedSegment.shmPath("a\nb"), "control");
         assertEquals(Path.of("/dev/shm/SimpleIPC"), SharedSegment.shmPath("SimpleIPC"));
+    }
+
+    @Test
+    void theLongestChannelNameHasSignalsThatCanBeCreated()
+    {
+        // a name of MAX_LENGTH bytes, unique to this run: its _REQ and _RESP semaphores are real files in /dev/shm
+        final String unique = "t" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-";
+        final String name = ChannelNames.check(unique + "n".repeat(ChannelNames.MAX_LENGTH - unique.length()));
+        for (final String signal : new String[]{NamedSignals.requestSignalName(name),
+            NamedSignals.responseSignalName(name)})
+        {
+            try (NamedSignal created = NamedSignals.create(signal, NamedSignals.SPEC_MODE))
+            {
+                assertTrue(NamedSignals.exists(signal), signal);
+            }
+            finally
+            {
+                NamedSignals.unlink(signal);
+            }
+            assertFalse(NamedSignals.exists(signal), "removed: " + signal);
+        }
     }
 }
