@@ -49,6 +49,13 @@ public final class ChannelConfig
     /** Call slots of a host when none are set: calls in flight at once (a power of two). */
     public static final int CALL_SLOTS_DEFAULT = 4096;
 
+    /**
+     * Longest park of a calling thread that waits while another caller reads for it ({@link ReadMode#CALLER}), when
+     * none is set: 1 ms. A safety net only: the reading caller completes the follower's call and unparks it, or
+     * hands it the lead, as soon as it can.
+     */
+    public static final Duration FOLLOWER_PARK_DEFAULT = Duration.ofMillis(1);
+
     /** System property of the default threading mode: {@code dedicated}, {@code shared} or {@code invoker}. */
     public static final String THREADING_MODE_PROP = "shmipc.threading.mode";
 
@@ -97,6 +104,7 @@ public final class ChannelConfig
     private final IdleStrategyFactory readerIdleFactory;
     private final IdleStrategyFactory writerIdleFactory;
     private final int callSlots;
+    private final long followerParkNanos;
     private final ErrorHandler errorHandler;
     private final AtomicCounter errorCounter;
 
@@ -131,6 +139,13 @@ public final class ChannelConfig
         this.errorHandler = b.errorHandler;
         this.errorCounter = b.errorCounter;
         this.callSlots = b.callSlots;
+        this.followerParkNanos = b.followerPark.toNanos();
+    }
+
+    /** @return the longest park of a caller that waits while another reads for it, in nanoseconds. */
+    public long followerParkNanos()
+    {
+        return followerParkNanos;
     }
 
     /** @return how many calls a host may have in flight: the size of its preallocated call table. */
@@ -383,6 +398,7 @@ public final class ChannelConfig
         private IdleStrategyFactory readerIdleFactory;
         private IdleStrategyFactory writerIdleFactory;
         private int callSlots = CALL_SLOTS_DEFAULT;
+        private Duration followerPark = FOLLOWER_PARK_DEFAULT;
         private ErrorHandler errorHandler = DEFAULT_ERROR_HANDLER;
         private AtomicCounter errorCounter;
         /** Properties whose value was set in code, not taken from the system property. */
@@ -591,6 +607,20 @@ public final class ChannelConfig
                     ", was " + slots);
             }
             this.callSlots = slots;
+            return this;
+        }
+
+        /**
+         * @param park longest park of a calling thread that waits while another caller reads for it
+         *             ({@link ReadMode#CALLER}) before it looks again; default {@link #FOLLOWER_PARK_DEFAULT}. Linux
+         *             rounds a park up to the thread's timer slack ({@code /proc/self/timerslack_ns}, 50 us by
+         *             default).
+         * @return this.
+         * @throws IllegalArgumentException if not positive.
+         */
+        public Builder followerPark(final Duration park)
+        {
+            this.followerPark = positive("followerPark", park);
             return this;
         }
 

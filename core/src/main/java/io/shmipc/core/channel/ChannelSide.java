@@ -97,9 +97,9 @@ final class ChannelSide
     private static final IdleStrategyFactory YIELD_INSTEAD = IdleStrategies.parse(IdleStrategies.YIELD);
     /**
      * Longest park of a follower before it looks again (a safety net: the lead is handed to a follower whenever it is
-     * given up). Not final so that a test can make a lost follower wait for longer than the test.
+     * given up): {@link ChannelConfig#followerParkNanos()}.
      */
-    static volatile long followerParkNanos = TimeUnit.MILLISECONDS.toNanos(1);
+    private final long followerParkNanos;
     private int polls;
     private final ThreadLocal<UnsafeBuffer> views = ThreadLocal.withInitial(UnsafeBuffer::new);
     private final ErrorHandler failureListener;
@@ -133,6 +133,7 @@ final class ChannelSide
         final ReadMode readMode)
     {
         this.config = config;
+        this.followerParkNanos = config.followerParkNanos();
         this.failureListener = failureListener;
         this.errorHandler = this::onError;
         this.segment = segment;

@@ -2,7 +2,6 @@ package io.shmipc.core.channel;
 
 import io.shmipc.schemas.IpcMessages;
 import org.agrona.ExpandableArrayBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,20 +33,12 @@ class CallerLeadTest
     @RegisterExtension
     final TestChannel channel = new TestChannel("caller-lead");
 
-    private final long parkBefore = ChannelSide.followerParkNanos;
-
-    @AfterEach
-    void restorePark()
-    {
-        ChannelSide.followerParkNanos = parkBefore;
-    }
-
     @Test
     void everyWaitingCallerIsServedWhicheverOrderTheAnswersComeIn() throws Exception
     {
-        ChannelSide.followerParkNanos = TimeUnit.SECONDS.toNanos(45);
+        // followers park for longer than the test: only the leader's hand-over can serve them in time
         final ChannelConfig config = ChannelConfig.builder(channel.name).capacity(64 * 1024)
-            .callTimeout(Duration.ofSeconds(40)).build();
+            .callTimeout(Duration.ofSeconds(40)).followerPark(Duration.ofSeconds(45)).build();
         final IpcHost host = channel.keep(IpcHost.start(config, IpcMessages::reqId));
         assertEquals(ReadMode.CALLER, IpcHost.READ_MODE_DEFAULT, "the default read mode, the one under test");
         final BlockingQueue<long[]> requests = new ArrayBlockingQueue<>(CALLERS);

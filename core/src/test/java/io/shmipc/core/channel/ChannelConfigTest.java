@@ -60,5 +60,12 @@ class ChannelConfigTest
         assertTrue(handoff.getMessage().contains("5000"), handoff.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ChannelConfig.builder("x").callTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> ChannelConfig.builder("x").capacity(8));
+        final IllegalArgumentException park = assertThrows(IllegalArgumentException.class,
+            () -> ChannelConfig.builder("x").followerPark(Duration.ofNanos(-5)));
+        assertTrue(park.getMessage().contains("followerPark"), park.getMessage());
+        assertEquals(ChannelConfig.FOLLOWER_PARK_DEFAULT.toNanos(), ChannelConfig.builder("x").build()
+            .followerParkNanos());
+        assertEquals(2_000_000, ChannelConfig.builder("x").followerPark(Duration.ofMillis(2)).build()
+            .followerParkNanos());
     }
 }
