@@ -301,10 +301,18 @@ public final class BridgeConfig
         return staleGrace;
     }
 
-    /** @param grace see {@link #staleGrace()}. @return this. */
+    /**
+     * @param grace see {@link #staleGrace()}; zero for none.
+     * @return this.
+     * @throws IllegalArgumentException if negative.
+     */
     public BridgeConfig staleGrace(final Duration grace)
     {
-        this.staleGrace = Objects.requireNonNull(grace);
+        if (Objects.requireNonNull(grace).isNegative())
+        {
+            throw new IllegalArgumentException("staleGrace must not be negative, was " + grace);
+        }
+        this.staleGrace = grace;
         return this;
     }
 

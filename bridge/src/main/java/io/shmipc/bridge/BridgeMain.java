@@ -181,9 +181,10 @@ public final class BridgeMain implements Runnable
             description = "How soon the embedded driver declares a silent far side gone (default: Aeron's, 5-10 s).")
         Duration linkTimeout;
 
-        @Option(names = "--stale-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+        @Option(names = "--stale-grace", paramLabel = "DURATION", converter = DurationConverter.OrZero.class,
             defaultValue = "5s",
-            description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}).")
+            description = "Guest-side: how long responses are still owed to an old run (default ${DEFAULT-VALUE}; " +
+                "0s: none, every response after a new run began counts as the new run's).")
         Duration staleGrace;
 
         @Option(names = "--agent-cpu", paramLabel = "SPEC", defaultValue = "none",

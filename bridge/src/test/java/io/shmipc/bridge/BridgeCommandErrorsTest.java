@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static io.shmipc.bridge.BridgeTestSupport.*;
@@ -35,6 +36,36 @@ class BridgeCommandErrorsTest
     {
         final String help = HelpTexts.assertNoWarnings(new BridgeMain());
         assertTrue(help.contains("--stale-grace") && help.contains("--term-length"), help);
+    }
+
+    @Test
+    @Timeout(30)
+    void aStaleGraceOfZeroIsAcceptedOnTheCommandLine()
+    {
+        // accepted: the bridge starts and ends only because its far side never appears
+        final String name = uniqueName("bee");
+        try
+        {
+            final String text = run(5, "guest-side", name, "--publish", udp(freePort()), "--subscribe",
+                udp(freePort()), "--capacity", "64KiB", "--stale-grace", "0s", "--connect-timeout", "500ms",
+                "--embedded-dir", aeronDir(name, GuestSideBridge.SIDE).toString())[0];
+            assertTrue(text.contains("did not appear"), text);
+        }
+        finally
+        {
+            cleanUp(name);
+        }
+        assertEquals(List.of(), shmLeftovers(name));
+    }
+
+    @Test
+    void aStaleGraceOfZeroMeansNoneAndANegativeOneIsRefused()
+    {
+        assertEquals(Duration.ZERO, new BridgeConfig("x").staleGrace(Duration.ZERO).staleGrace());
+        final IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+            () -> new BridgeConfig("x").staleGrace(Duration.ofSeconds(-1)));
+        assertTrue(negative.getMessage().contains("staleGrace") && negative.getMessage().contains("PT-1S"),
+            negative.getMessage());
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.time.Duration;
 /**
  * The picocli converter of every duration option of {@code shmipc}, {@code shmipc bench} and {@code shmipc bridge}
  * ({@code --duration}, {@code --timeout}, {@code --interval}, ...): the grammar of {@link Units#parseDuration(String)},
- * e.g. {@code 500ms}, {@code 3s}, {@code 2m}. Zero is refused: no option of these commands means anything by it.
- * Thread safe.
+ * e.g. {@code 500ms}, {@code 3s}, {@code 2m}. Zero is refused, except by {@link OrZero}, for the options that say
+ * what zero means. Thread safe.
  */
 public final class DurationConverter implements CommandLine.ITypeConverter<Duration>
 {
@@ -35,6 +35,30 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
             throw new CommandLine.TypeConversionException("'" + value + "': the duration must be positive");
         }
         return Duration.ofNanos(nanos);
+    }
+
+    /**
+     * The converter of the few duration options for which zero means something ("none", "off"): the same grammar,
+     * zero accepted. Thread safe.
+     */
+    public static final class OrZero implements CommandLine.ITypeConverter<Duration>
+    {
+        /**
+         * {@inheritDoc}
+         *
+         * @throws CommandLine.TypeConversionException quoting {@code value} if it is not a duration.
+         */
+        public Duration convert(final String value)
+        {
+            try
+            {
+                return Duration.ofNanos(Units.parseDuration(value));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.TypeConversionException(ex.getMessage());
+            }
+        }
     }
 
     /**

@@ -75,6 +75,17 @@ class ConvertersTest
     }
 
     @Test
+    void theOrZeroConverterTakesZeroAndStillRefusesWhatIsNotADuration()
+    {
+        final DurationConverter.OrZero orZero = new DurationConverter.OrZero();
+        assertEquals(Duration.ZERO, orZero.convert("0s"));
+        assertEquals(Duration.ofMillis(250), orZero.convert("250ms"));
+        final CommandLine.TypeConversionException bad =
+            assertThrows(CommandLine.TypeConversionException.class, () -> orZero.convert("soon"));
+        assertTrue(bad.getMessage().contains("'soon'"), bad.getMessage());
+    }
+
+    @Test
     void formatReadsBack()
     {
         for (final Duration duration : new Duration[]{Duration.ofMillis(1500), Duration.ofSeconds(30),
