@@ -37,6 +37,26 @@ public final class Affinity
     }
 
     /**
+     * How many CPUs this process may use, for rules that size thread counts (oversubscription, default threading
+     * modes): {@link #processCpus()}'s size, not {@link Runtime#availableProcessors()}, which on Linux counts the
+     * calling thread's CPUs (a thread a command pinned to half of them reports half) and caches its answer in a
+     * container. On an OS this class does not cover, {@code availableProcessors()}.
+     *
+     * @return at least 1.
+     */
+    public static int processCpuCount()
+    {
+        try
+        {
+            return processCpus().size();
+        }
+        catch (final UnsupportedOperationException | IllegalStateException ex)
+        {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /**
      * @return the CPUs the calling thread may run on now.
      */
     public static CpuSet currentThreadCpus()

@@ -49,6 +49,22 @@ class AffinityTest
     }
 
     @Test
+    void processCpuCountIsTheProcessMaskEvenFromAThreadPinnedToOneCpu() throws Exception
+    {
+        final CpuSet allowed = Affinity.processCpus();
+        assumeTrue(allowed.size() >= 2, "needs two allowed CPUs");
+
+        final int count = onOwnThread(() ->
+        {
+            try (ThreadPin pin = Affinity.pinCurrentThread(CpuSet.of(allowed.first())))
+            {
+                return Affinity.processCpuCount();
+            }
+        });
+        assertEquals(allowed.size(), count, "the process's CPUs, not the pinned thread's");
+    }
+
+    @Test
     void threadIdIsTheLinuxTid() throws Exception
     {
         final long tid = onOwnThread(Affinity::currentThreadId);

@@ -1,6 +1,7 @@
 package io.shmipc.benchmarks;
 
 import io.aeron.driver.ThreadingMode;
+import io.shmipc.affinity.Affinity;
 import io.shmipc.bridge.BridgeConfig;
 import io.shmipc.bridge.GuestSideBridge;
 import io.shmipc.bridge.HostSideBridge;
@@ -202,7 +203,7 @@ final class BridgeCommand implements Callable<Integer>
         }
         final long warmupNanos = null == common.warmup ? SECOND :
             new DurationConverter().convert(common.warmup).toNanos();
-        final int cpus = Runtime.getRuntime().availableProcessors();
+        final int cpus = Affinity.processCpuCount();
         final boolean spinByDefault = cpus >= SPINNING_THREADS;
         final BridgeConfig defaults = new BridgeConfig("defaults");
         final String agentIdle = IdleStrategies.parse(null != idle ? idle : spinByDefault ? "busy-spin" :

@@ -2,6 +2,7 @@ package io.shmipc.bridge;
 
 import io.aeron.ChannelUri;
 import io.aeron.driver.ThreadingMode;
+import io.shmipc.affinity.Affinity;
 import io.shmipc.affinity.PlacementSpec;
 import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.segment.ChannelNames;
@@ -48,7 +49,7 @@ public final class BridgeConfig
      * quarter of {@code SHARED}'s, see docs/benchmarks.md); with more, {@code SHARED}, a thread of its own.
      */
     public static final ThreadingMode DRIVER_THREADING_DEFAULT =
-        Runtime.getRuntime().availableProcessors() < DRIVER_THREAD_MIN_CPUS ? ThreadingMode.INVOKER :
+        Affinity.processCpuCount() < DRIVER_THREAD_MIN_CPUS ? ThreadingMode.INVOKER :
         ThreadingMode.SHARED;
 
     private final String name;

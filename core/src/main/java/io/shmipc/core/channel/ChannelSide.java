@@ -165,7 +165,7 @@ final class ChannelSide
                 errorHandler, this::fail, readerStopped::countDown, callerWriter) : null;
             final int spinning = spinningAgents(config, mode, reader != null, writer != null);
             final boolean handoff = writer != null || (reader != null && outQueue == QueueId.TO_GUEST);
-            this.cpus = processCpuCount();
+            this.cpus = Affinity.processCpuCount(); // the process's, which its peer shares, not this thread's
             this.yieldingInstead = oversubscribes(spinning, handoff, cpus) ? spinning : 0;
             this.readerIdle = yieldingInstead > 0 && IdleStrategies.holdsCpu(config.readerIdleFactory()) ?
                 YIELD_INSTEAD : config.readerIdleFactory();
@@ -349,23 +349,6 @@ final class ChannelSide
             "take turns at the scheduler's time slice (milliseconds per message), so they yield their CPU between " +
             "polls instead; for spinning without that, use threading mode SHARED or the caller modes, or give the " +
             "process more CPUs");
-    }
-
-    /**
-     * The CPUs this process may use, which the oversubscription rule assumes its peer shares: the process's mask
-     * ({@link Affinity#processCpus()}), not the starting thread's, which a command may have pinned to its half of
-     * them ({@code --cpus}) and which {@link Runtime#availableProcessors()} reports on Linux.
-     */
-    private static int processCpuCount()
-    {
-        try
-        {
-            return Affinity.processCpus().size();
-        }
-        catch (final UnsupportedOperationException | IllegalStateException ex)
-        {
-            return Runtime.getRuntime().availableProcessors(); // an OS the affinity module does not cover
-        }
     }
 
     /**
