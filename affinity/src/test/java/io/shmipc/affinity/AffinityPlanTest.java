@@ -1,10 +1,18 @@
 package io.shmipc.affinity;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.stream.Collectors;
 
 import static io.shmipc.affinity.CpuTopologyTest.cpuRoot;
@@ -21,6 +29,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AffinityPlanTest
 {
     private final PlacementRegistry registry = new PlacementRegistry();
+
+    /** The package's logger, held so that it is the one the resolver logs to while the test runs. */
+    private final Logger logger = Logger.getLogger(AffinityPlan.class.getPackageName());
+    private final List<String> warnings = new ArrayList<>();
+    private final Handler capture = new Handler()
+    {
+        public void publish(final LogRecord record)
+        {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue())
+            {
+                warnings.add(new SimpleFormatter().formatMessage(record));
+            }
+        }
+
+        public void flush()
+        {
+        }
+
+        public void close()
+        {
+        }
+    };
+    private boolean parentHandlers;
+
+    /** Warnings the tests provoke are checked here instead of printed into the build's output. */
+    @BeforeEach
+    void captureWarnings()
+    {
+        parentHandlers = logger.getUseParentHandlers();
+        logger.setUseParentHandlers(false);
+        logger.addHandler(capture);
+    }
+
+    @AfterEach
+    void restoreLogging()
+    {
+        logger.removeHandler(capture);
+        logger.setUseParentHandlers(parentHandlers);
+    }
 
     private AffinityPlan plan(final CpuTopology topology, final String channel, final String... roleSpecPairs)
     {
@@ -56,6 +103,8 @@ class AffinityPlanTest
         assertFalse(plan.placement("logger").isPinned());
         assertEquals("SimpleIPC: writer=cpu=1 -> cpu 1, reader=cpus=0-1 -> CPUs 0-1, logger=none (not pinned)",
             plan.toString());
+        assertEquals(List.of("channel SimpleIPC role reader (affinity 'cpus=0-1') shares CPUs with other pinned " +
+            "threads: cpu 1 by SimpleIPC/writer"), warnings, "one warning: the reader's CPUs include the writer's");
         assertEquals("shmipc-writer-SimpleIPC", plan.placement("writer").threadName());
         assertNull(plan.placement("writer").thread());
     }
@@ -289,6 +338,8 @@ class AffinityPlanTest
         final AffinityPlan second = plan(topology, "B", "writer", "cpu=1");
 
         assertEquals(cpus(first, "writer"), cpus(second, "writer"));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("cpu 1 by A/writer"), warnings.get(0));
     }
 
     private static List<String> owners(final List<Placement> placements)
