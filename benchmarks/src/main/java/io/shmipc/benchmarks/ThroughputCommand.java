@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -61,12 +62,16 @@ final class ThroughputCommand implements Callable<Integer>
      * {@code floorSpecHeaderRatios}: the layout's floor / agrona, for each reading rule): the median over rounds of
      * each round's ratio, its quartiles, each round's ratio and the verdict of the goal "at least Agrona";
      * {@code sameRegime} is false when one of the two consumers was behind its producer and the other was not (see
-     * {@link #BEHIND_PERCENT}).
+     * {@link #BEHIND_PERCENT}); {@code bothKeptUp} and {@code bothBehind} are the ratio over only the rounds in which
+     * both consumers kept up, or both were behind (null with fewer than {@link #MIN_SAME_REGIME_ROUNDS} of them).
      */
     record SizeRatio(int messageBytes, double shmipcToAgrona, double q1, double q3, List<Double> perRound,
-        String goalAtLeastAgrona, boolean sameRegime)
+        String goalAtLeastAgrona, boolean sameRegime, Rounds.Quartiles bothKeptUp, Rounds.Quartiles bothBehind)
     {
     }
+
+    /** Fewest rounds in one regime for a ratio over those rounds alone. */
+    static final int MIN_SAME_REGIME_ROUNDS = 3;
 
     /**
      * A consumer that read at least this share of its messages (median over rounds, percent) with a backlog of a
@@ -76,6 +81,42 @@ final class ThroughputCommand implements Callable<Integer>
      * ratio of two rings in different regimes compares the regimes as much as the rings.
      */
     static final double BEHIND_PERCENT = 50.0;
+
+    /**
+     * The per-round ratios of the rounds in which both consumers were in one regime: both below
+     * {@link #BEHIND_PERCENT} ({@code behindRegime} false: both kept up), or both at it or above.
+     *
+     * @param ratios  each round's ratio.
+     * @param behindA each round's share of messages the first ring's consumer read behind, percent.
+     * @param behindB the same for the second ring.
+     * @param behindRegime true for the rounds in which both were behind, false for those in which both kept up.
+     * @return those rounds' ratios, in round order.
+     */
+    static double[] sameRegimeRatios(final double[] ratios, final double[] behindA, final double[] behindB,
+        final boolean behindRegime)
+    {
+        final double[] kept = new double[ratios.length];
+        int n = 0;
+        for (int r = 0; r < ratios.length; r++)
+        {
+            if (behindA[r] >= BEHIND_PERCENT == behindRegime && behindB[r] >= BEHIND_PERCENT == behindRegime)
+            {
+                kept[n++] = ratios[r];
+            }
+        }
+        return Arrays.copyOf(kept, n);
+    }
+
+    private static String regimeText(final String regime, final Rounds.Quartiles ratio)
+    {
+        return null == ratio ? "" : String.format(Locale.ROOT, "; in the %d rounds in which both consumers %s: " +
+            "%.2f (IQR %.2f-%.2f)", ratio.rounds(), regime, ratio.median(), ratio.q1(), ratio.q3());
+    }
+
+    private static Rounds.Quartiles regimeQuartiles(final double[] ratios)
+    {
+        return ratios.length < MIN_SAME_REGIME_ROUNDS ? null : Rounds.Quartiles.of(Rounds.spread(ratios));
+    }
 
     /** The rings of one size, in the order of its group of variants. */
     private static final String[] RING_NAMES = {"shmipc", "agrona", "shmipc-headers", PingPongCommand.FLOOR_SPEC,
@@ -244,9 +285,13 @@ final class ThroughputCommand implements Callable<Integer>
                 final double behindRing = Rounds.spread(behind[m]).median;
                 final double behindAgrona = Rounds.spread(behind[1]).median;
                 final boolean sameRegime = behindRing >= BEHIND_PERCENT == behindAgrona >= BEHIND_PERCENT;
+                final Rounds.Quartiles keptUp =
+                    regimeQuartiles(sameRegimeRatios(perRound, behind[m], behind[1], false));
+                final Rounds.Quartiles bothBehind =
+                    regimeQuartiles(sameRegimeRatios(perRound, behind[m], behind[1], true));
                 list.add(new SizeRatio(size, Latency.significant(ratio.median),
                     Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound),
-                    verdict.name().toLowerCase(Locale.ROOT), sameRegime));
+                    verdict.name().toLowerCase(Locale.ROOT), sameRegime, keptUp, bothBehind));
                 lines.add(String.format(Locale.ROOT, "%s / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
                     trustWriter ? "shmipc (block headers)" : RING_NAMES[m], size, ratio.format(), goal, batch > 1 ?
                     "shmipc publishes " + batch + " messages at once" : "one publication per message",
@@ -255,7 +300,8 @@ final class ThroughputCommand implements Callable<Integer>
                     "regime)" : "") + (sameRegime ? "" :
                     String.format(Locale.ROOT, "; regimes differ: its consumer was behind for %.0f%% of the " +
                     "messages, agrona's for %.0f%%, so the ratio compares a consumer reading old lines with one " +
-                    "sharing lines with its producer", behindRing, behindAgrona)));
+                    "sharing lines with its producer", behindRing, behindAgrona)) + regimeText("kept up", keptUp) +
+                    regimeText("were behind", bothBehind));
             }
         }
 
