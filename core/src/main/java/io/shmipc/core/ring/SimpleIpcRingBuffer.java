@@ -821,9 +821,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         final long required = wraps ? (long)spaceToEnd + length : length;
         if (limit - cachedReadPos + required > capacity)
         {
-            final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
-            checkPositions(buffer, name, capacity, readPos, limit);
-            cachedReadPos = readPos;
+            final long readPos = refreshReadPos();
             if (limit - readPos + required > capacity)
             {
                 if (wraps && limit - readPos + spaceToEnd <= capacity)
@@ -862,19 +860,26 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     private void clearSlotIfFree(final int offset, final long position)
     {
         if (capacity - offset >= BLOCK_HEADER_LENGTH &&
-            (position + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity || slotFreedSinceCached(position)))
+            (position + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity ||
+            position + BLOCK_HEADER_LENGTH - refreshReadPos() <= capacity))
         {
             buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
         }
     }
 
-    /** Refresh the cached readPos: has the consumer freed the header slot at {@code position} since? */
-    private boolean slotFreedSinceCached(final long position)
+    /**
+     * Producer: read readPos (acquire), check it against the limit and cache it, when the cached one says there is
+     * no room (for a block, or for clearing the header slot after one).
+     *
+     * @return readPos.
+     * @throws CorruptQueueException if readPos contradicts the limit.
+     */
+    private long refreshReadPos()
     {
         final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
         checkPositions(buffer, name, capacity, readPos, limit);
         cachedReadPos = readPos;
-        return position + BLOCK_HEADER_LENGTH - readPos <= capacity;
+        return readPos;
     }
 
     private void padToEnd(final int spaceToEnd)

@@ -190,7 +190,6 @@ class SimpleIpcRingBufferTest
         }
     }
 
-
     @Test
     void aBlockEndingOneCapacityPastTheCachedReadPosStillClearsTheSlotThePollingConsumerReachesNext()
     {
@@ -223,6 +222,7 @@ class SimpleIpcRingBufferTest
         assertEquals(1, next.size());
         assertMessage(next.get(0), size, 2);
     }
+
     @Test
     void skipsSilentlyWhenFewerThanEightBytesRemain()
     {

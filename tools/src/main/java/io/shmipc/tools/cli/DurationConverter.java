@@ -21,15 +21,7 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
      */
     public Duration convert(final String value)
     {
-        final long nanos;
-        try
-        {
-            nanos = Units.parseDuration(value);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new CommandLine.TypeConversionException(ex.getMessage());
-        }
+        final long nanos = parse(value);
         if (0 == nanos)
         {
             throw new CommandLine.TypeConversionException("'" + value + "': the duration must be positive");
@@ -50,14 +42,20 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
          */
         public Duration convert(final String value)
         {
-            try
-            {
-                return Duration.ofNanos(Units.parseDuration(value));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new CommandLine.TypeConversionException(ex.getMessage());
-            }
+            return Duration.ofNanos(parse(value));
+        }
+    }
+
+    /** The grammar both converters share; a bad value is a picocli conversion error quoting it. */
+    private static long parse(final String value)
+    {
+        try
+        {
+            return Units.parseDuration(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.TypeConversionException(ex.getMessage());
         }
     }
 
