@@ -11,22 +11,31 @@ import io.shmipc.idle.IdleStrategies;
 import io.shmipc.schemas.IpcMessages;
 import io.shmipc.tools.AddCall;
 import io.shmipc.tools.SideCpus;
+import io.shmipc.tools.cli.DurationConverter;
 import io.shmipc.tools.cli.SizeConverter;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,7 +57,20 @@ final class CallsCommand implements Callable<Integer>
     /**
      * The JSON of a run (fields in docs/benchmarks.md).
      */
-    record Result(String command, Machine machine, Settings settings, List<Variant> variants)
+    record Result(String command, Machine machine, Settings settings, List<Variant> variants,
+        List<RoundedVariant> rounds)
+    {
+    }
+
+    /**
+     * With {@code --rounds}: one strategy and thread count over the rounds: the median over rounds (with IQR) of
+     * its calls/s, of its round-trip percentiles and of its per-round calls/s ratio to the first strategy; the
+     * per-round calls/s; and, for busy-spin beside {@code wait}, the verdict on "never slower than wait".
+     */
+    record RoundedVariant(String idle, int threads, Rounds.Quartiles callsPerSecond,
+        Map<String, Rounds.Quartiles> latencyNanos, String reference, Rounds.Quartiles callsRatioToReference,
+        Map<String, Rounds.Quartiles> latencyRatioToReference, List<Double> perRoundCallsPerSecond,
+        RoundReport.Goal notSlowerThanWait)
     {
     }
 
@@ -116,6 +138,26 @@ final class CallsCommand implements Callable<Integer>
             "rest; Linux only) or none (the scheduler's choice) (default: ${DEFAULT-VALUE}).")
     String cpus;
 
+    @Option(names = "--rounds", paramLabel = "N",
+        description = "The round method: one guest JVM for the whole run and, for each thread count, N rounds, each " +
+            "running every reader idle strategy once, for --round, on a fresh channel, in a rotating order; reports " +
+            "the median over rounds of each strategy's calls/s and percentiles, and of its per-round ratio to the " +
+            "first strategy (default: off, a fresh guest JVM per strategy and thread count, for --duration each).")
+    Integer rounds;
+
+    @Option(names = "--round", paramLabel = "TIME", defaultValue = "1s", converter = DurationConverter.class,
+        description = "With --rounds: how long each strategy is measured per round, after " +
+            "100 ms unrecorded (default: ${DEFAULT-VALUE}).")
+    Duration round;
+
+    /** With {@code --rounds}: each slice's unrecorded start (the channel's first calls, the callers' start). */
+    static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * The tolerance of "never slower": the round method's resolution on these VMs, as its self-check
+     * ({@code bench pingpong --self-check}) allows.
+     */
+    static final double NOT_SLOWER_TOLERANCE = 0.05;
+
     private static final AtomicInteger CHANNELS = new AtomicInteger();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -149,26 +191,35 @@ final class CallsCommand implements Callable<Integer>
 
         final List<Variant> results = new ArrayList<>();
         final Map<String, Histogram> histograms = new LinkedHashMap<>();
-        for (final String idle : specs)
+        final List<RoundedVariant> rounded = new ArrayList<>();
+        final String method;
+        if (null != rounds)
         {
-            for (final int t : threads)
+            method = measureRounds(context, specs, run, results, histograms, rounded);
+        }
+        else
+        {
+            method = run.toString();
+            for (final String idle : specs)
             {
-                final String label = IdleStrategies.parse(idle).name() + "/" + t + "t";
-                context.progress().line("calls: " + label + ", " + run);
-                final Histogram histogram = PeerCommand.newHistogram();
-                final Counts counts = measure(context, idle, t, run, histogram);
-                results.add(new Variant(Latency.summary(label, histogram), counts));
-                histograms.put(label, histogram);
+                for (final int t : threads)
+                {
+                    final String label = label(idle, t);
+                    context.progress().line("calls: " + label + ", " + run);
+                    final Histogram histogram = PeerCommand.newHistogram();
+                    final Counts counts = measure(context, idle, t, run, histogram);
+                    results.add(new Variant(Latency.summary(label, histogram), counts));
+                    histograms.put(label, histogram);
+                }
             }
         }
 
         out.println();
-        out.println("calls (AddRequest round trips through IpcHost and an IpcGuest JVM), " + run + ", capacity " +
+        out.println("calls (AddRequest round trips through IpcHost and an IpcGuest JVM), " + method + ", capacity " +
             capacity);
         out.println(machine.line());
         out.println("placement: " + SideCpus.OPTION + " " + cpus + (SideCpus.AUTO.equals(cpus) ? " (the host JVM's " +
-            "threads on the first half of the allowed CPUs, the guest JVM's on the rest, except with a busy-spinning " +
-            "reader)" : ""));
+            "threads on the first half of the allowed CPUs, the guest JVM's on the rest)" : ""));
         out.printf("%-16s %12s %12s %10s %10s %10s %10s %10s %8s %8s%n", "readers/threads", "calls/s",
             "avg lat us", "p50", "p90", "p99", "p99.9", "max", "host%", "guest%");
         for (final Variant r : results)
@@ -203,18 +254,329 @@ final class CallsCommand implements Callable<Integer>
             plot.write(png);
             written.add(png);
         }
+        if (!rounded.isEmpty())
+        {
+            printRounds(out, specs, rounded);
+        }
         out.println("wrote " + written);
 
         if (null != common.json)
         {
-            final Settings settings = new Settings(run.toString(), capacity,
+            final Settings settings = new Settings(method, capacity,
                 IdleStrategies.parse(writerIdle).toString(),
                 (hostWriteMode != null ? hostWriteMode : ChannelConfig.WRITE_MODE_DEFAULT).name(),
                 (hostReadMode != null ? hostReadMode : IpcHost.READ_MODE_DEFAULT).name(), guestWriteMode.name(), cpus);
-            Json.write(common.json, new Result("calls", machine, settings, results));
+            Json.write(common.json, new Result("calls", machine, settings, results,
+                rounded.isEmpty() ? null : rounded));
             out.println("wrote " + common.json);
         }
         return 0;
+    }
+
+    private static String label(final String idle, final int threads)
+    {
+        return IdleStrategies.parse(idle).name() + "/" + threads + "t";
+    }
+
+    /** One channel the round method runs: a slice of a round, or a strategy's warm-up ({@code round} -1). */
+    private record Slice(String name, int strategy, int threads, int round)
+    {
+    }
+
+    /**
+     * The round method: one guest JVM serves a fresh channel per slice, for every strategy's warm-up and then, for
+     * each thread count, {@code rounds} rounds of every strategy in a rotating order.
+     *
+     * @return the method, as printed.
+     */
+    private String measureRounds(final BenchContext context, final List<String> specs, final RunLength run,
+        final List<Variant> results, final Map<String, Histogram> histograms, final List<RoundedVariant> rounded)
+        throws Exception
+    {
+        if (rounds < 1)
+        {
+            throw new IllegalArgumentException("--rounds " + rounds + ": must be at least 1");
+        }
+        if (null != common.duration || null != common.iterations)
+        {
+            throw new IllegalArgumentException("--rounds: each slice lasts --round; give --round, not --duration or " +
+                "--iterations");
+        }
+        final int n = specs.size();
+        final int[][] group = {new int[n]};
+        for (int s = 0; s < n; s++)
+        {
+            group[0][s] = s;
+        }
+        final List<Slice> slices = new ArrayList<>();
+        for (int s = 0; s < n; s++)
+        {
+            slices.add(new Slice(channelName(context), s, threads.get(0), -1));
+        }
+        for (final int t : threads)
+        {
+            for (int r = 0; r < rounds; r++)
+            {
+                for (final int s : Rounds.order(group, r))
+                {
+                    slices.add(new Slice(channelName(context), s, t, r));
+                }
+            }
+        }
+        final RunLength warm = run.warmupCount() > 0 ? new RunLength(run.warmupCount(), 0, 1, 0) :
+            new RunLength(0, run.warmupNanos(), 0, 1);
+        final RunLength slice = new RunLength(0, SETTLE_NANOS, 0, round.toNanos());
+
+        // [thread count][strategy][round]
+        final Counts[][][] counts = new Counts[threads.size()][n][rounds];
+        final Histogram[][][] perRound = new Histogram[threads.size()][n][rounds];
+        final Path plan = Files.createTempFile("shmipc-bench-calls-plan", ".tsv");
+        final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
+        final BlockingQueue<String> served = new LinkedBlockingQueue<>();
+        Process guest = null;
+        try
+        {
+            final List<String> lines = new ArrayList<>();
+            for (final Slice sl : slices)
+            {
+                lines.add(sl.name() + "\t" + specs.get(sl.strategy()));
+            }
+            Files.write(plan, lines);
+            guest = context.child()
+                .jvmOptions("-D" + ChannelConfig.THREADING_MODE_PROP + "=" + threading.name())
+                .args("calls-guest", "--plan", plan.toString(), "--writer-idle", writerIdle,
+                    "--write-mode", guestWriteMode.name(), SideCpus.OPTION, cpus)
+                .processBuilder().redirectError(log.toFile()).start();
+            final Process child = guest;
+            final Thread lineReader = new Thread(() -> readLines(child, served), "bench-calls-guest-output");
+            lineReader.setDaemon(true);
+            lineReader.start();
+            for (int i = 0; i < slices.size(); i++)
+            {
+                final Slice sl = slices.get(i);
+                final String idle = specs.get(sl.strategy());
+                if (sl.round() < 0)
+                {
+                    context.progress().line("calls: warm-up of " + IdleStrategies.parse(idle).name() + ", " +
+                        warm);
+                }
+                else if (sl.strategy() == Rounds.order(group, sl.round())[0])
+                {
+                    context.progress().line("calls: " + sl.threads() + "t, round " + (sl.round() + 1) + " of " +
+                        rounds);
+                }
+                final Histogram histogram = PeerCommand.newHistogram();
+                final Counts c = runSlice(sl, idle, sl.round() < 0 ? warm : slice, histogram, guest, log);
+                awaitServed(served, i + 1, sl.name(), log);
+                if (sl.round() >= 0)
+                {
+                    final int ti = threads.indexOf(sl.threads());
+                    counts[ti][sl.strategy()][sl.round()] = c;
+                    perRound[ti][sl.strategy()][sl.round()] = histogram;
+                }
+            }
+            if (!guest.waitFor(10, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("the guest JVM did not exit after its last channel");
+            }
+        }
+        finally
+        {
+            if (null != guest && guest.isAlive())
+            {
+                guest.destroyForcibly();
+                guest.waitFor(5, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(plan);
+            Files.deleteIfExists(log);
+        }
+
+        for (int s = 0; s < n; s++)
+        {
+            for (int ti = 0; ti < threads.size(); ti++)
+            {
+                final int t = threads.get(ti);
+                final String label = label(specs.get(s), t);
+                final Histogram pooled = Rounds.pool(perRound[ti][s]);
+                results.add(new Variant(Latency.summary(label, pooled), sum(specs.get(s), t, counts[ti][s])));
+                histograms.put(label, pooled);
+                rounded.add(roundedVariant(specs, s, t, counts[ti], perRound[ti]));
+            }
+        }
+        return rounds + " rounds per thread count, each strategy " + Durations.format(round.toNanos()) +
+            " per round (after " + Durations.format(SETTLE_NANOS) + " unrecorded) on a fresh channel, order " +
+            "rotating, one guest JVM; warm-up " + (run.warmupCount() > 0 ? run.warmupCount() + " calls" :
+            Durations.format(run.warmupNanos())) + " per strategy";
+    }
+
+    private Counts runSlice(final Slice slice, final String idle, final RunLength run, final Histogram histogram,
+        final Process guest, final Path log) throws Exception
+    {
+        final ChannelConfig config = hostConfig(slice.name(), idle);
+        final CpuSet hostCpus = SideCpus.pinProcess(cpus, SideCpus.Side.HOST);
+        try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
+        {
+            return drive(host, slice.name(), idle, slice.threads(), run, histogram, guest, log);
+        }
+        finally
+        {
+            SideCpus.unpinProcess(hostCpus);
+        }
+    }
+
+    /**
+     * Wait up to 30 s for the guest's {@code served N} line; other lines on its standard output are skipped.
+     *
+     * @throws IllegalStateException quoting the guest's standard error if it does not come.
+     */
+    private static void awaitServed(final BlockingQueue<String> served, final int n, final String name,
+        final Path log) throws InterruptedException, IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final String expected = "served " + n;
+        String line = null;
+        while (!expected.equals(line))
+        {
+            final long left = deadline - System.nanoTime();
+            line = left > 0 ? served.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (null == line)
+            {
+                throw new IllegalStateException("the guest JVM did not close channel " + name + " within 30 s: " +
+                    Files.readString(log));
+            }
+        }
+    }
+
+    private static void readLines(final Process process, final BlockingQueue<String> lines)
+    {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+            StandardCharsets.UTF_8)))
+        {
+            String line;
+            while (null != (line = reader.readLine()))
+            {
+                lines.add(line);
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // the guest is gone; the waiting side reports it
+        }
+    }
+
+    /**
+     * @return the counts of a strategy's rounds added up: calls, calls/s over the measured time, CPU as the
+     * time-weighted mean.
+     */
+    private static Counts sum(final String idle, final int threads, final Counts[] rounds)
+    {
+        long calls = 0;
+        double seconds = 0;
+        double host = 0;
+        double guest = 0;
+        long unknown = 0;
+        long expired = 0;
+        for (final Counts c : rounds)
+        {
+            final double s = c.calls() / c.callsPerSecond();
+            calls += c.calls();
+            seconds += s;
+            host += c.hostCpuPercent() * s;
+            guest += c.guestCpuPercent() * s;
+            unknown = Math.max(unknown, c.unknownResponses());
+            expired = Math.max(expired, c.expiredResponses());
+        }
+        return new Counts(idle, threads, calls, calls / seconds, seconds * 1e6 * threads / Math.max(1, calls),
+            host / seconds, guest / seconds, unknown, expired);
+    }
+
+    /**
+     * @param counts    [strategy][round] of one thread count.
+     * @param perRound  [strategy][round] histograms of that thread count.
+     */
+    static RoundedVariant roundedVariant(final List<String> specs, final int s, final int threads,
+        final Counts[][] counts, final Histogram[][] perRound)
+    {
+        final double[] rate = callsPerSecond(counts[s]);
+        final double[] reference = callsPerSecond(counts[0]);
+        final Rounds.Spread ratio = Rounds.spread(Rounds.ratios(rate, reference));
+        RoundReport.Goal goal = null;
+        final int wait = waitIndex(specs);
+        if (wait >= 0 && IdleStrategies.parse(specs.get(s)).name().equals(IdleStrategies.BUSY_SPIN))
+        {
+            final Rounds.Spread toWait = Rounds.spread(Rounds.ratios(rate, callsPerSecond(counts[wait])));
+            goal = RoundReport.Goal.of(Rounds.atLeast(toWait, 1 - NOT_SLOWER_TOLERANCE), toWait,
+                1 - NOT_SLOWER_TOLERANCE);
+        }
+        return new RoundedVariant(specs.get(s), threads, Rounds.Quartiles.of(Rounds.spread(rate)),
+            Rounds.quartiles(Rounds.valueSpreads(perRound[s])), specs.get(0), Rounds.Quartiles.of(ratio),
+            Rounds.quartiles(Rounds.ratioSpreads(perRound[s], perRound[0])), Rounds.significant(rate), goal);
+    }
+
+    /**
+     * @return the index of the {@code wait} strategy among the specs, or -1.
+     */
+    static int waitIndex(final List<String> specs)
+    {
+        for (int i = 0; i < specs.size(); i++)
+        {
+            if (IdleStrategies.parse(specs.get(i)).name().equals(IdleStrategies.WAIT))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static double[] callsPerSecond(final Counts[] rounds)
+    {
+        final double[] rates = new double[rounds.length];
+        for (int r = 0; r < rounds.length; r++)
+        {
+            rates[r] = rounds[r].callsPerSecond();
+        }
+        return rates;
+    }
+
+    private void printRounds(final PrintStream out, final List<String> specs, final List<RoundedVariant> rounded)
+    {
+        out.println();
+        out.println("median over rounds of each round's calls/s and p50 / p99 round trip (IQR), and of its ratio " +
+            "to " + IdleStrategies.parse(specs.get(0)).name() + " in the same round (calls/s; p50, p99):");
+        out.printf("%-16s %-26s %-22s %-22s %-20s %-20s %-20s%n", "readers/threads", "calls/s", "p50", "p99",
+            "calls/s ratio", "p50 ratio", "p99 ratio");
+        for (final RoundedVariant v : rounded)
+        {
+            final Rounds.Quartiles c = v.callsPerSecond();
+            final Rounds.Quartiles p50 = v.latencyNanos().get("p50");
+            final Rounds.Quartiles p99 = v.latencyNanos().get("p99");
+            out.printf("%-16s %-26s %-22s %-22s %-20s %-20s %-20s%n", label(v.idle(), v.threads()),
+                String.format(Locale.ROOT, "%,.0f (%,.0f-%,.0f)", c.median(), c.q1(), c.q3()), latency(p50),
+                latency(p99), ratio(v.callsRatioToReference()), ratio(v.latencyRatioToReference().get("p50")),
+                ratio(v.latencyRatioToReference().get("p99")));
+        }
+        for (final RoundedVariant v : rounded)
+        {
+            final RoundReport.Goal goal = v.notSlowerThanWait();
+            if (null != goal)
+            {
+                out.println("busy-spin never slower than wait (issue 11), " + v.threads() + "t: calls/s ratio " +
+                    "busy-spin / wait at least " + goal.limit() + " (the method's resolution): " +
+                    Rounds.Verdict.valueOf(goal.verdict().toUpperCase(Locale.ROOT)).text + " (median " +
+                    ratio(goal.ratio()) + ")");
+            }
+        }
+    }
+
+    private static String latency(final Rounds.Quartiles q)
+    {
+        return Latency.compact(Math.round(q.median())) + " (" + Latency.compact(Math.round(q.q1())) + "-" +
+            Latency.compact(Math.round(q.q3())) + ")";
+    }
+
+    private static String ratio(final Rounds.Quartiles q)
+    {
+        return String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", q.median(), q.q1(), q.q3());
     }
 
     /**
@@ -225,29 +587,13 @@ final class CallsCommand implements Callable<Integer>
     private Counts measure(final BenchContext context, final String idle, final int threadCount, final RunLength run,
         final Histogram merged) throws Exception
     {
-        final String name = context.shmPrefix() + "-" + ProcessHandle.current().pid() + "-calls-" +
-            CHANNELS.incrementAndGet();
-        final ChannelConfig.Builder builder = ChannelConfig.builder(name)
-            .capacity(capacity)
-            .readerIdle(idle)
-            .writerIdle(writerIdle)
-            .threadingMode(threading)
-            .callTimeout(CALL_TIMEOUT);
-        if (hostWriteMode != null)
-        {
-            builder.writeMode(hostWriteMode); // else the library's default: what a user gets with no flags
-        }
-        if (hostReadMode != null)
-        {
-            builder.readMode(hostReadMode);
-        }
-        final ChannelConfig config = builder.build();
+        final String name = channelName(context);
+        final ChannelConfig config = hostConfig(name, idle);
         final Path log = Files.createTempFile("shmipc-bench-calls-guest", ".log");
         Process guest = null;
         // The host's agents and calling threads inherit this process's CPUs; the guest JVM is started from an unpinned
         // process (a child inherits its starter's CPUs) and places itself.
-        final CpuSet hostCpus = SideCpus.pinProcess(cpus, SideCpus.Side.HOST,
-            IdleStrategies.holdsCpu(config.readerIdleFactory()));
+        final CpuSet hostCpus = SideCpus.pinProcess(cpus, SideCpus.Side.HOST);
         try (IpcHost host = IpcHost.start(config, IpcMessages::reqId))
         {
             SideCpus.unpinProcess(hostCpus);
@@ -260,68 +606,9 @@ final class CallsCommand implements Callable<Integer>
             {
                 Affinity.pinProcessThreads(hostCpus);
             }
-            final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!host.guestAlive())
-            {
-                if (!guest.isAlive() || System.nanoTime() - waitDeadline > 0)
-                {
-                    throw new IllegalStateException("the guest JVM did not start serving " + name + ": " +
-                        Files.readString(log));
-                }
-                Thread.sleep(10);
-            }
-
-            final Histogram[] perThread = new Histogram[threadCount];
-            final AtomicLong calls = new AtomicLong();
-            final AtomicLong failures = new AtomicLong();
-            final CountDownLatch warmedUp = new CountDownLatch(threadCount);
-            final CountDownLatch go = new CountDownLatch(1);
-            final long[] measureWindow = new long[2];
-            final List<Thread> callers = new ArrayList<>();
-            for (int i = 0; i < threadCount; i++)
-            {
-                final Histogram histogram = PeerCommand.newHistogram();
-                perThread[i] = histogram;
-                final Thread caller = new Thread(() -> callLoop(host, run, threadCount, histogram, calls, failures,
-                    warmedUp, go, measureWindow), "bench-caller-" + i);
-                caller.setDaemon(true);
-                callers.add(caller);
-                caller.start();
-            }
-            if (!warmedUp.await(run.boundNanos(TimeUnit.MILLISECONDS.toNanos(1)) + TimeUnit.SECONDS.toNanos(60),
-                TimeUnit.NANOSECONDS))
-            {
-                throw new IllegalStateException("warm-up of " + name + " did not finish");
-            }
-            final long hostCpu0 = ProcessCpu.cpuNanos(ProcessHandle.current().pid());
-            final long guestCpu0 = ProcessCpu.cpuNanos(guest.pid());
-            final long start = System.nanoTime();
-            measureWindow[0] = start;
-            go.countDown();
-            for (final Thread caller : callers)
-            {
-                caller.join(run.boundNanos(TimeUnit.MILLISECONDS.toNanos(1)) / 1_000_000 + 60_000);
-                if (caller.isAlive())
-                {
-                    throw new IllegalStateException(caller.getName() + " of " + name + " did not finish");
-                }
-            }
-            final long elapsed = System.nanoTime() - start;
-            final long hostCpu1 = ProcessCpu.cpuNanos(ProcessHandle.current().pid());
-            final long guestCpu1 = ProcessCpu.cpuNanos(guest.pid());
-            if (failures.get() > 0)
-            {
-                throw new IllegalStateException(failures.get() + " calls of " + name + " failed or were wrong");
-            }
-            for (final Histogram h : perThread)
-            {
-                merged.add(h);
-            }
-            context.progress().line("calls: " + idle + " x " + threadCount + ": " + merged.getTotalCount() + " calls");
-            return new Counts(idle, threadCount, merged.getTotalCount(), merged.getTotalCount() * 1e9 / elapsed,
-                elapsed / 1000.0 * threadCount / Math.max(1, merged.getTotalCount()),
-                ProcessCpu.percent(hostCpu0, hostCpu1, elapsed), ProcessCpu.percent(guestCpu0, guestCpu1, elapsed),
-                host.unknownResponses(), host.expiredResponses());
+            final Counts counts = drive(host, name, idle, threadCount, run, merged, guest, log);
+            context.progress().line("calls: " + idle + " x " + threadCount + ": " + counts.calls() + " calls");
+            return counts;
         }
         finally
         {
@@ -336,6 +623,112 @@ final class CallsCommand implements Callable<Integer>
             }
             Files.deleteIfExists(log);
         }
+    }
+
+    /**
+     * @return a channel name of this run not used before.
+     */
+    private static String channelName(final BenchContext context)
+    {
+        return context.shmPrefix() + "-" + ProcessHandle.current().pid() + "-calls-" + CHANNELS.incrementAndGet();
+    }
+
+    /**
+     * @return the host side's configuration: the options given, the library's defaults for the rest.
+     */
+    private ChannelConfig hostConfig(final String name, final String idle)
+    {
+        final ChannelConfig.Builder builder = ChannelConfig.builder(name)
+            .capacity(capacity)
+            .readerIdle(idle)
+            .writerIdle(writerIdle)
+            .threadingMode(threading)
+            .callTimeout(CALL_TIMEOUT);
+        if (hostWriteMode != null)
+        {
+            builder.writeMode(hostWriteMode); // else the library's default: what a user gets with no flags
+        }
+        if (hostReadMode != null)
+        {
+            builder.readMode(hostReadMode);
+        }
+        return builder.build();
+    }
+
+    /**
+     * Wait until the guest serves {@code host}, then let {@code threadCount} calling threads warm up and measure.
+     *
+     * @param merged receives the round trips of every calling thread.
+     * @param log    the guest's output, quoted if it does not start serving.
+     * @return what was counted.
+     * @throws IllegalStateException if the guest does not start serving within 30 s, a caller does not finish, or
+     *                               a call fails or gets a wrong answer.
+     */
+    private static Counts drive(final IpcHost host, final String name, final String idle, final int threadCount,
+        final RunLength run, final Histogram merged, final Process guest, final Path log) throws Exception
+    {
+        final long waitDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!host.guestAlive())
+        {
+            if (!guest.isAlive() || System.nanoTime() - waitDeadline > 0)
+            {
+                throw new IllegalStateException("the guest JVM did not start serving " + name + ": " +
+                    Files.readString(log));
+            }
+            Thread.sleep(1);
+        }
+
+        final Histogram[] perThread = new Histogram[threadCount];
+        final AtomicLong calls = new AtomicLong();
+        final AtomicLong failures = new AtomicLong();
+        final CountDownLatch warmedUp = new CountDownLatch(threadCount);
+        final CountDownLatch go = new CountDownLatch(1);
+        final long[] measureWindow = new long[2];
+        final List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < threadCount; i++)
+        {
+            final Histogram histogram = PeerCommand.newHistogram();
+            perThread[i] = histogram;
+            final Thread caller = new Thread(() -> callLoop(host, run, threadCount, histogram, calls, failures,
+                warmedUp, go, measureWindow), "bench-caller-" + i);
+            caller.setDaemon(true);
+            callers.add(caller);
+            caller.start();
+        }
+        if (!warmedUp.await(run.boundNanos(TimeUnit.MILLISECONDS.toNanos(1)) + TimeUnit.SECONDS.toNanos(60),
+            TimeUnit.NANOSECONDS))
+        {
+            throw new IllegalStateException("warm-up of " + name + " did not finish");
+        }
+        final long hostCpu0 = ProcessCpu.cpuNanos(ProcessHandle.current().pid());
+        final long guestCpu0 = ProcessCpu.cpuNanos(guest.pid());
+        final long start = System.nanoTime();
+        measureWindow[0] = start;
+        go.countDown();
+        for (final Thread caller : callers)
+        {
+            caller.join(run.boundNanos(TimeUnit.MILLISECONDS.toNanos(1)) / 1_000_000 + 60_000);
+            if (caller.isAlive())
+            {
+                throw new IllegalStateException(caller.getName() + " of " + name + " did not finish");
+            }
+        }
+        final long elapsed = System.nanoTime() - start;
+        final long hostCpu1 = ProcessCpu.cpuNanos(ProcessHandle.current().pid());
+        final long guestCpu1 = ProcessCpu.cpuNanos(guest.pid());
+        if (failures.get() > 0)
+        {
+            throw new IllegalStateException(failures.get() + " calls of " + name + " failed or were wrong");
+        }
+        for (final Histogram h : perThread)
+        {
+            merged.add(h);
+        }
+        final long total = Arrays.stream(perThread).mapToLong(Histogram::getTotalCount).sum();
+        return new Counts(idle, threadCount, total, total * 1e9 / elapsed,
+            elapsed / 1000.0 * threadCount / Math.max(1, total),
+            ProcessCpu.percent(hostCpu0, hostCpu1, elapsed), ProcessCpu.percent(guestCpu0, guestCpu1, elapsed),
+            host.unknownResponses(), host.expiredResponses());
     }
 
     private static void callLoop(

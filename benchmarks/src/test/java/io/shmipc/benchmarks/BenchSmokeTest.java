@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -256,6 +257,68 @@ class BenchSmokeTest
         assertEquals(0, BenchMain.execute("calls", "--idle", "wait", "--threads", "2", "--host-write-mode", "CALLER",
             "--host-read-mode", "CALLER", "--iterations", "300", "--warmup", "100", "--capacity", "65536", "--out",
             out.toString(), "--shm-prefix", PREFIX, "--quiet"), "calling threads take turns leading the reads");
+        assertNothingLeftInShm();
+    }
+
+    @Test
+    void callsByTheRoundMethodPairsTheStrategiesRoundByRound() throws IOException
+    {
+        final Path json = dir.resolve("calls-rounds.json");
+        final String[] output = outputOf(() -> assertEquals(0, BenchMain.execute("calls", "--idle", "wait;busy-spin",
+            "--threads", "1,2", "--rounds", "2", "--round", "200ms", "--warmup", "100", "--capacity", "64KiB",
+            "--out", dir.resolve("results").toString(), "--json", json.toString(), "--shm-prefix", PREFIX,
+            "--quiet"), "exit code"));
+        final Map<String, Object> root = readJson(json);
+        final List<Map<String, Object>> rounded = list(root, "rounds");
+        final List<String> names = new ArrayList<>();
+        for (final Map<String, Object> variant : rounded)
+        {
+            final String idle = (String)variant.get("idle");
+            names.add(idle.substring(0, idle.indexOf(':') < 0 ? idle.length() : idle.indexOf(':')) + "/" +
+                ((Number)variant.get("threads")).intValue() + "t");
+            assertTrue(((String)variant.get("reference")).startsWith("wait"), "the first strategy: " + variant);
+            @SuppressWarnings("unchecked") final List<Number> perRound =
+                (List<Number>)variant.get("perRoundCallsPerSecond");
+            assertEquals(2, perRound.size(), "one figure per round: " + variant);
+            for (final Number rate : perRound)
+            {
+                assertTrue(rate.doubleValue() > 0, "calls/s of every round: " + variant);
+            }
+            assertEquals(2.0, number(map(variant, "callsPerSecond"), "rounds"));
+            assertTrue(number(map(map(variant, "latencyNanos"), "p50"), "median") > 0, "p50: " + variant);
+            final boolean busySpin = idle.startsWith("busy-spin");
+            final Map<String, Object> ratio = map(variant, "callsRatioToReference");
+            if (!busySpin)
+            {
+                assertEquals(1.0, number(ratio, "median"), "wait against itself, round by round");
+                assertNull(variant.get("notSlowerThanWait"));
+            }
+            else
+            {
+                final Map<String, Object> goal = map(variant, "notSlowerThanWait");
+                assertEquals(1.0 - CallsCommand.NOT_SLOWER_TOLERANCE, number(goal, "limit"));
+                assertEquals(number(ratio, "median"), number(map(goal, "ratio"), "median"),
+                    "judged on the per-round ratio to wait, the reference here");
+                assertTrue(List.of("met", "not_met", "too_wide").contains((String)goal.get("verdict")), "" + goal);
+            }
+        }
+        assertEquals(List.of("wait/1t", "wait/2t", "busy-spin/1t", "busy-spin/2t"), names);
+        assertEquals(4, list(root, "variants").size(), "pooled over the rounds");
+        assertTrue(output[0].contains("busy-spin never slower than wait (issue 11), 2t: calls/s ratio busy-spin / " +
+            "wait at least 0.95"), output[0]);
+        assertTrue(((String)map(root, "settings").get("run")).startsWith("2 rounds per thread count"),
+            "" + root.get("settings"));
+
+        for (final String[] args : new String[][]{
+            {"--rounds 0: must be at least 1", "calls", "--rounds", "0", "--quiet"},
+            {"--rounds: each slice lasts --round; give --round, not --duration or --iterations", "calls",
+                "--rounds", "2", "--duration", "1s", "--quiet"}})
+        {
+            final String[] command = Arrays.copyOfRange(args, 1, args.length);
+            final String err = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute(command),
+                String.join(" ", command)))[1];
+            assertTrue(err.contains(args[0]), err);
+        }
         assertNothingLeftInShm();
     }
 

@@ -6,7 +6,6 @@ import io.shmipc.core.channel.ChannelConfig;
 import io.shmipc.core.channel.ReadMode;
 import io.shmipc.core.channel.ThreadingMode;
 import io.shmipc.core.channel.WriteMode;
-import io.shmipc.idle.IdleStrategies;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -97,7 +96,7 @@ final class ChannelSideOptions
      */
     CpuSet pinCommandThreads(final SideCpus.Side side, final ChannelConfig config)
     {
-        return SideCpus.pinProcess(cpus, side, IdleStrategies.holdsCpu(config.readerIdleFactory()));
+        return SideCpus.pinProcess(cpus, side);
     }
 
     /**
@@ -107,7 +106,7 @@ final class ChannelSideOptions
      */
     String describeCpus(final CpuSet pinned, final ChannelConfig config)
     {
-        return SideCpus.describe(pinned, cpus, IdleStrategies.holdsCpu(config.readerIdleFactory()));
+        return SideCpus.describe(pinned, cpus);
     }
 
     /**

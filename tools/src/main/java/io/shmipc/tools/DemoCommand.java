@@ -138,9 +138,8 @@ final class DemoCommand implements Callable<Integer>
                 out.flush();
                 guest = startGuest(channel, out);
                 // Only now, as a child JVM inherits the CPUs of the thread that starts it: the guest placed itself.
-                final boolean spins = IdleStrategies.holdsCpu(config.readerIdleFactory());
-                pinned = SideCpus.pinProcess(null, SideCpus.Side.HOST, spins);
-                out.println("demo: host " + SideCpus.describe(pinned, null, spins));
+                pinned = SideCpus.pinProcess(null, SideCpus.Side.HOST);
+                out.println("demo: host " + SideCpus.describe(pinned, null));
                 out.flush();
                 final Result result = callLoop(out, host, file, channel, guard);
                 if (guard.requested())

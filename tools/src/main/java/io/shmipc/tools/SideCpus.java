@@ -14,10 +14,11 @@ import java.util.Locale;
  * With {@link #AUTO}, the default, the host takes the first half of the CPUs this process may use (rounded up) and
  * the guest the rest, so that the two processes of a channel never compete for a CPU: on two CPUs a host's calling
  * threads otherwise land on the CPU where the guest's reader runs, and each such call waits for the scheduler (4 ms
- * tails, 30-50% fewer calls at 4 and 8 threads, {@code docs/benchmarks.md}). Fewer than two CPUs, a reader that
- * busy-spins (its thread, or the calling thread that leads the reads, would keep the side's other threads off their
- * only CPU: measured slower than leaving them to the scheduler), or an OS other than Linux, leave the threads to the
- * scheduler, as {@link #NONE} does. A CPU list ({@code 0}, {@code 2-3,6}) pins
+ * tails, 30-50% fewer calls at 4 and 8 threads, {@code docs/benchmarks.md}). That holds for a reader that busy-spins
+ * too: placed, busy-spin measured as fast as {@code wait} at 1, 4 and 8 calling threads; left to the scheduler, the
+ * host's woken callers preempted the guest's spinning reader and busy-spin fell to 0.60-0.79x of {@code wait} at 4
+ * and 8 threads ({@code bench calls --rounds}, {@code docs/benchmarks.md}). Fewer than two CPUs, or an OS other than
+ * Linux, leave the threads to the scheduler, as {@link #NONE} does. A CPU list ({@code 0}, {@code 2-3,6}) pins
  * to exactly those.
  * <p>
  * Thread safe: it keeps no state.
@@ -51,13 +52,12 @@ public final class SideCpus
      * @param side    the side the command runs.
      * @param allowed the CPUs this process may use.
      * @param linux   whether the OS is Linux, where a process's threads can be pinned.
-     * @param spins   whether the side's reader idles with a strategy that holds its CPU (busy-spin).
      * @return the CPUs to pin to, or null to leave the threads to the scheduler.
      * @throws IllegalArgumentException naming the option, its value and the allowed CPUs if the list is malformed or
      *                                  names a CPU outside {@code allowed}, or a list is given where it cannot apply.
      */
     public static CpuSet resolve(
-        final String spec, final Side side, final CpuSet allowed, final boolean linux, final boolean spins)
+        final String spec, final Side side, final CpuSet allowed, final boolean linux)
     {
         final String value = null == spec ? DEFAULT : spec.trim().toLowerCase(Locale.ROOT);
         if (NONE.equals(value))
@@ -66,7 +66,7 @@ public final class SideCpus
         }
         if (AUTO.equals(value))
         {
-            return linux && !spins ? half(side, allowed) : null;
+            return linux ? half(side, allowed) : null;
         }
         final CpuSet cpus;
         try
@@ -123,19 +123,18 @@ public final class SideCpus
      *
      * @param spec   as {@link #resolve}.
      * @param side   as {@link #resolve}.
-     * @param spins  as {@link #resolve}.
      * @return the CPUs the threads now run on, or null when they are left to the scheduler.
      * @throws IllegalArgumentException as {@link #resolve}, or if the OS refuses the CPUs.
      */
-    public static CpuSet pinProcess(final String spec, final Side side, final boolean spins)
+    public static CpuSet pinProcess(final String spec, final Side side)
     {
         final boolean linux = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
         if (!linux)
         {
             // nothing to pin, and the affinity module may not know this OS's CPUs: a list is refused without them
-            return resolve(spec, side, CpuSet.EMPTY, false, spins);
+            return resolve(spec, side, CpuSet.EMPTY, false);
         }
-        final CpuSet cpus = resolve(spec, side, Affinity.processCpus(), true, spins);
+        final CpuSet cpus = resolve(spec, side, Affinity.processCpus(), true);
         if (null == cpus)
         {
             return null;
@@ -169,17 +168,14 @@ public final class SideCpus
     /**
      * @param cpus  what {@link #pinProcess} returned.
      * @param spec  the option as given (null for the default).
-     * @param spins as given to {@link #pinProcess}.
      * @return one line for the command's start-up report, e.g. {@code threads on CPUs 0 of 0-1 (--cpus auto: ...)}.
      */
-    public static String describe(final CpuSet cpus, final String spec, final boolean spins)
+    public static String describe(final CpuSet cpus, final String spec)
     {
         final String value = null == spec ? DEFAULT : spec;
         if (null == cpus)
         {
-            final boolean auto = AUTO.equalsIgnoreCase(value.trim());
-            return "threads not pinned (" + OPTION + " " + value + (auto && spins ? ": the reader busy-spins, and " +
-                "on half the CPUs it would keep this side's other threads off theirs)" : ")");
+            return "threads not pinned (" + OPTION + " " + value + ")";
         }
         return "threads on CPUs " + cpus + " of " + Affinity.processCpus() + " (" + OPTION + " " + value +
             (AUTO.equalsIgnoreCase(value.trim()) ? ": the host takes the first half, the guest the rest; " + OPTION +
