@@ -239,10 +239,12 @@ final class CallsCommand implements Callable<Integer>
             Latency.writeHgrm(hgrm, e.getValue());
             written.add(hgrm);
         }
+        final String plotted = null == rounds ? run.toString() : "pooled over " + rounds + " rounds of " +
+            Durations.format(round.toNanos()) + " per strategy";
         for (final int t : threads)
         {
             final PercentilePlot plot = new PercentilePlot("calls round trip, " + t + " calling thread" +
-                (t == 1 ? "" : "s") + ", by reader idle strategy", machine.brief() + "; " + run, "round trip");
+                (t == 1 ? "" : "s") + ", by reader idle strategy", machine.brief() + "; " + plotted, "round trip");
             for (final Map.Entry<String, Histogram> e : histograms.entrySet())
             {
                 if (e.getKey().endsWith("/" + t + "t"))
