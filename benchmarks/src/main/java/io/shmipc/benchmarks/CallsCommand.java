@@ -468,7 +468,7 @@ final class CallsCommand implements Callable<Integer>
 
     /**
      * @return the counts of a strategy's rounds added up: calls, calls/s over the measured time, CPU as the
-     * time-weighted mean.
+     * time-weighted mean, and the responses nobody waited for.
      */
     private static Counts sum(final String idle, final int threads, final Counts[] rounds)
     {
@@ -485,8 +485,8 @@ final class CallsCommand implements Callable<Integer>
             seconds += s;
             host += c.hostCpuPercent() * s;
             guest += c.guestCpuPercent() * s;
-            unknown = Math.max(unknown, c.unknownResponses());
-            expired = Math.max(expired, c.expiredResponses());
+            unknown += c.unknownResponses(); // each slice has a host of its own
+            expired += c.expiredResponses();
         }
         return new Counts(idle, threads, calls, calls / seconds, seconds * 1e6 * threads / Math.max(1, calls),
             host / seconds, guest / seconds, unknown, expired);

@@ -90,21 +90,19 @@ final class ChannelSideOptions
      * Pin this process's threads to this side's {@code --cpus}, before it starts any thread of the side (see
      * {@link SideCpus}).
      *
-     * @param config the side's configuration, built with these options.
      * @return the CPUs, or null when the threads are left to the scheduler.
      * @throws IllegalArgumentException if {@code --cpus} is malformed or names CPUs this process may not use.
      */
-    CpuSet pinCommandThreads(final SideCpus.Side side, final ChannelConfig config)
+    CpuSet pinCommandThreads(final SideCpus.Side side)
     {
         return SideCpus.pinProcess(cpus, side);
     }
 
     /**
      * @param pinned what {@link #pinCommandThreads} returned.
-     * @param config the side's configuration.
      * @return the line that says where this side's threads run.
      */
-    String describeCpus(final CpuSet pinned, final ChannelConfig config)
+    String describeCpus(final CpuSet pinned)
     {
         return SideCpus.describe(pinned, cpus);
     }

@@ -148,8 +148,8 @@ final class GuestCommand implements Callable<Integer>
 
         final String settings = String.format(Locale.ROOT, "reader idle %s, writer idle %s, %d worker%s",
             config.readerIdle(), config.writerIdle(), workers, 1 == workers ? " (the reader answers)" : "s");
-        final CpuSet pinned = side.pinCommandThreads(SideCpus.Side.GUEST, config); // before the guest's threads
-        out.println("guest " + name + ": " + side.describeCpus(pinned, config));
+        final CpuSet pinned = side.pinCommandThreads(SideCpus.Side.GUEST); // before the guest's threads
+        out.println("guest " + name + ": " + side.describeCpus(pinned));
         final ShutdownGuard<Session> guard = new ShutdownGuard<Session>("shmipc-guest-shutdown", SHUTDOWN_GRACE, null)
             .install();
         try

@@ -135,7 +135,7 @@ final class HostCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         side.unusedPlacements(config).forEach(note -> err.println("shmipc host: note: " + note));
-        final CpuSet pinned = side.pinCommandThreads(SideCpus.Side.HOST, config); // before the host's threads
+        final CpuSet pinned = side.pinCommandThreads(SideCpus.Side.HOST); // before the host's threads
         // The hook exists before the first file does: a signal during the start waits for it, then removes them.
         final ShutdownGuard<IpcHost> guard = new ShutdownGuard<IpcHost>("shmipc-host-shutdown", SHUTDOWN_GRACE,
             createdFilesRemover()).install();
@@ -153,7 +153,7 @@ final class HostCommand implements Callable<Integer>
                     caller ? "callers write and read (no hand-off)" : "hand-off to writer and reader threads (" +
                     config.threadingMode().name().toLowerCase(Locale.ROOT) + ")",
                     config.readerIdle(), config.writerIdle());
-                out.println("host " + name + ": " + side.describeCpus(pinned, config));
+                out.println("host " + name + ": " + side.describeCpus(pinned));
                 host.placements().forEach(placement -> out.println("host " + name + ": " + placement));
                 out.flush();
                 final String guest = awaitGuest(host, guard);
