@@ -310,34 +310,49 @@ public final class SimpleIpcDescriptor
         final AtomicBuffer buffer, final String queue, final long header, final long position, final int offset,
         final int spaceToEnd, final long writePos)
     {
+        // Both valid cases in few bytecodes and no call, so that a consumer's read loop inlines this and keeps its
+        // registers (issue 14); building the error is badBlock's, on a path a sound queue never takes.
+        final int size = (int)header;
+        final int magic = (int)(header >>> 32) & ~MAGIC_CONSUMED_FLAG;
+        if (MAGIC_DATA == magic && size >= 0 && size <= spaceToEnd - BLOCK_HEADER_LENGTH &&
+            blockLength(size) <= spaceToEnd && blockLength(size) <= writePos - position)
+        {
+            return size;
+        }
+        if (MAGIC_PADDING == magic && size == spaceToEnd - BLOCK_HEADER_LENGTH && spaceToEnd <= writePos - position)
+        {
+            return -1;
+        }
+        throw badBlock(buffer, queue, header, position, offset, spaceToEnd, writePos);
+    }
+
+    /**
+     * The error for a header {@link #checkBlock} refused.
+     */
+    private static CorruptQueueException badBlock(
+        final AtomicBuffer buffer, final String queue, final long header, final long position, final int offset,
+        final int spaceToEnd, final long writePos)
+    {
         final int size = (int)header;
         final int magic = (int)(header >>> 32) & ~MAGIC_CONSUMED_FLAG;
         if (MAGIC_DATA == magic)
         {
             if (size < 0 || size > spaceToEnd - BLOCK_HEADER_LENGTH || blockLength(size) > spaceToEnd)
             {
-                throw corrupt(buffer, queue, position, offset, "data block of " + Integer.toUnsignedString(size) +
+                return corrupt(buffer, queue, position, offset, "data block of " + Integer.toUnsignedString(size) +
                     " bytes runs past the end of the data area (" + spaceToEnd + " bytes left)");
             }
-            if (blockLength(size) > writePos - position)
-            {
-                throw corrupt(buffer, queue, position, offset, "data block of " + size + " bytes runs past writePos " +
-                    writePos);
-            }
-            return size;
+            return corrupt(buffer, queue, position, offset, "data block of " + size + " bytes runs past writePos " +
+                writePos);
         }
         if (MAGIC_PADDING == magic)
         {
-            if (size != spaceToEnd - BLOCK_HEADER_LENGTH || spaceToEnd > writePos - position)
-            {
-                throw corrupt(buffer, queue, position, offset, "padding block of " + Integer.toUnsignedString(size) +
-                    " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
-                    writePos);
-            }
-            return -1;
+            return corrupt(buffer, queue, position, offset, "padding block of " + Integer.toUnsignedString(size) +
+                " bytes does not fill the " + spaceToEnd + " bytes to the end of the data area within writePos " +
+                writePos);
         }
-        throw corrupt(buffer, queue, position, offset, String.format("unknown magic 0x%08X (expected 0x%08X or 0x%08X)",
-            (int)(header >>> 32), MAGIC_DATA, MAGIC_PADDING));
+        return corrupt(buffer, queue, position, offset, String.format(
+            "unknown magic 0x%08X (expected 0x%08X or 0x%08X)", (int)(header >>> 32), MAGIC_DATA, MAGIC_PADDING));
     }
 
     /**
@@ -353,6 +368,20 @@ public final class SimpleIpcDescriptor
      * @throws CorruptQueueException at readPos, naming both positions.
      */
     public static void checkPositions(
+        final AtomicBuffer buffer, final String queue, final int capacity, final long readPos, final long writePos)
+    {
+        // The common case in few bytecodes, so that read and reserve inline it (issue 14).
+        if (readPos >= 0 && readPos <= writePos && writePos <= MAX_POSITION && writePos - readPos <= capacity)
+        {
+            return;
+        }
+        checkOtherPositions(buffer, queue, capacity, readPos, writePos);
+    }
+
+    /**
+     * {@link #checkPositions}'s rare cases: readPos within an interrupted publish's pendingLimit, or the error.
+     */
+    private static void checkOtherPositions(
         final AtomicBuffer buffer, final String queue, final int capacity, final long readPos, final long writePos)
     {
         if (writePos < 0 || writePos > MAX_POSITION)

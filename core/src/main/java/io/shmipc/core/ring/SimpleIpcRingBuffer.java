@@ -108,12 +108,13 @@ abstract class SimpleIpcRingPadding3 extends SimpleIpcRingConsumerFields
  * unknown magic, a block that runs past the data area or past {@code writePos}, or header positions that contradict
  * each other raise a {@link CorruptQueueException}; the blocks before it stay consumed and nothing after it is read.
  * <p>
- * <b>Header slots.</b> Beyond the spec's bytes, the producer writes each block header last with release semantics and
- * clears the header slot after the block while it is free, holds back the first header of a batch until
- * {@link #publish()}, and the consumer marks the header of every block it consumes (bit 15 of the magic, the size
- * kept, so a successor of a consumer that died mid-batch reads that batch again). A consumer whose producer is known
- * to be shmipc may then poll block headers instead of writePos ({@link #trustShmipcWriter(boolean)}): one cache line
- * per message instead of two.
+ * <b>Header slots.</b> Beyond the spec's bytes, the consumer marks the header of every block it consumes (bit 15 of
+ * the magic, the size kept, so a successor of a consumer that died mid-batch reads that batch again). A consumer
+ * whose producer is known to be shmipc may poll block headers instead of writePos
+ * ({@link #trustShmipcWriter(boolean)}): one cache line per message instead of two. While one does (or asks to), the
+ * producer writes each block header last with release semantics, clears the header slot after the block while it is
+ * free, and holds back the first header of a batch until {@link #publish()}; while its consumer reads writePos it
+ * does none of that.
  * <p>
  * <b>Waking the consumer.</b> The ring is the consumer's {@link SleepGuard} for a {@code wait} idle strategy:
  * {@link #prepareToSleep()} and {@link #awake()} keep the reader-state extension field, and a producer asks
@@ -138,6 +139,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
 
     /** {@link #nextBlock}: a trusted writer has not published the next block yet. */
     private static final int NO_BLOCK = -2;
+
+    /** {@link #markedSlotBound}: the marked slot is empty space. */
+    private static final long NO_BOUND = -1L;
 
     /** Cache line length assumed for the read-ahead of the consumer's poll. */
     private static final int CACHE_LINE = 64;
@@ -199,8 +203,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      */
     private void adoptInterruptedPublish(final long writePos, final long pendingLimit)
     {
-        final long firstPosition = capacity - (int)(writePos % capacity) < BLOCK_HEADER_LENGTH ?
-            writePos + capacity - (int)(writePos % capacity) : writePos;
+        final long firstPosition = firstBlockPosition(writePos);
         final int firstOffset = (int)(firstPosition % capacity);
         final long header = buffer.getLongVolatile(PENDING_HEADER_OFFSET);
         if (pendingLimit > MAX_POSITION || pendingLimit - writePos > capacity ||
@@ -215,6 +218,16 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         deferredOffset = firstOffset;
         deferredHeader = header;
         recovering = true;
+    }
+
+    /**
+     * Position of the first block a producer appends at {@code position}: there, or at the next lap's offset 0 when
+     * fewer than 8 bytes remain to the end of the data area (a skip).
+     */
+    private long firstBlockPosition(final long position)
+    {
+        final int offset = (int)(position % capacity);
+        return capacity - offset < BLOCK_HEADER_LENGTH ? position + capacity - offset : position;
     }
 
     /**
@@ -325,20 +338,13 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             clearSlotAtLimit();
         }
         final int deferred = deferredOffset;
+        if (CONSUMER_READS_WRITE_POS != consumerMode)
+        {
+            recordPublish(consumerMode, limit);
+        }
         if (deferred >= 0)
         {
             final long header = deferredHeader;
-            if (CONSUMER_READS_WRITE_POS != consumerMode)
-            {
-                // A consumer polls headers (or asks to): it may read this batch a moment before writePos covers it,
-                // so record the publish for a successor should this producer die between the two stores below.
-                buffer.putLong(PENDING_HEADER_OFFSET, header);
-                buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
-                if (CONSUMER_ASKS_HEADER_POLLING == consumerMode)
-                {
-                    buffer.putIntRelease(CONSUMER_MODE_OFFSET, CONSUMER_POLLS_HEADERS);
-                }
-            }
             if (!recovering || !holdsHeader(deferred, header))
             {
                 buffer.putLongRelease(HEADER_LENGTH + deferred, header);
@@ -349,6 +355,37 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         buffer.putLongRelease(WRITE_POS_OFFSET, limit);
         published = limit;
         return true;
+    }
+
+    /**
+     * A consumer polls headers (or asks to): it may read this batch a moment before writePos covers it, so record
+     * the publish ({@code pendingHeader}, then {@code pendingLimit}) for a successor should this producer die between
+     * the stores that follow, and answer a consumer that asks. A batch appended before the consumer asked has its
+     * first header in place already (nothing was held back); a batch that is only a skip is not recorded, and the
+     * answer waits for a publish with a block in it.
+     */
+    private void recordPublish(final int consumerMode, final long limit)
+    {
+        long header = deferredHeader;
+        boolean record = deferredOffset >= 0;
+        if (!record && CONSUMER_ASKS_HEADER_POLLING == consumerMode)
+        {
+            final long first = firstBlockPosition(published);
+            if (first < limit)
+            {
+                header = buffer.getLong(HEADER_LENGTH + (int)(first % capacity));
+                record = true;
+            }
+        }
+        if (record)
+        {
+            buffer.putLong(PENDING_HEADER_OFFSET, header);
+            buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
+            if (CONSUMER_ASKS_HEADER_POLLING == consumerMode)
+            {
+                buffer.putIntRelease(CONSUMER_MODE_OFFSET, CONSUMER_POLLS_HEADERS);
+            }
+        }
     }
 
     /**
@@ -835,12 +872,17 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             if (limit > MAX_POSITION - capacity)
             {
-                throw new IllegalStateException(name + ": positions are exhausted at writePos " + limit +
-                    " (the layout's limit is " + MAX_POSITION + "); the host must re-initialise the segment");
+                throw positionsExhausted();
             }
             padToEnd(spaceToEnd);
         }
         return limitOffset;
+    }
+
+    private IllegalStateException positionsExhausted()
+    {
+        return new IllegalStateException(name + ": positions are exhausted at writePos " + limit +
+            " (the layout's limit is " + MAX_POSITION + "); the host must re-initialise the segment");
     }
 
     /** Clear the header slot at the limit (see {@link #clearSlotIfFree}). */
@@ -900,27 +942,35 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     }
 
     /**
-     * Write the header of the block at the limit, last and with release semantics, after clearing the header slot
-     * that follows the block when that slot is free space (by the cached readPos; when it is not, it holds the header
-     * of the oldest unconsumed block, which its consumer marks), while a consumer polls headers or asks to
-     * ({@link #clearSlots}; when one asks, {@link #publish()} clears the slot the batch ends at before it agrees).
-     * So the slot at the end of the published blocks is always zero, a consumed block's marked header, or a complete
-     * header: what a consumer that trusts this writer relies on. The header of the first block since the last
-     * publish is not written here but by {@link #publish()},
-     * so a consumer that polls headers never sees a block before writePos covers it (or a dead producer's
-     * {@code pendingLimit} does).
+     * Write the header of the block at the limit, after its payload.
+     * <p>
+     * While the consumer reads writePos (the SimpleIPC v1 rule, {@link #clearSlots} false) that is a plain store:
+     * the release store of writePos in {@link #publish()} orders it, and nothing more is needed (deferring it, as
+     * below, cost one thread's write-then-read a tenth of its rate at 32 B, issue 14).
+     * <p>
+     * While a consumer polls headers or asks to, the header is written last and with release semantics, after
+     * clearing the header slot that follows the block when that slot is free space (by the cached readPos; when it
+     * is not, it holds the header of the oldest unconsumed block, which its consumer marks); when one asks,
+     * {@link #publish()} clears the slot the batch ends at before it agrees. So the slot at the end of the published
+     * blocks is always zero, a consumed block's marked header, or a complete header: what a consumer that trusts
+     * this writer relies on. The header of the first block since the last publish is then not written here but by
+     * {@link #publish()}, so a consumer that polls headers never sees a block before writePos covers it (or a dead
+     * producer's {@code pendingLimit} does). A consumer that asks only starts polling once a publish that holds a
+     * first header back has answered, so the blocks appended before that publish need no holding back.
      *
      * @param blockOffset data-area offset of the block, which starts at the limit.
      * @param blockLength position space the block takes.
      */
     private void writeBlockHeader(final int blockOffset, final int blockLength, final int size, final int magic)
     {
-        if (clearSlots)
-        {
-            final int end = blockOffset + blockLength;
-            clearSlotIfFree(end == capacity ? 0 : end, limit + blockLength);
-        }
         final long header = blockHeader(size, magic);
+        if (!clearSlots)
+        {
+            buffer.putLong(HEADER_LENGTH + blockOffset, header);
+            return;
+        }
+        final int end = blockOffset + blockLength;
+        clearSlotIfFree(end == capacity ? 0 : end, limit + blockLength);
         if (deferredOffset < 0)
         {
             deferredOffset = blockOffset;
@@ -933,11 +983,15 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     }
 
     /**
-     * The step both read loops share: look at the block at {@code offset} (position {@code position}).
+     * The step both read loops share: look at the block at {@code offset} (position {@code position}). Kept small and
+     * free of calls on every path a sound queue takes, so that the read loops inline it and keep their registers
+     * (issue 14: called, with a call of its own at each lap's padding block, it cost one thread's write-then-read
+     * about a quarter of its rate at 32 B). Under the SimpleIPC v1 rule the header is a plain load: the acquire of
+     * writePos in {@link #writeBound} already orders it.
      *
-     * @return the payload size of a data block (its header is still in place: the caller clears it once the block
+     * @return the payload size of a data block (its header is still in place: the caller marks it once the block
      * is consumed); {@link #TO_END} when fewer than 8 bytes remain or a padding block fills the rest (its header is
-     * cleared here); {@link #NO_BLOCK} when a trusted writer has published nothing there yet.
+     * marked here); {@link #NO_BLOCK} when a trusted writer has published nothing there yet.
      * @throws CorruptQueueException if the header breaks the layout rules.
      */
     private int nextBlock(final long position, final int offset, final long writePos)
@@ -948,30 +1002,50 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             checkSkip(name, position, offset, spaceToEnd, writePos);
             return TO_END;
         }
-        long header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+        final int index = HEADER_LENGTH + offset;
+        long header;
         long bound = writePos;
-        if (trustWriter && (EMPTY_SLOT == header || (header & CONSUMED_MARK) != 0))
+        if (trustWriter)
         {
+            header = buffer.getLongAcquire(index);
             if (EMPTY_SLOT == header)
             {
                 return NO_BLOCK;
             }
-            // A marked slot is a block consumed a lap ago (empty now) unless writePos covers it: then a consumer died
-            // after marking it and before storing readPos, and it is delivered again. Re-read after the acquire.
-            bound = buffer.getLongAcquire(WRITE_POS_OFFSET);
-            if (bound - position <= 0)
+            if ((header & CONSUMED_MARK) != 0)
             {
-                return NO_BLOCK;
+                bound = markedSlotBound(position);
+                if (NO_BOUND == bound)
+                {
+                    return NO_BLOCK;
+                }
+                header = buffer.getLongAcquire(index);
             }
-            header = buffer.getLongAcquire(HEADER_LENGTH + offset);
+        }
+        else
+        {
+            header = buffer.getLong(index);
         }
         final int size = checkBlock(buffer, name, header, position, offset, spaceToEnd, bound);
         if (size < 0)
         {
-            buffer.putLong(HEADER_LENGTH + offset, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
+            buffer.putLong(index, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
             return TO_END;
         }
         return size;
+    }
+
+    /**
+     * A trusted writer's slot holds a marked header: a block consumed a lap ago (empty now) unless writePos covers
+     * it, in which case a consumer died after marking it and before storing readPos, and it is delivered again (the
+     * caller re-reads the header after this acquire).
+     *
+     * @return writePos, the bound to check the block against, or {@link #NO_BOUND} if the slot is empty.
+     */
+    private long markedSlotBound(final long position)
+    {
+        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        return writePos - position <= 0 ? NO_BOUND : writePos;
     }
 
     private static long consumedHeader(final int size, final int magic)

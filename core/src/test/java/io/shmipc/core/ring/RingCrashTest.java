@@ -229,6 +229,46 @@ class RingCrashTest
         }
     }
 
+    /**
+     * A producer that appended a batch while its consumer read writePos wrote the batch's headers in place (nothing
+     * held back). When the consumer asked meanwhile, the publish that answers it records that batch from the header in
+     * place. Here the producer dies after the answer and before writePos: the consumer, now polling headers, reads the
+     * batch beyond writePos, and the next producer adopts it instead of refusing the queue or overwriting it.
+     */
+    @Test
+    void aBatchAppendedBeforeTheConsumerAskedIsRecordedByThePublishThatAnswers()
+    {
+        final long seed = 11;
+        try (SharedSegment segment = TestSegments.create(file, 4096))
+        {
+            final SimpleIpcRingBuffer dead = attach(segment, QueueId.TO_GUEST); // the consumer reads writePos
+            final UnsafeBuffer scratch = new UnsafeBuffer(new byte[1024]);
+            for (long seq = 0; seq < 5; seq++)
+            {
+                assertTrue(
+                    dead.append(scratch, 0, PeerMessages.encode(scratch, 0, seed, seq, CrashRingPeer.MAX_EXTRA)));
+            }
+            final SimpleIpcRingBuffer in = attach(segment, QueueId.TO_GUEST).trustShmipcWriter(true);
+            final long writePos = dead.producerPosition();
+            dead.publish();
+            final AtomicBufferView queue = new AtomicBufferView(dead);
+            assertEquals(CONSUMER_POLLS_HEADERS, queue.getInt(CONSUMER_MODE_OFFSET), "answered at once");
+            queue.putLong(WRITE_POS_OFFSET, writePos); // the store that did not happen
+
+            final Collector collector = new Collector(seed);
+            assertEquals(0, in.read(collector), "the answer is read with writePos, which covers nothing");
+            assertEquals(5, in.read(collector), "then the batch, by its headers");
+            final SimpleIpcRingBuffer restarted = attach(segment, QueueId.TO_GUEST); // must not refuse
+            write(restarted, scratch, seed, 5);
+            while (in.read(collector) > 0)
+            {
+                assertTrue(collector.seqs.size() <= 6);
+            }
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), collector.seqs, "the batch once, then the new message");
+            assertEquals(restarted.producerPosition(), in.consumerPosition());
+        }
+    }
+
     @Test
     void positionsNearTheTopOfTheRangeAreRejectedNotWrapped()
     {
@@ -438,6 +478,11 @@ class RingCrashTest
         void putLong(final int index, final long value)
         {
             buffer.putLongVolatile(index, value);
+        }
+
+        int getInt(final int index)
+        {
+            return buffer.getIntVolatile(index);
         }
     }
 }
