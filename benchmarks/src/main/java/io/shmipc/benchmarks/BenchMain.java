@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "shmipc bench", mixinStandardHelpOptions = true,
     description = "Cross-process latency and throughput of the shmipc ring, side by side with Agrona and the " +
         "hardware floor.",
-    subcommands = {PingPongCommand.class, ThroughputCommand.class, MatrixCommand.class, CallsCommand.class,
+    subcommands = {PingPongCommand.class, ThroughputCommand.class, OneThreadCommand.class, MatrixCommand.class,
+        CallsCommand.class,
         BridgeCommand.class, BridgePeerCommand.class,
         PeerCommand.class, CallsGuestCommand.class})
 public final class BenchMain implements Runnable

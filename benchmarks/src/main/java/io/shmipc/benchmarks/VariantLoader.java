@@ -63,6 +63,20 @@ final class VariantLoader extends URLClassLoader
     }
 
     /**
+     * @param first a class path entry searched before this JVM's class path (another build's jar).
+     * @return a new loader over {@code first} and then this JVM's class path: our classes and Agrona's that
+     * {@code first} has come from it, the others from this build.
+     */
+    static VariantLoader over(final String name, final String first)
+    {
+        final URL[] rest = classPath();
+        final URL[] urls = new URL[rest.length + 1];
+        urls[0] = url(first);
+        System.arraycopy(rest, 0, urls, 1, rest.length);
+        return new VariantLoader(name, urls, VariantLoader.class.getClassLoader());
+    }
+
+    /**
      * @return a new loader over this JVM's class path.
      */
     static VariantLoader newLoader(final String name)

@@ -352,7 +352,8 @@ class BenchSmokeTest
         assertTrue(help.contains("100% of a core") && help.contains("--wake-gap") && help.contains("--sizes"), help);
         final String[] usage = outputOf(() ->
         {
-            for (final String command : new String[]{"pingpong", "throughput", "matrix", "calls", "bridge"})
+            for (final String command :
+                new String[]{"pingpong", "throughput", "one-thread", "matrix", "calls", "bridge"})
             {
                 assertEquals(0, BenchMain.execute(command, "--help"), command + " --help");
             }
@@ -372,7 +373,7 @@ class BenchSmokeTest
     }
 
     /** @return what {@code task} printed on standard output and standard error. */
-    private static String[] outputOf(final Runnable task)
+    static String[] outputOf(final Runnable task)
     {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final ByteArrayOutputStream out = new ByteArrayOutputStream();

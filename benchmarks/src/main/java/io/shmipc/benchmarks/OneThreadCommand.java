@@ -1,0 +1,229 @@
+package io.shmipc.benchmarks;
+
+import io.shmipc.tools.cli.DurationConverter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * {@code bench one-thread}: the ring's own cost, free of cross-core traffic and of placement: one thread writes a
+ * burst of messages and reads it back ({@link OneThreadRing}, JMH's {@code writeThenRead} loop), with the round method
+ * in one JVM. Every variant (shmipc, Agrona, a second Agrona in a loader of its own as the self-check, and another
+ * build's shmipc with {@code --baseline-jar}) is warmed up, then runs once per round for {@code --round}, in a
+ * rotating order, and each round's rate is divided by Agrona's of the same round. JMH's forks cannot pair two rings
+ * like this; its errors here (10-40%) hid a 20% regression that this shows with an IQR under 1%.
+ */
+@Command(name = "one-thread", mixinStandardHelpOptions = true,
+    description = {"Write-then-read in one thread (bursts of 16), shmipc against Agrona's OneToOneRingBuffer in " +
+        "one JVM, interleaved in short rounds, each variant in a class loader of its own; the ratio is the median " +
+        "over rounds of each round's rate ratio, with its interquartile range. agrona-b, a second copy of Agrona's " +
+        "ring, is the self-check: its ratio must be within 1.00 +- 0.05.",
+        "One thread busy-runs (100%% of a core) while a run lasts."})
+final class OneThreadCommand implements Callable<Integer>
+{
+    /** The reference every rate is divided by. */
+    static final String AGRONA = "agrona";
+
+    /** The self-check: the reference again, in a loader of its own. */
+    static final String AGRONA_B = "agrona-b";
+
+    /** The self-check's tolerance around 1.00. */
+    static final double SELF_CHECK_TOLERANCE = 0.05;
+
+    /** Round-robin slices of {@code --round} each variant runs before the measured rounds. */
+    static final int WARMUP_SLICES = 12;
+
+    /** Fewest rounds that give a median and quartiles. */
+    static final int MIN_ROUNDS = 3;
+
+    /** The JSON of a run (fields in docs/benchmarks.md). */
+    record Result(String command, String method, Machine machine, Settings settings, List<SizeResult> sizes)
+    {
+    }
+
+    record Settings(int rounds, long roundNanos, int warmupSlices, int burst, int ringCapacity, String baselineJar)
+    {
+    }
+
+    /** One message size: each variant's nanoseconds per message and each variant's rate over Agrona's. */
+    record SizeResult(int messageBytes, List<VariantResult> variants, List<RatioResult> ratios, String selfCheck,
+        String goalAtLeastAgrona)
+    {
+    }
+
+    /** Median over rounds of nanoseconds per message (write and read), its quartiles and each round's value. */
+    record VariantResult(String name, Rounds.Quartiles nanosPerMessage, List<Double> perRound)
+    {
+    }
+
+    /** The variant's rate over Agrona's in the same round: median, quartiles, each round's ratio. */
+    record RatioResult(String name, Rounds.Quartiles toAgrona, List<Double> perRound)
+    {
+    }
+
+    @Option(names = "--sizes", paramLabel = "BYTES", split = ",", defaultValue = "32,256,1024",
+        description = "Message sizes in bytes, comma separated (default: ${DEFAULT-VALUE}).")
+    List<Integer> sizes;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "16",
+        description = "Measured rounds per size; each runs every variant once (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--round", paramLabel = "TIME", defaultValue = "250ms", converter = DurationConverter.class,
+        description = "How long each variant runs in a round (default: ${DEFAULT-VALUE}).")
+    Duration round;
+
+    @Option(names = "--baseline-jar", paramLabel = "JAR",
+        description = "Another build's benchmarks jar (or core jar with Agrona): its shmipc ring runs too, as " +
+            "shmipc@baseline, in the same rounds.")
+    Path baselineJar;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    /**
+     * {@inheritDoc}
+     */
+    public Integer call()
+    {
+        for (final int size : sizes)
+        {
+            if (size < 8 || size > PingPongCommand.MAX_SIZE)
+            {
+                throw new IllegalArgumentException("--sizes: " + size + " is outside 8.." + PingPongCommand.MAX_SIZE);
+            }
+        }
+        if (rounds < MIN_ROUNDS)
+        {
+            throw new IllegalArgumentException("--rounds: " + rounds + " is fewer than " + MIN_ROUNDS);
+        }
+        if (round.isNegative() || round.isZero())
+        {
+            throw new IllegalArgumentException("--round: " + round + " is not positive");
+        }
+        if (null != baselineJar && !Files.isRegularFile(baselineJar))
+        {
+            throw new IllegalArgumentException("--baseline-jar " + baselineJar + ": no such file");
+        }
+        final List<String> names = new ArrayList<>(List.of("shmipc", AGRONA, AGRONA_B));
+        if (null != baselineJar)
+        {
+            names.add("shmipc" + PingPongCommand.BASELINE);
+        }
+        final Machine machine = Machine.describe(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        final PrintStream out = System.out;
+        out.printf(Locale.ROOT, "one thread writes %d messages then reads them, ring capacity %d bytes; %d rounds, " +
+            "each variant %d ms per round after %d warm-up slices; each variant in a class loader of its own%n",
+            OneThreadRing.BURST, OneThreadRing.CAPACITY, rounds, round.toMillis(), WARMUP_SLICES);
+        out.println("machine: " + machine.brief() + ", " + machine.jdk() + "; JVM options: " + machine.jvmOptions());
+        final List<SizeResult> results = new ArrayList<>();
+        for (final int size : sizes)
+        {
+            results.add(measure(names, size, out));
+        }
+        if (null != json)
+        {
+            Json.write(json, new Result("one-thread", "rounds", machine, new Settings(rounds, round.toNanos(),
+                WARMUP_SLICES, OneThreadRing.BURST, OneThreadRing.CAPACITY,
+                null == baselineJar ? null : baselineJar.toString()), results));
+            out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private SizeResult measure(final List<String> names, final int size, final PrintStream out)
+    {
+        final int count = names.size();
+        final LongUnaryOperator[] variants = new LongUnaryOperator[count];
+        for (int v = 0; v < count; v++)
+        {
+            variants[v] = create(names.get(v), size);
+        }
+        final long slice = round.toNanos();
+        for (int w = 0; w < WARMUP_SLICES; w++)
+        {
+            for (final LongUnaryOperator variant : variants)
+            {
+                variant.applyAsLong(slice);
+            }
+        }
+        final double[][] nanosPerMessage = new double[count][rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                final int v = (k + r) % count;
+                final long start = System.nanoTime();
+                final long messages = variants[v].applyAsLong(slice);
+                nanosPerMessage[v][r] = (System.nanoTime() - start) / (double)messages;
+            }
+        }
+        final int agrona = names.indexOf(AGRONA);
+        final List<VariantResult> variantResults = new ArrayList<>();
+        final List<RatioResult> ratioResults = new ArrayList<>();
+        out.printf(Locale.ROOT, "%n%d bytes%n%-18s %-30s %s%n", size, "variant", "ns per message, median (IQR)",
+            "rate / agrona's in the same round, median (IQR)");
+        Rounds.Spread selfCheck = null;
+        Rounds.Spread shmipc = null;
+        for (int v = 0; v < count; v++)
+        {
+            final Rounds.Spread own = Rounds.spread(nanosPerMessage[v]);
+            // a rate ratio: agrona's time per message over this variant's, round by round
+            final double[] ratios = Rounds.ratios(nanosPerMessage[agrona], nanosPerMessage[v]);
+            final Rounds.Spread ratio = Rounds.spread(ratios);
+            variantResults.add(new VariantResult(names.get(v), Rounds.Quartiles.of(own),
+                Rounds.significant(nanosPerMessage[v])));
+            ratioResults.add(new RatioResult(names.get(v), Rounds.Quartiles.of(ratio), Rounds.significant(ratios)));
+            out.printf(Locale.ROOT, "%-18s %-30s %s%n", names.get(v), String.format(Locale.ROOT,
+                "%.2f (IQR %.2f-%.2f)", own.median, own.q1, own.q3), ratio.format());
+            if (AGRONA_B.equals(names.get(v)))
+            {
+                selfCheck = ratio;
+            }
+            else if ("shmipc".equals(names.get(v)))
+            {
+                shmipc = ratio;
+            }
+        }
+        final String selfCheckText = Rounds.withinOfOne(selfCheck, SELF_CHECK_TOLERANCE) ?
+            "passed" : "NOT passed: the method cannot resolve 5% on this machine now";
+        final String goal = Rounds.atLeast(shmipc, 1.0).text;
+        out.printf(Locale.ROOT, "self-check %s / %s: %s (within 1.00 +- %.2f)%n", AGRONA_B, AGRONA, selfCheckText,
+            SELF_CHECK_TOLERANCE);
+        out.printf(Locale.ROOT, "goal shmipc >= 1.00 x agrona (one thread): %s (median %.2f, IQR %.2f-%.2f)%n", goal,
+            shmipc.median, shmipc.q1, shmipc.q3);
+        return new SizeResult(size, variantResults, ratioResults, selfCheckText, goal);
+    }
+
+    private LongUnaryOperator create(final String name, final int size)
+    {
+        final boolean baseline = name.endsWith(PingPongCommand.BASELINE);
+        final VariantLoader loader = baseline ? VariantLoader.over(name, baselineJar.toAbsolutePath().toString()) :
+            VariantLoader.newLoader(name);
+        final String kind = name.startsWith(AGRONA) ? AGRONA : "shmipc";
+        try
+        {
+            final Class<?> type = Class.forName(OneThreadRing.class.getName(), true, loader);
+            return (LongUnaryOperator)type.getConstructor(String.class, int.class).newInstance(kind, size);
+        }
+        catch (final InvocationTargetException ex)
+        {
+            throw new IllegalStateException("cannot create variant " + name + ": " + ex.getCause(), ex.getCause());
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new IllegalStateException("cannot create variant " + name + ": " + ex, ex);
+        }
+    }
+}

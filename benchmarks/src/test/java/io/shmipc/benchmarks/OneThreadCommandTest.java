@@ -1,0 +1,123 @@
+package io.shmipc.benchmarks;
+
+import io.shmipc.core.ring.SimpleIpcRingBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import static io.shmipc.benchmarks.BenchSmokeTest.list;
+import static io.shmipc.benchmarks.BenchSmokeTest.map;
+import static io.shmipc.benchmarks.BenchSmokeTest.number;
+import static io.shmipc.benchmarks.BenchSmokeTest.outputOf;
+import static io.shmipc.benchmarks.BenchSmokeTest.readJson;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bench one-thread} end to end with tiny rounds: every variant, a baseline build's ring from a jar, the
+ * per-round figures, the self-check and the goal, and the refused command lines. No speed is asserted.
+ */
+class OneThreadCommandTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyVariantRunsRoundByRoundAgainstAgronaIncludingABaselineBuild() throws IOException
+    {
+        final Path json = dir.resolve("one-thread.json");
+        final Path baseline = jarOfCore();
+        final String[] output = outputOf(() -> assertEquals(0, BenchMain.execute("one-thread", "--sizes", "32,256",
+            "--rounds", "3", "--round", "20ms", "--baseline-jar", baseline.toString(), "--json", json.toString()),
+            "exit code"));
+        final Map<String, Object> root = readJson(json);
+        assertEquals("one-thread", root.get("command"));
+        assertEquals(3.0, number(map(root, "settings"), "rounds"));
+        final List<Map<String, Object>> sizes = list(root, "sizes");
+        assertEquals(2, sizes.size());
+        for (final Map<String, Object> size : sizes)
+        {
+            final List<String> names = new ArrayList<>();
+            for (final Map<String, Object> variant : list(size, "variants"))
+            {
+                names.add((String)variant.get("name"));
+                assertTrue(number(map(variant, "nanosPerMessage"), "median") > 0, "" + variant);
+                assertEquals(3, ((List<?>)variant.get("perRound")).size(), "one figure per round: " + variant);
+            }
+            assertEquals(List.of("shmipc", "agrona", "agrona-b", "shmipc@baseline"), names);
+            for (final Map<String, Object> ratio : list(size, "ratios"))
+            {
+                final double median = number(map(ratio, "toAgrona"), "median");
+                if ("agrona".equals(ratio.get("name")))
+                {
+                    assertEquals(1.0, median, "agrona against itself, round by round");
+                }
+                assertTrue(median > 0, "" + ratio);
+            }
+            assertTrue(Stream.of("passed", "NOT passed").anyMatch(((String)size.get("selfCheck"))::startsWith),
+                "" + size);
+            assertTrue(Stream.of(Rounds.Verdict.values()).anyMatch(v -> v.text.equals(size.get("goalAtLeastAgrona"))),
+                "" + size);
+        }
+        assertTrue(output[0].contains("self-check agrona-b / agrona: "), output[0]);
+        assertTrue(output[0].contains("goal shmipc >= 1.00 x agrona (one thread): "), output[0]);
+        assertEquals("", output[1], "nothing on standard error");
+    }
+
+    @Test
+    void badCommandLinesFailWithUsageCode()
+    {
+        for (final String[] args : new String[][]{
+            {"--rounds: 2 is fewer than 3", "one-thread", "--rounds", "2"},
+            {"--sizes: 4 is outside 8..65536", "one-thread", "--sizes", "4"},
+            {"--baseline-jar /no/such.jar: no such file", "one-thread", "--baseline-jar", "/no/such.jar"},
+            {"'--round': '0s': the duration must be positive", "one-thread", "--round", "0s"}})
+        {
+            final String[] command = Arrays.copyOfRange(args, 1, args.length);
+            final String err = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute(command),
+                String.join(" ", command)))[1];
+            assertTrue(err.contains(args[0]), err);
+        }
+    }
+
+    /** The core build on the test class path, as a jar (a baseline must be a file). */
+    private Path jarOfCore() throws IOException
+    {
+        final Path location;
+        try
+        {
+            location = Path.of(SimpleIpcRingBuffer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        }
+        catch (final URISyntaxException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        if (Files.isRegularFile(location))
+        {
+            return location;
+        }
+        final Path jar = dir.resolve("baseline-core.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+            Stream<Path> files = Files.walk(location))
+        {
+            for (final Path file : (Iterable<Path>)files.filter(Files::isRegularFile)::iterator)
+            {
+                out.putNextEntry(new JarEntry(location.relativize(file).toString().replace('\\', '/')));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+        return jar;
+    }
+}
