@@ -4,6 +4,7 @@ import io.shmipc.tools.cli.DurationConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.LongUnaryOperator;
+import java.util.zip.ZipFile;
 
 /**
  * {@code bench one-thread}: the ring's own cost, free of cross-core traffic and of placement: one thread writes a
@@ -85,8 +87,8 @@ final class OneThreadCommand implements Callable<Integer>
     Duration round;
 
     @Option(names = "--baseline-jar", paramLabel = "JAR",
-        description = "Another build's benchmarks jar (or core jar with Agrona): its shmipc ring runs too, as " +
-            "shmipc@baseline, in the same rounds.")
+        description = "Another build's benchmarks jar (or core jar; Agrona then comes from this build): its shmipc " +
+            "ring runs too, as shmipc@baseline, in the same rounds.")
     Path baselineJar;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
@@ -112,10 +114,7 @@ final class OneThreadCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--round: " + round + " is not positive");
         }
-        if (null != baselineJar && !Files.isRegularFile(baselineJar))
-        {
-            throw new IllegalArgumentException("--baseline-jar " + baselineJar + ": no such file");
-        }
+        checkBaselineJar(baselineJar);
         final List<String> names = new ArrayList<>(List.of("shmipc", AGRONA, AGRONA_B));
         if (null != baselineJar)
         {
@@ -204,6 +203,39 @@ final class OneThreadCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "goal shmipc >= 1.00 x agrona (one thread): %s (median %.2f, IQR %.2f-%.2f)%n", goal,
             shmipc.median, shmipc.q1, shmipc.q3);
         return new SizeResult(size, variantResults, ratioResults, selfCheckText, goal);
+    }
+
+    /**
+     * @throws IllegalArgumentException unless the file is a jar holding a shmipc ring (under any of its package
+     * names: unlike {@code pingpong}'s, this baseline needs no round-method classes).
+     */
+    static void checkBaselineJar(final Path jar)
+    {
+        if (null == jar)
+        {
+            return;
+        }
+        if (!Files.isRegularFile(jar))
+        {
+            throw new IllegalArgumentException("--baseline-jar " + jar + ": no such file");
+        }
+        try (ZipFile zip = new ZipFile(jar.toFile()))
+        {
+            for (final String ring : OneThreadRing.SHMIPC_RING_CLASSES)
+            {
+                if (null != zip.getEntry(ring.replace('.', '/') + ".class"))
+                {
+                    return;
+                }
+            }
+            throw new IllegalArgumentException("--baseline-jar " + jar + ": has no shmipc ring (" +
+                String.join(", ", OneThreadRing.SHMIPC_RING_CLASSES) + ")");
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("--baseline-jar " + jar + ": cannot read it as a jar: " +
+                ex.getMessage());
+        }
     }
 
     private LongUnaryOperator create(final String name, final int size)

@@ -30,7 +30,7 @@ public final class OneThreadRing implements LongUnaryOperator
     static final int CAPACITY = 64 * 1024;
 
     /** The shmipc ring's class, by the package names it has had. */
-    private static final String[] SHMIPC_RING_CLASSES =
+    static final String[] SHMIPC_RING_CLASSES =
         {"io.shmipc.core.ring.SimpleIpcRingBuffer", "io.shmipc.core.SimpleIpcRingBuffer"};
 
     private final RingBuffer ring;

@@ -369,7 +369,8 @@ class BenchSmokeTest
         assertTrue(unknown[1].startsWith("Unmatched argument at index 0: 'frobnicate'"), unknown[1]);
         assertEquals("", unknown[0], "no help printed as if it had been asked for");
         final String[] missing = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute()));
-        assertTrue(missing[1].startsWith("missing command: pingpong, throughput, matrix, calls or bridge"), missing[1]);
+        assertTrue(missing[1].startsWith("missing command: pingpong, throughput, one-thread, matrix, calls or bridge"),
+            missing[1]);
     }
 
     /** @return what {@code task} printed on standard output and standard error. */

@@ -1,6 +1,7 @@
 package io.shmipc.benchmarks;
 
 import io.shmipc.core.ring.SimpleIpcRingBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,12 +83,28 @@ class OneThreadCommandTest
             {"--rounds: 2 is fewer than 3", "one-thread", "--rounds", "2"},
             {"--sizes: 4 is outside 8..65536", "one-thread", "--sizes", "4"},
             {"--baseline-jar /no/such.jar: no such file", "one-thread", "--baseline-jar", "/no/such.jar"},
+            {"has no shmipc ring (io.shmipc.core.ring.SimpleIpcRingBuffer, io.shmipc.core.SimpleIpcRingBuffer)",
+                "one-thread", "--baseline-jar", agronaJar()},
             {"'--round': '0s': the duration must be positive", "one-thread", "--round", "0s"}})
         {
             final String[] command = Arrays.copyOfRange(args, 1, args.length);
             final String err = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute(command),
                 String.join(" ", command)))[1];
             assertTrue(err.contains(args[0]), err);
+        }
+    }
+
+    /** A jar with no shmipc ring in it. */
+    private static String agronaJar()
+    {
+        try
+        {
+            return Path.of(UnsafeBuffer.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI()).toString();
+        }
+        catch (final URISyntaxException ex)
+        {
+            throw new IllegalStateException(ex);
         }
     }
 

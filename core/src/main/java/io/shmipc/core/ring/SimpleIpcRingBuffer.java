@@ -955,8 +955,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * blocks is always zero, a consumed block's marked header, or a complete header: what a consumer that trusts
      * this writer relies on. The header of the first block since the last publish is then not written here but by
      * {@link #publish()}, so a consumer that polls headers never sees a block before writePos covers it (or a dead
-     * producer's {@code pendingLimit} does). A consumer that asks only starts polling once a publish that holds a
-     * first header back has answered, so the blocks appended before that publish need no holding back.
+     * producer's {@code pendingLimit} does). A consumer that asks only starts polling once a publish has answered,
+     * and that publish records its batch first (from the header in place, if the batch was appended before the
+     * ask: see {@link #recordPublish}), so the blocks appended before the answer need no holding back.
      *
      * @param blockOffset data-area offset of the block, which starts at the limit.
      * @param blockLength position space the block takes.
