@@ -139,9 +139,6 @@ class BridgeBackPressureTest
             assertEquals(sizes.length, g.messagesIn());
             assertEquals(sizes.length, h.messagesIn());
             assertTrue(errors.isEmpty(), errors::toString);
-            System.out.printf(
-                "slow guest: back-pressure events guest-side %d, host-side %d; host ring up to %d bytes%n",
-                g.backPressureIn(), h.backPressureOut(), fullestHostRing.get());
         }
         finally
         {

@@ -82,9 +82,6 @@ class BridgeNativePeersTest
                     assertTrue(
                         output.contains("calls=" + calls + " answered=" + calls + " wrong=0 unknown=0 timeouts=0"),
                         output);
-                    System.out.println("C host -> bridges -> C guest, " + threads + " thread(s): " +
-                        output.lines().filter(line -> line.startsWith("Throughput") || line.startsWith("Avg"))
-                            .reduce((x, y) -> x + ", " + y).orElse(""));
                 }
             }
             finally

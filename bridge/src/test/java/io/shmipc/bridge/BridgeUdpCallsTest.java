@@ -50,14 +50,11 @@ class BridgeUdpCallsTest
             assertTrue(guestSide.awaitLink(Duration.ofSeconds(10)), "guest-side link");
             assertNotEquals(hostSide.aeronDirectory(), guestSide.aeronDirectory(), "two embedded drivers");
 
-            final long oneStart = System.nanoTime();
             for (int i = 0; i < CALLS; i++)
             {
                 assertEquals(i + 0.25, add(host, i, 0.25));
             }
-            final long oneNanos = System.nanoTime() - oneStart;
 
-            final long fourStart = System.nanoTime();
             final List<Future<?>> futures = new ArrayList<>();
             for (int t = 0; t < 4; t++)
             {
@@ -75,9 +72,6 @@ class BridgeUdpCallsTest
             {
                 future.get(200, TimeUnit.SECONDS);
             }
-            final long fourNanos = System.nanoTime() - fourStart;
-            System.out.printf("bridge udp, 100,000 calls: %.0f calls/s from one thread, %.0f from four%n",
-                CALLS * 1e9 / oneNanos, CALLS * 1e9 / fourNanos);
 
             assertTrue(errors.isEmpty(), errors::toString);
             assertEquals(0, host.unknownResponses() + host.expiredResponses() + host.malformedResponses());

@@ -55,7 +55,6 @@ class IdleCpuTest
         Thread.sleep(500); // well past the spin, yield and park phases
         final double fraction = cpuFraction("wait-cpu-test", TimeUnit.SECONDS.toNanos(5));
 
-        System.out.println("IdleCpuTest: wait reader used " + percent(fraction) + " of a core");
         assertTrue(fraction < 0.05, "idle reader in wait used " + percent(fraction) + " of a core over 5 s");
     }
 
@@ -66,7 +65,6 @@ class IdleCpuTest
 
         final double fraction = cpuFraction("spin-cpu-test", TimeUnit.SECONDS.toNanos(1));
 
-        System.out.println("IdleCpuTest: busy-spin reader used " + percent(fraction) + " of a core");
         assertTrue(fraction > 0.1, "busy-spin reader used only " + percent(fraction) + " of a core: " +
             "the /proc measurement does not see the thread");
     }

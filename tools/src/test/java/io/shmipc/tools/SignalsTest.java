@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,15 +76,15 @@ class SignalsTest
         final int rounds = Integer.getInteger("shmipc.signals.rounds", DEFAULT_ROUNDS);
         final long seed = Long.getLong("shmipc.signals.seed", 20261201L);
         final List<String> prefix = signalResettingPrefix();
-        final long startNs = System.nanoTime();
         final CompletableFuture<String> hosts = CompletableFuture.supplyAsync(() ->
             run(() -> hostRounds(new Random(seed), rounds, prefix)));
         final CompletableFuture<String> guests = CompletableFuture.supplyAsync(() ->
             run(() -> guestRounds(new Random(seed + 1), rounds, prefix)));
         final String hostSummary = hosts.get(280, TimeUnit.SECONDS);
         final String guestSummary = guests.get(280, TimeUnit.SECONDS);
-        System.out.printf(Locale.ROOT, "SignalsTest seed %d, %d rounds per signal and side, %.1f s%n  %s%n  %s%n",
-            seed, rounds, (System.nanoTime() - startNs) / 1e9, hostSummary, guestSummary);
+        // each side's summary: its name, then one "delay:exit code" per round and signal
+        assertEquals(1 + 2 * rounds, hostSummary.split(" ").length, "seed " + seed + ": " + hostSummary);
+        assertEquals(1 + 2 * rounds, guestSummary.split(" ").length, "seed " + seed + ": " + guestSummary);
     }
 
     private interface Rounds
