@@ -99,20 +99,10 @@ final class OneThreadCommand implements Callable<Integer>
      */
     public Integer call()
     {
-        for (final int size : sizes)
-        {
-            if (size < 8 || size > PingPongCommand.MAX_SIZE)
-            {
-                throw new IllegalArgumentException("--sizes: " + size + " is outside 8.." + PingPongCommand.MAX_SIZE);
-            }
-        }
+        ThroughputCommand.checkSizes(sizes);
         if (rounds < MIN_ROUNDS)
         {
             throw new IllegalArgumentException("--rounds: " + rounds + " is fewer than " + MIN_ROUNDS);
-        }
-        if (round.isNegative() || round.isZero())
-        {
-            throw new IllegalArgumentException("--round: " + round + " is not positive");
         }
         checkBaselineJar(baselineJar);
         final List<String> names = new ArrayList<>(List.of("shmipc", AGRONA, AGRONA_B));

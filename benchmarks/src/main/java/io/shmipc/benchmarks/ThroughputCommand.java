@@ -156,9 +156,12 @@ final class ThroughputCommand implements Callable<Integer>
     Duration round;
 
     /**
-     * {@inheritDoc}
+     * The rule for {@code --sizes} of the commands that take several: each 8 (a payload's first word is read)
+     * to {@link PingPongCommand#MAX_SIZE} bytes.
+     *
+     * @throws IllegalArgumentException naming the first size outside it.
      */
-    public Integer call()
+    static void checkSizes(final List<Integer> sizes)
     {
         for (final int size : sizes)
         {
@@ -167,6 +170,14 @@ final class ThroughputCommand implements Callable<Integer>
                 throw new IllegalArgumentException("--sizes: " + size + " is outside 8.." + PingPongCommand.MAX_SIZE);
             }
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public Integer call()
+    {
+        checkSizes(sizes);
         if (batch < 1 || batch > MAX_BATCH)
         {
             throw new IllegalArgumentException("--batch: " + batch + " is outside 1.." + MAX_BATCH);
