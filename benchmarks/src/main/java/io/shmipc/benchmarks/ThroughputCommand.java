@@ -6,11 +6,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -36,7 +39,32 @@ final class ThroughputCommand implements Callable<Integer>
      */
     record Result(String command, String method, Machine machine, Settings settings, boolean descheduled,
         List<RingRate> results, List<SizeRatio> ratios, List<SizeRatio> headerRatios,
-        List<SizeRatio> floorSpecRatios, List<SizeRatio> floorSpecHeaderRatios)
+        List<SizeRatio> floorSpecRatios, List<SizeRatio> floorSpecHeaderRatios, List<BaselineRatio> baselineRatios)
+    {
+    }
+
+    /**
+     * The JSON of a run with {@code --forks} above 1: every fork's result, and each ratio over the forks.
+     */
+    record Forked(String command, String method, Machine machine, int forks, List<Result> runs,
+        List<ForkRatio> overForks)
+    {
+    }
+
+    /**
+     * One ratio (e.g. {@code "shmipc-headers / agrona"}) at one size over the forks: the median of the forks' medians,
+     * their lowest and highest, and each fork's.
+     */
+    record ForkRatio(String name, int messageBytes, double median, double min, double max, List<Double> perFork)
+    {
+    }
+
+    /**
+     * With {@code --baseline-jar}: a ring of this build to the same ring of the baseline build at one size
+     * ({@code name} e.g. {@code "shmipc-headers / shmipc-headers@baseline"}), the median over rounds of each
+     * round's ratio, its quartiles and each round's ratio.
+     */
+    record BaselineRatio(String name, int messageBytes, double median, double q1, double q3, List<Double> perRound)
     {
     }
 
@@ -118,9 +146,11 @@ final class ThroughputCommand implements Callable<Integer>
         return ratios.length < MIN_SAME_REGIME_ROUNDS ? null : Rounds.Quartiles.of(Rounds.spread(ratios));
     }
 
-    /** The rings of one size, in the order of its group of variants. */
-    private static final String[] RING_NAMES = {"shmipc", "agrona", "shmipc-headers", PingPongCommand.FLOOR_SPEC,
-        PingPongCommand.FLOOR_SPEC_HEADERS};
+    /** Index of Agrona's ring in each size's group of variants, the reference of every ratio. */
+    private static final int AGRONA = 1;
+
+    /** Largest {@code --forks}. */
+    static final int MAX_FORKS = 100;
 
     /** Largest {@code --batch}. */
     static final int MAX_BATCH = 4096;
@@ -141,6 +171,19 @@ final class ThroughputCommand implements Callable<Integer>
             "Agrona's ring has no batch publication and writes one message per publication. Goal with N > 1: at " +
             "least 1.2x Agrona (default: ${DEFAULT-VALUE}, one write per message).")
     int batch;
+
+    @Option(names = "--baseline-jar", paramLabel = "JAR",
+        description = "A benchmarks.jar of another shmipc build (e.g. built from an older commit): its rings are " +
+            "measured too, as shmipc@baseline and shmipc-headers@baseline, between the same two processes in the " +
+            "same rounds, with the ratios of this build to it.")
+    Path baselineJar;
+
+    @Option(names = "--forks", paramLabel = "N", defaultValue = "1",
+        description = "Repeat the run in N fresh pairs of processes and give every ratio as the median over the " +
+            "forks of each fork's median, with the forks' range: each pair of processes settles in its own compiled " +
+            "code and cache regime, and at 32 B two identical builds measured 0.83x to 1.42x of each other from one " +
+            "pair to the next (default: ${DEFAULT-VALUE}).")
+    int forks;
 
     @Option(names = "--sizes", paramLabel = "BYTES", split = ",", defaultValue = "32,256,1024",
         description = "Message sizes in bytes, comma separated (default: ${DEFAULT-VALUE}).")
@@ -182,42 +225,66 @@ final class ThroughputCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--batch: " + batch + " is outside 1.." + MAX_BATCH);
         }
+        if (forks < 1 || forks > MAX_FORKS)
+        {
+            throw new IllegalArgumentException("--forks: " + forks + " is outside 1.." + MAX_FORKS);
+        }
+        PingPongCommand.checkBaselineJar(baselineJar);
         final RunLength run = common.runLength("1s", "20s");
         final RoundPlan plan = new RoundPlan();
         plan.mode = "throughput";
         final int[][] groups = new int[sizes.size()][];
+        final String[][] ringNames = new String[sizes.size()][];
         for (int s = 0; s < sizes.size(); s++)
         {
             final int size = sizes.get(s);
-            final RoundPlan.Variant shmipc =
-                RoundPlan.Variant.ring("shmipc " + size + "B", "shmipc", size, "busy-spin");
+            final String suffix = " " + size + "B";
+            final List<String> names = new ArrayList<>();
+            final List<Integer> group = new ArrayList<>();
+            final List<RoundPlan.Variant> rings = new ArrayList<>();
+            final RoundPlan.Variant shmipc = RoundPlan.Variant.ring("shmipc" + suffix, "shmipc", size, "busy-spin");
             shmipc.trustWriter = trustWriter;
             shmipc.batch = batch;
-            final int agrona = plan.add(RoundPlan.Variant.ring("agrona " + size + "B", "agrona", size, "busy-spin"));
-            if (trustWriter)
-            {
-                groups[s] = new int[]{plan.add(shmipc), agrona};
-            }
-            else
+            rings.add(shmipc);
+            names.add("shmipc");
+            group.add(plan.add(shmipc));
+            names.add("agrona");
+            group.add(plan.add(RoundPlan.Variant.ring("agrona" + suffix, "agrona", size, "busy-spin")));
+            if (!trustWriter)
             {
                 // The same ring with a consumer polling block headers: what the spec rule's writePos line costs.
                 final RoundPlan.Variant headers =
-                    RoundPlan.Variant.ring("shmipc-headers " + size + "B", "shmipc", size, "busy-spin");
+                    RoundPlan.Variant.ring("shmipc-headers" + suffix, "shmipc", size, "busy-spin");
                 headers.trustWriter = true;
                 headers.batch = batch;
-                if (batch > 1 || size < LayoutFloor.MIN_SIZE)
-                {
-                    groups[s] = new int[]{plan.add(shmipc), agrona, plan.add(headers)};
-                }
-                else
+                rings.add(headers);
+                names.add("shmipc-headers");
+                group.add(plan.add(headers));
+                if (batch == 1 && size >= LayoutFloor.MIN_SIZE)
                 {
                     // the layout's floor (LayoutFloor): what any ring with these bytes can reach, per reading rule
-                    final String suffix = " " + size + "B";
-                    groups[s] = new int[]{plan.add(shmipc), agrona, plan.add(headers),
-                        plan.add(RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC + suffix, size, false)),
-                        plan.add(RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC_HEADERS + suffix, size, true))};
+                    names.add(PingPongCommand.FLOOR_SPEC);
+                    group.add(plan.add(RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC + suffix, size, false)));
+                    names.add(PingPongCommand.FLOOR_SPEC_HEADERS);
+                    group.add(plan.add(
+                        RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC_HEADERS + suffix, size, true)));
                 }
             }
+            if (null != baselineJar)
+            {
+                for (int r = 0; r < rings.size(); r++)
+                {
+                    final String name = names.get(r == 0 ? 0 : 2) + PingPongCommand.BASELINE;
+                    final RoundPlan.Variant base = RoundPlan.Variant.ring(name + suffix, "shmipc", size, "busy-spin");
+                    base.trustWriter = rings.get(r).trustWriter;
+                    base.batch = batch;
+                    base.classPath = baselineJar.toAbsolutePath().toString();
+                    names.add(name);
+                    group.add(plan.add(base));
+                }
+            }
+            groups[s] = group.stream().mapToInt(Integer::intValue).toArray();
+            ringNames[s] = names.toArray(new String[0]);
         }
         plan.groups = groups;
         PingPongCommand.sliceAndRounds(plan, run, rounds, round, plan.variants.size());
@@ -234,8 +301,38 @@ final class ThroughputCommand implements Callable<Integer>
         spec.run = run;
         spec.plan = plan;
         spec.worstOperationNanos = 10_000;
-        final PairRun.Outcome outcome = PairRun.run(context, spec);
+        final List<Result> runs = new ArrayList<>();
+        for (int fork = 1; fork <= forks; fork++)
+        {
+            if (forks > 1)
+            {
+                context.progress().line("throughput: fork " + fork + " of " + forks);
+            }
+            runs.add(report(PairRun.run(context, spec), plan, groups, ringNames, machine, out,
+                forks > 1 ? "fork " + fork + " of " + forks + ": " : ""));
+        }
+        final List<ForkRatio> overForks = forks > 1 ? overForks(runs, out) : List.of();
+        if (null != common.json)
+        {
+            if (1 == forks)
+            {
+                Json.write(common.json, runs.get(0));
+            }
+            else
+            {
+                Json.write(common.json, new Forked("throughput", "rounds", machine, forks, runs, overForks));
+            }
+            out.println("wrote " + common.json);
+        }
+        return 0;
+    }
 
+    /**
+     * One run's report (one fork): prints it and returns its result.
+     */
+    private Result report(final PairRun.Outcome outcome, final RoundPlan plan, final int[][] groups,
+        final String[][] ringNames, final Machine machine, final PrintStream out, final String fork)
+    {
         final double[] lowestCpu = RoundReport.lowestCpuPerRound(outcome.active, outcome.passive,
             plan.variants.size(), plan.rounds);
         final int[] kept = Rounds.cleanRounds(lowestCpu, PingPongCommand.MIN_SPIN_CPU_PERCENT);
@@ -246,10 +343,12 @@ final class ThroughputCommand implements Callable<Integer>
         final List<SizeRatio> headerRatios = new ArrayList<>();
         final List<SizeRatio> floorRatios = new ArrayList<>();
         final List<SizeRatio> floorHeaderRatios = new ArrayList<>();
+        final List<BaselineRatio> baselineRatios = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         for (int s = 0; s < sizes.size(); s++)
         {
             final int size = sizes.get(s);
+            final String[] names = ringNames[s];
             final int variants = groups[s].length;
             final double[][] rates = new double[variants][];
             final double[][] behind = new double[variants][];
@@ -275,7 +374,7 @@ final class ThroughputCommand implements Callable<Integer>
                 }
                 final Rounds.Spread rate = Rounds.spread(rates[m]);
                 behindMedian[m] = Rounds.spread(behind[m]).median;
-                results.add(new RingRate(RING_NAMES[m], size, (long)totalOps, totalWall / 1e9,
+                results.add(new RingRate(names[m], size, (long)totalOps, totalWall / 1e9,
                     Math.round(rate.median), Math.round(rate.q1), Math.round(rate.q3),
                     Math.round(rate.median * size / 1e6 * 10) / 10.0,
                     Math.round(RoundReport.driverCpuPercent(outcome.active, v, plan.rounds)),
@@ -285,30 +384,43 @@ final class ThroughputCommand implements Callable<Integer>
             }
             for (int m = 0; m < variants; m++)
             {
-                if (1 == m)
+                if (names[m].endsWith(PingPongCommand.BASELINE))
                 {
-                    continue; // agrona itself
+                    final String ring = names[m].substring(0, names[m].length() - PingPongCommand.BASELINE.length());
+                    final double[] perRound = Rounds.ratios(rates[Arrays.asList(names).indexOf(ring)], rates[m]);
+                    final Rounds.Spread ratio = Rounds.spread(perRound);
+                    final String name = ring + " / " + names[m];
+                    baselineRatios.add(new BaselineRatio(name, size, Latency.significant(ratio.median),
+                        Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound)));
+                    lines.add(String.format(Locale.ROOT, "%s, %d bytes: %s messages/s (this build to the baseline)",
+                        name, size, ratio.format()));
                 }
-                final double[] perRound = Rounds.ratios(rates[m], rates[1]);
+                if (AGRONA == m || names[m].endsWith(PingPongCommand.BASELINE))
+                {
+                    continue; // agrona itself, or a baseline ring (judged against this build's, above)
+                }
+                final double[] perRound = Rounds.ratios(rates[m], rates[AGRONA]);
                 final Rounds.Spread ratio = Rounds.spread(perRound);
                 final double goal = batch > 1 ? BATCH_GOAL : 1.0;
                 final Rounds.Verdict verdict = descheduled ? Rounds.Verdict.DESCHEDULED : Rounds.atLeast(ratio, goal);
-                final List<SizeRatio> list = m == 0 ? ratios : m == 2 ? headerRatios : m == 3 ? floorRatios :
-                    floorHeaderRatios;
+                final boolean floor = names[m].startsWith(PingPongCommand.FLOOR_SPEC);
+                final List<SizeRatio> list = "shmipc".equals(names[m]) ? ratios :
+                    "shmipc-headers".equals(names[m]) ? headerRatios :
+                    PingPongCommand.FLOOR_SPEC.equals(names[m]) ? floorRatios : floorHeaderRatios;
                 final double behindRing = behindMedian[m];
-                final double behindAgrona = behindMedian[1];
+                final double behindAgrona = behindMedian[AGRONA];
                 final boolean sameRegime = behindRing >= BEHIND_PERCENT == behindAgrona >= BEHIND_PERCENT;
                 final Rounds.Quartiles keptUp =
-                    regimeQuartiles(sameRegimeRatios(perRound, behind[m], behind[1], false));
+                    regimeQuartiles(sameRegimeRatios(perRound, behind[m], behind[AGRONA], false));
                 final Rounds.Quartiles bothBehind =
-                    regimeQuartiles(sameRegimeRatios(perRound, behind[m], behind[1], true));
+                    regimeQuartiles(sameRegimeRatios(perRound, behind[m], behind[AGRONA], true));
                 list.add(new SizeRatio(size, Latency.significant(ratio.median),
                     Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound),
                     verdict.name().toLowerCase(Locale.ROOT), sameRegime, keptUp, bothBehind));
                 lines.add(String.format(Locale.ROOT, "%s / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
-                    trustWriter ? "shmipc (block headers)" : RING_NAMES[m], size, ratio.format(), goal, batch > 1 ?
+                    trustWriter ? "shmipc (block headers)" : names[m], size, ratio.format(), goal, batch > 1 ?
                     "shmipc publishes " + batch + " messages at once" : "one publication per message",
-                    RoundReport.verdict(verdict, ratio)) + (m >= 3 ? " (the layout's floor: a goal it misses is " +
+                    RoundReport.verdict(verdict, ratio)) + (floor ? " (the layout's floor: a goal it misses is " +
                     "out of reach of any ring with the SimpleIPC v1 bytes here whose consumer is in the floor's " +
                     "regime)" : "") + (sameRegime ? "" :
                     String.format(Locale.ROOT, "; regimes differ: its consumer was behind for %.0f%% of the " +
@@ -319,7 +431,8 @@ final class ThroughputCommand implements Callable<Integer>
         }
 
         out.println();
-        out.println("throughput, one producer process -> one consumer process, ring capacity " + PairRun.CAPACITY +
+        out.println(fork + "throughput, one producer process -> one consumer process, ring capacity " +
+            PairRun.CAPACITY +
             " bytes, " + (batch > 1 ? "shmipc: " + batch + " appends per publication, agrona: one write per message" :
             "one write (one publication) per message") + (trustWriter ?
             ", the shmipc consumer polls block headers (--trust-writer)" : ", shmipc-headers: the same ring with a " +
@@ -327,11 +440,11 @@ final class ThroughputCommand implements Callable<Integer>
             "" : "; floor-spec and floor-spec-headers: the layout's floor for each reading rule")) + "; " +
             plan.describe() + ", the rings alternating between the same two processes");
         out.println(machine.line());
-        out.printf("%-18s %6s %32s %10s %14s %14s %16s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
+        out.printf("%-23s %6s %32s %10s %14s %14s %16s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",
             "consumer CPU", "producer CPU", "consumer behind");
         for (final RingRate r : results)
         {
-            out.printf("%-18s %6d %32s %10.1f %13d%% %13d%% %15.0f%%%n", r.name(), r.messageBytes(),
+            out.printf("%-23s %6d %32s %10.1f %13d%% %13d%% %15.0f%%%n", r.name(), r.messageBytes(),
                 String.format("%,d (%,d-%,d)", r.messagesPerSecond(), r.messagesPerSecondQ1(),
                     r.messagesPerSecondQ3()), r.megabytesPerSecond(), r.consumerCpuPercent(), r.producerCpuPercent(),
                 r.behindPercent());
@@ -351,16 +464,54 @@ final class ThroughputCommand implements Callable<Integer>
         }
         out.println("median over rounds of each round's ratio (IQR):");
         lines.forEach(out::println);
+        final Settings settings = new Settings(plan.describe(), plan.rounds, PairRun.CAPACITY, trustWriter, batch,
+            used.length, Rounds.significant(lowestCpu));
+        return new Result("throughput", "rounds", machine, settings, descheduled, results, ratios, headerRatios,
+            floorRatios, floorHeaderRatios, baselineRatios);
+    }
 
-        if (null != common.json)
+    /**
+     * Every ratio of the forks, as the median over the forks of each fork's median, with the forks' range: printed,
+     * and returned for the JSON.
+     */
+    private static List<ForkRatio> overForks(final List<Result> runs, final PrintStream out)
+    {
+        final Map<String, List<Double>> perFork = new LinkedHashMap<>();
+        final Map<String, Integer> bytes = new LinkedHashMap<>();
+        for (final Result run : runs)
         {
-            final Settings settings = new Settings(plan.describe(), plan.rounds, PairRun.CAPACITY, trustWriter, batch,
-                used.length, Rounds.significant(lowestCpu));
-            Json.write(common.json,
-                new Result("throughput", "rounds", machine, settings, descheduled, results, ratios, headerRatios,
-                    floorRatios, floorHeaderRatios));
-            out.println("wrote " + common.json);
+            final String[] names = {"shmipc / agrona", "shmipc-headers / agrona", PingPongCommand.FLOOR_SPEC +
+                " / agrona", PingPongCommand.FLOOR_SPEC_HEADERS + " / agrona"};
+            final List<List<SizeRatio>> lists = List.of(run.ratios(), run.headerRatios(), run.floorSpecRatios(),
+                run.floorSpecHeaderRatios());
+            for (int l = 0; l < lists.size(); l++)
+            {
+                for (final SizeRatio ratio : lists.get(l))
+                {
+                    final String key = names[l] + ", " + ratio.messageBytes() + " bytes";
+                    perFork.computeIfAbsent(key, k -> new ArrayList<>()).add(ratio.shmipcToAgrona());
+                    bytes.put(key, ratio.messageBytes());
+                }
+            }
+            for (final BaselineRatio ratio : run.baselineRatios())
+            {
+                final String key = ratio.name() + ", " + ratio.messageBytes() + " bytes";
+                perFork.computeIfAbsent(key, k -> new ArrayList<>()).add(ratio.median());
+                bytes.put(key, ratio.messageBytes());
+            }
         }
-        return 0;
+        out.println();
+        out.println("over " + runs.size() + " forks (fresh pairs of processes), median of the forks' median ratios " +
+            "(range):");
+        final List<ForkRatio> result = new ArrayList<>();
+        perFork.forEach((key, values) ->
+        {
+            final double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            final double median = Rounds.spread(sorted).median;
+            out.printf(Locale.ROOT, "%s: %.2f (%.2f-%.2f)%n", key, median, sorted[0], sorted[sorted.length - 1]);
+            result.add(new ForkRatio(key.substring(0, key.lastIndexOf(", ")), bytes.get(key),
+                Latency.significant(median), sorted[0], sorted[sorted.length - 1], values));
+        });
+        return result;
     }
 }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +16,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -156,6 +164,134 @@ class BenchSmokeTest
             assertTrue(ratio.get("sameRegime") instanceof Boolean, "sameRegime of " + ratio);
         }
         assertNothingLeftInShm();
+    }
+
+    /**
+     * {@code --baseline-jar}: another build's rings (here this build's classes, packed into a jar as a benchmarks.jar
+     * is) run as {@code @baseline} variants between the same two processes in the same rounds, and each of this
+     * build's rings gets its ratio to its baseline twin.
+     */
+    @Test
+    void throughputWithABaselineJarMeasuresTheOtherBuildsRingsInTheSameRounds() throws IOException
+    {
+        final Path json = dir.resolve("throughput-baseline.json");
+        final int code = BenchMain.execute("throughput", "--sizes", "32", "--iterations", "20000", "--warmup", "2000",
+            "--rounds", "3", "--baseline-jar", jarOfOurClasses().toString(), "--out", dir.resolve("results").toString(),
+            "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+        final Map<String, Object> root = readJson(json);
+        final double used = number(map(root, "settings"), "roundsUsed");
+        assertEquals(List.of("shmipc", "agrona", "shmipc-headers", "floor-spec", "floor-spec-headers",
+            "shmipc@baseline", "shmipc-headers@baseline"),
+            list(root, "results").stream().map(r -> r.get("name")).collect(Collectors.toList()));
+        for (final Map<String, Object> result : list(root, "results"))
+        {
+            assertTrue(number(result, "messages") >= used * 20000, "rounds of at least --iterations: " + result);
+        }
+        final List<Map<String, Object>> baseline = list(root, "baselineRatios");
+        assertEquals(List.of("shmipc / shmipc@baseline", "shmipc-headers / shmipc-headers@baseline"),
+            baseline.stream().map(r -> r.get("name")).collect(Collectors.toList()));
+        for (final Map<String, Object> ratio : baseline)
+        {
+            final double median = number(ratio, "median");
+            assertTrue(median > 0 && number(ratio, "q1") <= median && median <= number(ratio, "q3"), "" + ratio);
+            assertEquals((int)used, ((List<?>)ratio.get("perRound")).size());
+        }
+        assertEquals(1, list(root, "ratios").size(), "the baseline rings are not judged against Agrona");
+        assertNothingLeftInShm();
+
+        final String[] missing = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE,
+            BenchMain.execute("throughput", "--baseline-jar", "/no/such.jar", "--quiet")));
+        assertTrue(missing[1].contains("--baseline-jar /no/such.jar: no such file"), missing[1]);
+    }
+
+    /**
+     * {@code --forks 2}: the run twice, in fresh pairs of processes; the JSON holds each fork's result and every ratio
+     * over the forks (median, range, each fork's).
+     */
+    @Test
+    void throughputWithForksRepeatsTheRunInFreshProcessesAndSummarisesEveryRatio() throws IOException
+    {
+        final Path json = dir.resolve("throughput-forks.json");
+        final String[] output = outputOf(() -> assertEquals(0, BenchMain.execute("throughput", "--forks", "2",
+            "--sizes", "32", "--iterations", "20000", "--warmup", "2000", "--rounds", "3", "--out",
+            dir.resolve("results").toString(), "--json", json.toString(), "--shm-prefix", PREFIX, "--quiet")));
+        assertTrue(output[0].contains("fork 1 of 2: throughput") && output[0].contains("fork 2 of 2: throughput"),
+            output[0]);
+        assertTrue(output[0].contains("over 2 forks"), output[0]);
+        final Map<String, Object> root = readJson(json);
+        assertEquals(2.0, number(root, "forks"));
+        assertEquals(2, list(root, "runs").size());
+        final List<Map<String, Object>> over = list(root, "overForks");
+        assertEquals(List.of("shmipc / agrona", "shmipc-headers / agrona", "floor-spec / agrona",
+            "floor-spec-headers / agrona"), over.stream().map(r -> r.get("name")).collect(Collectors.toList()));
+        for (final Map<String, Object> ratio : over)
+        {
+            assertEquals(32.0, number(ratio, "messageBytes"));
+            final List<?> perFork = (List<?>)ratio.get("perFork");
+            assertEquals(2, perFork.size());
+            assertTrue(number(ratio, "min") <= number(ratio, "median") &&
+                number(ratio, "median") <= number(ratio, "max"), "" + ratio);
+        }
+        assertNothingLeftInShm();
+
+        final String[] bad = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE,
+            BenchMain.execute("throughput", "--forks", "0", "--quiet")));
+        assertTrue(bad[1].contains("--forks: 0 is outside 1..100"), bad[1]);
+    }
+
+    /**
+     * Our classes and Agrona's from this JVM's class path in one jar, as a benchmarks.jar holds them: a baseline
+     * build's variants load only from their jar.
+     */
+    private Path jarOfOurClasses() throws IOException
+    {
+        final Path jar = dir.resolve("baseline-benchmarks.jar");
+        final Set<String> written = new HashSet<>();
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)))
+        {
+            for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
+            {
+                final Path path = Path.of(entry);
+                if (Files.isDirectory(path))
+                {
+                    try (Stream<Path> files = Files.walk(path))
+                    {
+                        for (final Path file : (Iterable<Path>)files.filter(Files::isRegularFile)::iterator)
+                        {
+                            final String name = path.relativize(file).toString().replace('\\', '/');
+                            if (ours(name) && written.add(name))
+                            {
+                                out.putNextEntry(new JarEntry(name));
+                                Files.copy(file, out);
+                                out.closeEntry();
+                            }
+                        }
+                    }
+                }
+                else if (entry.endsWith(".jar") && Files.isRegularFile(path))
+                {
+                    try (ZipFile zip = new ZipFile(path.toFile()))
+                    {
+                        for (final ZipEntry e : Collections.list(zip.entries()))
+                        {
+                            if (!e.isDirectory() && ours(e.getName()) && written.add(e.getName()))
+                            {
+                                out.putNextEntry(new JarEntry(e.getName()));
+                                zip.getInputStream(e).transferTo(out);
+                                out.closeEntry();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return jar;
+    }
+
+    private static boolean ours(final String name)
+    {
+        return name.startsWith("io/shmipc/") || name.startsWith("org/agrona/");
     }
 
     @Test
