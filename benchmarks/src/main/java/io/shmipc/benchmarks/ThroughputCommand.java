@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -241,11 +241,13 @@ final class ThroughputCommand implements Callable<Integer>
             final String suffix = " " + size + "B";
             final List<String> names = new ArrayList<>();
             final List<Integer> group = new ArrayList<>();
-            final List<RoundPlan.Variant> rings = new ArrayList<>();
+            final List<RoundPlan.Variant> rings = new ArrayList<>(); // this build's shmipc rings, for --baseline-jar
+            final List<String> ringLabels = new ArrayList<>();
             final RoundPlan.Variant shmipc = RoundPlan.Variant.ring("shmipc" + suffix, "shmipc", size, "busy-spin");
             shmipc.trustWriter = trustWriter;
             shmipc.batch = batch;
             rings.add(shmipc);
+            ringLabels.add("shmipc");
             names.add("shmipc");
             group.add(plan.add(shmipc));
             names.add("agrona");
@@ -258,6 +260,7 @@ final class ThroughputCommand implements Callable<Integer>
                 headers.trustWriter = true;
                 headers.batch = batch;
                 rings.add(headers);
+                ringLabels.add("shmipc-headers");
                 names.add("shmipc-headers");
                 group.add(plan.add(headers));
                 if (batch == 1 && size >= LayoutFloor.MIN_SIZE)
@@ -274,7 +277,7 @@ final class ThroughputCommand implements Callable<Integer>
             {
                 for (int r = 0; r < rings.size(); r++)
                 {
-                    final String name = names.get(r == 0 ? 0 : 2) + PingPongCommand.BASELINE;
+                    final String name = ringLabels.get(r) + PingPongCommand.BASELINE;
                     final RoundPlan.Variant base = RoundPlan.Variant.ring(name + suffix, "shmipc", size, "busy-spin");
                     base.trustWriter = rings.get(r).trustWriter;
                     base.batch = batch;
@@ -394,10 +397,11 @@ final class ThroughputCommand implements Callable<Integer>
                         Latency.significant(ratio.q1), Latency.significant(ratio.q3), Rounds.significant(perRound)));
                     lines.add(String.format(Locale.ROOT, "%s, %d bytes: %s messages/s (this build to the baseline)",
                         name, size, ratio.format()));
+                    continue; // judged against this build's ring, not against Agrona
                 }
-                if (AGRONA == m || names[m].endsWith(PingPongCommand.BASELINE))
+                if (AGRONA == m)
                 {
-                    continue; // agrona itself, or a baseline ring (judged against this build's, above)
+                    continue;
                 }
                 final double[] perRound = Rounds.ratios(rates[m], rates[AGRONA]);
                 final Rounds.Spread ratio = Rounds.spread(perRound);
@@ -476,28 +480,25 @@ final class ThroughputCommand implements Callable<Integer>
      */
     private static List<ForkRatio> overForks(final List<Result> runs, final PrintStream out)
     {
-        final Map<String, List<Double>> perFork = new LinkedHashMap<>();
-        final Map<String, Integer> bytes = new LinkedHashMap<>();
+        final String[] names = {"shmipc / agrona", "shmipc-headers / agrona", PingPongCommand.FLOOR_SPEC +
+            " / agrona", PingPongCommand.FLOOR_SPEC_HEADERS + " / agrona"};
+        final Map<RatioKey, List<Double>> perFork = new LinkedHashMap<>();
         for (final Result run : runs)
         {
-            final String[] names = {"shmipc / agrona", "shmipc-headers / agrona", PingPongCommand.FLOOR_SPEC +
-                " / agrona", PingPongCommand.FLOOR_SPEC_HEADERS + " / agrona"};
             final List<List<SizeRatio>> lists = List.of(run.ratios(), run.headerRatios(), run.floorSpecRatios(),
                 run.floorSpecHeaderRatios());
             for (int l = 0; l < lists.size(); l++)
             {
                 for (final SizeRatio ratio : lists.get(l))
                 {
-                    final String key = names[l] + ", " + ratio.messageBytes() + " bytes";
-                    perFork.computeIfAbsent(key, k -> new ArrayList<>()).add(ratio.shmipcToAgrona());
-                    bytes.put(key, ratio.messageBytes());
+                    perFork.computeIfAbsent(new RatioKey(names[l], ratio.messageBytes()), k -> new ArrayList<>())
+                        .add(ratio.shmipcToAgrona());
                 }
             }
             for (final BaselineRatio ratio : run.baselineRatios())
             {
-                final String key = ratio.name() + ", " + ratio.messageBytes() + " bytes";
-                perFork.computeIfAbsent(key, k -> new ArrayList<>()).add(ratio.median());
-                bytes.put(key, ratio.messageBytes());
+                perFork.computeIfAbsent(new RatioKey(ratio.name(), ratio.messageBytes()), k -> new ArrayList<>())
+                    .add(ratio.median());
             }
         }
         out.println();
@@ -508,10 +509,16 @@ final class ThroughputCommand implements Callable<Integer>
         {
             final double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             final double median = Rounds.spread(sorted).median;
-            out.printf(Locale.ROOT, "%s: %.2f (%.2f-%.2f)%n", key, median, sorted[0], sorted[sorted.length - 1]);
-            result.add(new ForkRatio(key.substring(0, key.lastIndexOf(", ")), bytes.get(key),
-                Latency.significant(median), sorted[0], sorted[sorted.length - 1], values));
+            out.printf(Locale.ROOT, "%s, %d bytes: %.2f (%.2f-%.2f)%n", key.name(), key.messageBytes(), median,
+                sorted[0], sorted[sorted.length - 1]);
+            result.add(new ForkRatio(key.name(), key.messageBytes(), Latency.significant(median), sorted[0],
+                sorted[sorted.length - 1], values));
         });
         return result;
+    }
+
+    /** A ratio's identity across forks. */
+    private record RatioKey(String name, int messageBytes)
+    {
     }
 }
