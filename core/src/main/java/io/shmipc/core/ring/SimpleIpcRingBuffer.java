@@ -4,6 +4,7 @@ import io.shmipc.core.segment.SegmentNotInitialisedException;
 import io.shmipc.core.segment.SegmentSizeMismatchException;
 import io.shmipc.idle.SleepGuard;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
@@ -147,6 +148,14 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     private static final int CACHE_LINE = 64;
 
     private final AtomicBuffer buffer;
+    /**
+     * The buffer's memory as Agrona's {@code AtomicCounter} addresses it: the producer's stores go through
+     * {@link UnsafeApi} at offsets this class has already bounded (a header field, or a block that {@link #reserve}
+     * fitted in the data area), so they carry no bounds check of their own. Those checks took write's compiled code
+     * over C2's {@code InlineSmallCode} (2500 bytes), and callers then called write instead of inlining it (issue 14).
+     */
+    private final byte[] byteArray;
+    private final long addressOffset;
     private final String name;
     private final int capacity;
     private final int maxMsgLength;
@@ -154,7 +163,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /**
      * Attach to an initialised queue.
      *
-     * @param queueBuffer the queue: 128-byte header then the data area; its address must be 8-byte aligned.
+     * @param queueBuffer the queue: 128-byte header then the data area; its address must be 8-byte aligned. The ring
+     *                    keeps the buffer's address and length: the buffer must not be wrapped over other memory
+     *                    while the ring is in use.
      * @param name        used in error messages, e.g. {@code "/dev/shm/SimpleIPC toGuest"}.
      * @throws SegmentNotInitialisedException if the header's capacity is 0.
      * @throws SegmentSizeMismatchException   if the header's capacity is not the buffer's length less 128.
@@ -163,6 +174,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     public SimpleIpcRingBuffer(final AtomicBuffer queueBuffer, final String name)
     {
         this.buffer = queueBuffer;
+        this.byteArray = queueBuffer.byteArray();
+        this.addressOffset = queueBuffer.addressOffset();
         this.name = name;
         queueBuffer.verifyAlignment();
         final long headerCapacity = queueBuffer.getLongVolatile(CAPACITY_OFFSET);
@@ -275,8 +288,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * @param msgTypeId must be {@link #MSG_TYPE_ID}.
      * @return false if the queue has no room for the block now (back-pressure); a padding block written to make
      * room at the wrap is published all the same, so the consumer can free that room.
-     * @throws IllegalArgumentException if length exceeds {@link #maxMsgLength()} or the type id is not 1.
-     * @throws IllegalStateException    if a claim is pending.
+     * @throws IllegalArgumentException  if length exceeds {@link #maxMsgLength()} or the type id is not 1.
+     * @throws IllegalStateException     if a claim is pending.
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} run outside {@code srcBuffer}; nothing
+     *                                   is appended or published.
      */
     public boolean write(final int msgTypeId, final DirectBuffer srcBuffer, final int offset, final int length)
     {
@@ -292,19 +307,23 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      *
      * @return false if the queue has no room for the block now. A padding block written at the wrap to make room
      * stays appended and goes out with the next publish.
-     * @throws IllegalArgumentException if length is negative or exceeds {@link #maxMsgLength()}.
-     * @throws IllegalStateException    if a claim is pending.
+     * @throws IllegalArgumentException  if length is negative or exceeds {@link #maxMsgLength()}.
+     * @throws IllegalStateException     if a claim is pending.
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} run outside {@code srcBuffer}; nothing
+     *                                   is appended, not even a padding block.
      */
     public boolean append(final DirectBuffer srcBuffer, final int offset, final int length)
     {
         checkMsgLength(length);
         checkNoClaim();
+        srcBuffer.boundsCheck(offset, length);
         final int blockOffset = reserve(blockLength(length));
         if (blockOffset < 0)
         {
             return false;
         }
-        buffer.putBytes(HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH, srcBuffer, offset, length);
+        UnsafeApi.copyMemory(srcBuffer.byteArray(), srcBuffer.addressOffset() + offset, byteArray,
+            addressOffset + HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH, length);
         writeBlockHeader(blockOffset, blockLength(length), length, MAGIC_DATA);
         advanceLimit(blockLength(length));
         return true;
@@ -324,8 +343,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             return false;
         }
-        final AtomicBuffer buffer = this.buffer;
-        final int consumerMode = buffer.getInt(CONSUMER_MODE_OFFSET);
+        final int consumerMode = UnsafeApi.getInt(byteArray, addressOffset + CONSUMER_MODE_OFFSET);
         if (CONSUMER_READS_WRITE_POS == consumerMode)
         {
             clearSlots = false;
@@ -347,12 +365,12 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             final long header = deferredHeader;
             if (!recovering || !holdsHeader(deferred, header))
             {
-                buffer.putLongRelease(HEADER_LENGTH + deferred, header);
+                storeRelease(HEADER_LENGTH + deferred, header);
             }
             recovering = false;
             deferredOffset = -1;
         }
-        buffer.putLongRelease(WRITE_POS_OFFSET, limit);
+        storeRelease(WRITE_POS_OFFSET, limit);
         published = limit;
         return true;
     }
@@ -379,8 +397,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         }
         if (record)
         {
-            buffer.putLong(PENDING_HEADER_OFFSET, header);
-            buffer.putLongRelease(PENDING_LIMIT_OFFSET, limit);
+            store(PENDING_HEADER_OFFSET, header);
+            storeRelease(PENDING_LIMIT_OFFSET, limit);
             if (CONSUMER_ASKS_HEADER_POLLING == consumerMode)
             {
                 buffer.putIntRelease(CONSUMER_MODE_OFFSET, CONSUMER_POLLS_HEADERS);
@@ -472,7 +490,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         final AtomicBuffer buffer = this.buffer;
         final int capacity = this.capacity;
-        final long readPos = buffer.getLong(READ_POS_OFFSET);
+        final long readPos = load(READ_POS_OFFSET);
         final int readOffset = readOffset(readPos);
         final long writePos = writeBound(readPos, readOffset);
         if (readPos == writePos)
@@ -515,7 +533,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     // Marked after the handler: what the handler writes (an answer) is not queued behind this store,
                     // which takes the line back from the producer. Still before readPos moves (section 7b, rule 3).
-                    buffer.putLong(headerIndex, consumedHeader(size, MAGIC_DATA));
+                    store(headerIndex, consumedHeader(size, MAGIC_DATA));
                 }
             }
         }
@@ -523,7 +541,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             if (position != readPos)
             {
-                buffer.putLongRelease(READ_POS_OFFSET, position);
+                storeRelease(READ_POS_OFFSET, position);
                 consumerPosition = position;
                 consumerOffset = offset;
             }
@@ -552,7 +570,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         final AtomicBuffer buffer = this.buffer;
         final int capacity = this.capacity;
-        long readPos = buffer.getLong(READ_POS_OFFSET);
+        long readPos = load(READ_POS_OFFSET);
         final int readOffset = readOffset(readPos);
         final long writePos = writeBound(readPos, readOffset);
         if (readPos == writePos)
@@ -585,7 +603,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     break;
                 }
-                buffer.putLong(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
+                store(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
                 position += length;
                 offset += length;
                 if (offset == capacity)
@@ -599,7 +617,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 }
                 if (COMMIT == action)
                 {
-                    buffer.putLongRelease(READ_POS_OFFSET, position);
+                    storeRelease(READ_POS_OFFSET, position);
                     readPos = position;
                 }
             }
@@ -608,7 +626,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             if (position != readPos)
             {
-                buffer.putLongRelease(READ_POS_OFFSET, position);
+                storeRelease(READ_POS_OFFSET, position);
             }
             consumerPosition = position;
             consumerOffset = offset;
@@ -765,16 +783,16 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         if (trustWriter)
         {
-            return EMPTY_SLOT == buffer.getLongAcquire(HEADER_LENGTH + readOffset) ? readPos : Long.MAX_VALUE;
+            return EMPTY_SLOT == loadAcquire(HEADER_LENGTH + readOffset) ? readPos : Long.MAX_VALUE;
         }
         if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
         {
             // Also the next cache line, where a block that starts late in this one continues.
             final int nextLine = (readOffset | (CACHE_LINE - 1)) + 1;
-            peekedHeader = buffer.getLong(HEADER_LENGTH + readOffset) +
-                (capacity - nextLine >= BLOCK_HEADER_LENGTH ? buffer.getLong(HEADER_LENGTH + nextLine) : 0);
+            peekedHeader = load(HEADER_LENGTH + readOffset) +
+                (capacity - nextLine >= BLOCK_HEADER_LENGTH ? load(HEADER_LENGTH + nextLine) : 0);
         }
-        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        final long writePos = loadAcquire(WRITE_POS_OFFSET);
         if (trustRequested && CONSUMER_POLLS_HEADERS == buffer.getIntVolatile(CONSUMER_MODE_OFFSET))
         {
             trustRequested = false;
@@ -905,7 +923,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             (position + BLOCK_HEADER_LENGTH - cachedReadPos <= capacity ||
             position + BLOCK_HEADER_LENGTH - refreshReadPos() <= capacity))
         {
-            buffer.putLong(HEADER_LENGTH + offset, EMPTY_SLOT);
+            store(HEADER_LENGTH + offset, EMPTY_SLOT);
         }
     }
 
@@ -918,7 +936,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      */
     private long refreshReadPos()
     {
-        final long readPos = buffer.getLongAcquire(READ_POS_OFFSET);
+        final long readPos = loadAcquire(READ_POS_OFFSET);
         checkPositions(buffer, name, capacity, readPos, limit);
         cachedReadPos = readPos;
         return readPos;
@@ -967,7 +985,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         final long header = blockHeader(size, magic);
         if (!clearSlots)
         {
-            buffer.putLong(HEADER_LENGTH + blockOffset, header);
+            store(HEADER_LENGTH + blockOffset, header);
             return;
         }
         final int end = blockOffset + blockLength;
@@ -979,8 +997,32 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         }
         else
         {
-            buffer.putLongRelease(HEADER_LENGTH + blockOffset, header);
+            storeRelease(HEADER_LENGTH + blockOffset, header);
         }
+    }
+
+    /** Plain load at an index of the queue this class has bounded (see {@link #byteArray}). */
+    private long load(final int index)
+    {
+        return UnsafeApi.getLong(byteArray, addressOffset + index);
+    }
+
+    /** Acquire load at an index of the queue this class has bounded (see {@link #byteArray}). */
+    private long loadAcquire(final int index)
+    {
+        return UnsafeApi.getLongAcquire(byteArray, addressOffset + index);
+    }
+
+    /** Plain store at an index of the queue this class has bounded (see {@link #byteArray}). */
+    private void store(final int index, final long value)
+    {
+        UnsafeApi.putLong(byteArray, addressOffset + index, value);
+    }
+
+    /** Release store at an index of the queue this class has bounded (see {@link #byteArray}). */
+    private void storeRelease(final int index, final long value)
+    {
+        UnsafeApi.putLongRelease(byteArray, addressOffset + index, value);
     }
 
     /**
@@ -1008,7 +1050,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         long bound = writePos;
         if (trustWriter)
         {
-            header = buffer.getLongAcquire(index);
+            header = loadAcquire(index);
             if (EMPTY_SLOT == header)
             {
                 return NO_BLOCK;
@@ -1020,17 +1062,17 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     return NO_BLOCK;
                 }
-                header = buffer.getLongAcquire(index);
+                header = loadAcquire(index);
             }
         }
         else
         {
-            header = buffer.getLong(index);
+            header = load(index);
         }
         final int size = checkBlock(buffer, name, header, position, offset, spaceToEnd, bound);
         if (size < 0)
         {
-            buffer.putLong(index, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
+            store(index, consumedHeader(spaceToEnd - BLOCK_HEADER_LENGTH, MAGIC_PADDING));
             return TO_END;
         }
         return size;
@@ -1045,7 +1087,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      */
     private long markedSlotBound(final long position)
     {
-        final long writePos = buffer.getLongAcquire(WRITE_POS_OFFSET);
+        final long writePos = loadAcquire(WRITE_POS_OFFSET);
         return writePos - position <= 0 ? NO_BOUND : writePos;
     }
 

@@ -191,6 +191,53 @@ class SimpleIpcRingBufferTest
     }
 
     @Test
+    void aSourceRangeOutsideTheSourceBufferIsRefusedBeforeAnythingIsAppended()
+    {
+        // The producer copies with Unsafe at offsets it bounded itself; the caller's range is checked first, so a bad
+        // one throws before the ring reserves anything (not even the padding block at the wrap).
+        final SimpleIpcRingBuffer ring = ring(256);
+        final UnsafeBuffer source = message(48, 1);
+        assertTrue(ring.write(1, message(200, 2), 0, 200)); // a 208-byte block: 48 bytes left to the end
+        assertEquals(1, drain(ring).size());
+        final long writePos = ring.producerPosition();
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.append(source, 8, 48)); // a 56-byte block would wrap
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.write(1, source, -1, 4));
+        assertFalse(ring.publish(), "nothing was appended");
+        assertEquals(writePos, ring.producerPosition());
+        assertTrue(ring.write(1, source, 0, 48));
+        final List<byte[]> out = drain(ring);
+        assertEquals(1, out.size());
+        assertArrayEquals(source.byteArray(), out.get(0));
+    }
+
+    @Test
+    void everyKindOfSourceBufferRoundTripsEveryByte()
+    {
+        // Unsafe copies from the three kinds of source a caller may pass: a byte[], a heap ByteBuffer at an array
+        // offset, and direct memory.
+        final int capacity = 512;
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
+        memory.putLong(CAPACITY_OFFSET, capacity);
+        final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "direct");
+        final byte[] bytes = message(40, 3).byteArray();
+        final ByteBuffer heap = ByteBuffer.wrap(new byte[64], 8, 48).slice();
+        heap.put(0, bytes, 0, 40);
+        final ByteBuffer direct = ByteBuffer.allocateDirect(40).put(0, bytes);
+        for (int lap = 0; lap < 20; lap++)
+        {
+            assertTrue(ring.write(1, new UnsafeBuffer(bytes), 0, 40));
+            assertTrue(ring.write(1, new UnsafeBuffer(heap), 0, 40));
+            assertTrue(ring.write(1, new UnsafeBuffer(direct), 0, 40));
+            final List<byte[]> out = drain(ring);
+            assertEquals(3, out.size(), "lap " + lap);
+            for (final byte[] received : out)
+            {
+                assertArrayEquals(bytes, received, "lap " + lap);
+            }
+        }
+    }
+
+    @Test
     void aBlockEndingOneCapacityPastTheCachedReadPosStillClearsTheSlotThePollingConsumerReachesNext()
     {
         // 16 blocks of 64 bytes fill the 1 KiB ring exactly. The producer's cached readPos stays at 0 while they fit,
