@@ -74,7 +74,9 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
  * <p>
  * The same floor serves the throughput benchmark ({@link #produce}, {@link #consume}): the producer checks for room
  * against a cached readPos (reading readPos only when that says full) and stores writePos per message; the consumer
- * reads up to {@value #BATCH} blocks and stores readPos once per batch. Single-threaded; allocates nothing.
+ * reads up to {@value #BATCH} blocks and stores readPos once per batch. With a producer batch above 1 the producer
+ * stores writePos once per batch, as a ring's {@code append} + {@code publish} does. Single-threaded; allocates
+ * nothing.
  */
 final class LayoutFloor extends LayoutFloorPad2
 {
@@ -258,23 +260,36 @@ final class LayoutFloor extends LayoutFloorPad2
 
     /**
      * Throughput producer: write messages (carrying 1, 2, 3 ...) as fast as the queue has room, one writePos store
-     * per message, until the control file's switch counter moves on from {@code switchCount}; busy-spins on a full
-     * queue.
+     * per {@code batch} messages (and one as soon as the queue is full, so the consumer can free it), until the
+     * control file's switch counter moves on from {@code switchCount}, then publish what is written; busy-spins on a
+     * full queue. With a batch above 1 it is the floor of a ring's {@code append} + {@code publish}.
      *
+     * @param batch messages per writePos store, at least 1.
      * @return messages written.
-     * @throws IllegalStateException if {@code deadline} (System.nanoTime) passes first.
+     * @throws IllegalArgumentException if batch is below 1.
+     * @throws IllegalStateException    if {@code deadline} (System.nanoTime) passes first.
      */
-    long produce(final int switchCount, final long deadline)
+    long produce(final int switchCount, final long deadline, final int batch)
     {
+        if (batch < 1)
+        {
+            throw new IllegalArgumentException("floor-spec producer: a batch of at least 1, got " + batch);
+        }
         final ControlFile control = this.control;
         long written = 0;
         long spins = 0;
+        int unpublished = 0;
         while (true)
         {
             if (hasRoom())
             {
                 final long value = ++counter;
-                send(value, value);
+                writeBlock(value, value);
+                if (++unpublished == batch)
+                {
+                    publish();
+                    unpublished = 0;
+                }
                 if ((++written & 255) != 0)
                 {
                     continue;
@@ -282,6 +297,11 @@ final class LayoutFloor extends LayoutFloorPad2
             }
             else
             {
+                if (unpublished > 0)
+                {
+                    publish();
+                    unpublished = 0;
+                }
                 Thread.onSpinWait();
                 if ((++spins & 255) != 0)
                 {
@@ -290,6 +310,7 @@ final class LayoutFloor extends LayoutFloorPad2
             }
             if (control.switchCount() != switchCount)
             {
+                publish();
                 return written;
             }
             if (System.nanoTime() - deadline > 0)
@@ -341,12 +362,18 @@ final class LayoutFloor extends LayoutFloorPad2
         return read;
     }
 
-    /**
-     * Write one block at writePos: its header, the message copied in one bulk copy as a ring's write does (its time
-     * word, and value + i in its last word i), then the value word, last and with release semantics; then store the
-     * new writePos with release semantics.
-     */
+    /** Write one block at writePos ({@link #writeBlock}) and publish it ({@link #publish}). */
     private void send(final long value, final long time)
+    {
+        writeBlock(value, time);
+        publish();
+    }
+
+    /**
+     * Write one block at the producer's position: its header, the message copied in one bulk copy as a ring's write
+     * does (its time word, and value + i in its last word i), then the value word, last and with release semantics.
+     */
+    private void writeBlock(final long value, final long time)
     {
         final AtomicBuffer out = this.out;
         final UnsafeBuffer message = this.message;
@@ -361,6 +388,11 @@ final class LayoutFloor extends LayoutFloorPad2
         out.putBytes(payload + 8, message, 8, size - 8);
         out.putLongRelease(payload, value);
         writePosition = blockStart(writePosition) + length;
+    }
+
+    /** Store the producer's position as writePos, with release semantics: every block written so far is out. */
+    private void publish()
+    {
         out.putLongRelease(WRITE_POS_OFFSET, writePosition);
     }
 

@@ -168,7 +168,8 @@ final class ThroughputCommand implements Callable<Integer>
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
         description = "The shmipc producer appends N messages and publishes them with one store (append + publish); " +
-            "Agrona's ring has no batch publication and writes one message per publication. Goal with N > 1: at " +
+            "Agrona's ring has no batch publication and writes one message per publication; the layout's floors " +
+            "publish N at once too. Goal with N > 1: at " +
             "least 1.2x Agrona (default: ${DEFAULT-VALUE}, one write per message).")
     int batch;
 
@@ -263,14 +264,20 @@ final class ThroughputCommand implements Callable<Integer>
                 ringLabels.add("shmipc-headers");
                 names.add("shmipc-headers");
                 group.add(plan.add(headers));
-                if (batch == 1 && size >= LayoutFloor.MIN_SIZE)
+                if (size >= LayoutFloor.MIN_SIZE)
                 {
-                    // the layout's floor (LayoutFloor): what any ring with these bytes can reach, per reading rule
+                    // the layout's floor (LayoutFloor): what any ring with these bytes can reach, per reading rule,
+                    // publishing as often as the shmipc producer does
+                    final RoundPlan.Variant spec = RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC + suffix,
+                        size, false);
+                    spec.batch = batch;
                     names.add(PingPongCommand.FLOOR_SPEC);
-                    group.add(plan.add(RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC + suffix, size, false)));
+                    group.add(plan.add(spec));
+                    final RoundPlan.Variant specHeaders =
+                        RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC_HEADERS + suffix, size, true);
+                    specHeaders.batch = batch;
                     names.add(PingPongCommand.FLOOR_SPEC_HEADERS);
-                    group.add(plan.add(
-                        RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC_HEADERS + suffix, size, true)));
+                    group.add(plan.add(specHeaders));
                 }
             }
             if (null != baselineJar)
@@ -440,8 +447,9 @@ final class ThroughputCommand implements Callable<Integer>
             " bytes, " + (batch > 1 ? "shmipc: " + batch + " appends per publication, agrona: one write per message" :
             "one write (one publication) per message") + (trustWriter ?
             ", the shmipc consumer polls block headers (--trust-writer)" : ", shmipc-headers: the same ring with a " +
-            "consumer that polls block headers (one cache line per message fewer than the spec rule)" + (batch > 1 ?
-            "" : "; floor-spec and floor-spec-headers: the layout's floor for each reading rule")) + "; " +
+            "consumer that polls block headers (one cache line per message fewer than the spec rule); floor-spec " +
+            "and floor-spec-headers: the layout's floor for each reading rule" + (batch > 1 ?
+            ", publishing " + batch + " messages at once" : "")) + "; " +
             plan.describe() + ", the rings alternating between the same two processes");
         out.println(machine.line());
         out.printf("%-23s %6s %32s %10s %14s %14s %16s%n", "ring", "bytes", "messages/s, median (IQR)", "MB/s",

@@ -26,7 +26,8 @@ import java.util.Map;
  *     <li>{@code mode}: pingpong, wake or throughput;</li>
  *     <li>{@code control}, {@code segment}: paths; {@code size}: message bytes; {@code idle}: strategy spec;</li>
  *     <li>{@code trustWriter}: true for a shmipc reader (or the layout's floor) that polls block headers;</li>
- *     <li>{@code batch}: a shmipc throughput producer appends this many messages per publish (default 1);</li>
+ *     <li>{@code batch}: a shmipc throughput producer, or the layout's floor, appends this many messages per publish
+ *     (default 1);</li>
  *     <li>{@code signalIn}, {@code signalOut}: semaphore names or absent; {@code timeoutNanos},
  *     {@code maxLifeNanos}.</li>
  * </ul>
@@ -216,7 +217,7 @@ final class IsolatedVariant implements RoundVariant
             case LAYOUT_PONGER:
                 return layoutFloor.pong(switchCount, deadline);
             case LAYOUT_PRODUCER:
-                return layoutFloor.produce(switchCount, deadline);
+                return layoutFloor.produce(switchCount, deadline, batch);
             case RING_PONGER:
                 return ponger.serve(switchCount, record, deadline);
             case PRODUCER:

@@ -8,6 +8,7 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
@@ -84,9 +85,10 @@ class LayoutFloorTest
         }
     }
 
-    @ParameterizedTest(name = "pollHeaders={0}")
-    @ValueSource(booleans = {false, true})
-    void streamsEveryMessageInOrderThroughAFullQueueAcrossWraps(final boolean pollHeaders) throws Exception
+    @ParameterizedTest(name = "pollHeaders={0}, batch={1}")
+    @CsvSource({"false, 1", "true, 1", "false, 3", "true, 3"})
+    void streamsEveryMessageInOrderThroughAFullQueueAcrossWraps(final boolean pollHeaders, final int batch)
+        throws Exception
     {
         final int size = 1000; // blocks of 1,008 bytes: four to a lap, so the producer keeps finding the queue full
         final long messages = 50_000;
@@ -101,7 +103,7 @@ class LayoutFloorTest
             final int switchCount = control.switchCount();
             final long deadline = System.nanoTime() + TIMEOUT_NANOS;
             final CompletableFuture<Long> produced = CompletableFuture.supplyAsync(
-                () -> producer.produce(switchCount, deadline));
+                () -> producer.produce(switchCount, deadline, batch));
             final long read;
             try
             {
