@@ -150,8 +150,7 @@ class SimpleIpcRingBufferTest
         // look like the header of an 8-byte data block: if the slot the producer ends at when the consumer asks were
         // not cleared before the producer agrees, the polling consumer would deliver such a word as a message.
         final int capacity = 256;
-        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
-        memory.putLong(CAPACITY_OFFSET, capacity);
+        final UnsafeBuffer memory = directQueue(capacity);
         final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
         final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view");
         final long fakeHeader = (8L & 0xFFFF_FFFFL) | ((long)MAGIC_DATA << 32);
@@ -216,8 +215,7 @@ class SimpleIpcRingBufferTest
         // Unsafe copies from the three kinds of source a caller may pass: a byte[], a heap ByteBuffer at an array
         // offset, and direct memory.
         final int capacity = 512;
-        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
-        memory.putLong(CAPACITY_OFFSET, capacity);
+        final UnsafeBuffer memory = directQueue(capacity);
         final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "direct");
         final byte[] bytes = message(40, 3).byteArray();
         final ByteBuffer heap = ByteBuffer.wrap(new byte[64], 8, 48).slice();
@@ -246,8 +244,7 @@ class SimpleIpcRingBufferTest
         // consumer that finds a marked slot there reads writePos on every poll, on the producer's line.
         final int capacity = 1024;
         final int size = 56;
-        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
-        memory.putLong(CAPACITY_OFFSET, capacity);
+        final UnsafeBuffer memory = directQueue(capacity);
         final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
         final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view").trustShmipcWriter(true);
         final UnsafeBuffer message = message(size, 1);
@@ -574,5 +571,13 @@ class SimpleIpcRingBufferTest
         final SimpleIpcRingBuffer ring = ring(200);
         assertTrue(ring.toString().contains("toGuest"), ring.toString());
         assertTrue(ring.name().endsWith("toGuest"));
+    }
+
+    /** @return an initialised queue in direct memory: the 128-byte header, capacity set, then the data area. */
+    private static UnsafeBuffer directQueue(final int capacity)
+    {
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(HEADER_LENGTH + capacity));
+        memory.putLong(CAPACITY_OFFSET, capacity);
+        return memory;
     }
 }
