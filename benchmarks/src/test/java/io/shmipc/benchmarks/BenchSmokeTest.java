@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.jar.JarEntry;
@@ -29,6 +30,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +92,41 @@ class BenchSmokeTest
         }
         assertNotNull(map(root, "machine").get("cpuModel"));
         assertPng(out.resolve("pingpong.png"));
+        assertNothingLeftInShm();
+    }
+
+    /**
+     * {@code pingpong --baseline-jar}: the other build's two shmipc rings (here this build's classes in a jar) are
+     * measured on the same threads in the same rounds, each with its ratio to its twin, and are not judged.
+     */
+    @Test
+    void pingPongWithABaselineJarMeasuresTheOtherBuildsRingsOnTheSameThreads() throws IOException
+    {
+        final Path json = dir.resolve("pingpong-baseline.json");
+        final Path out = dir.resolve("results");
+        final int code = BenchMain.execute("pingpong", "--iterations", "2000", "--warmup", "500", "--rounds", "3",
+            "--baseline-jar", jarOfOurClasses().toString(), "--out", out.toString(), "--json", json.toString(),
+            "--shm-prefix", PREFIX, "--quiet");
+        assertEquals(0, code, "exit code");
+        final Map<String, Object> root = readJson(json);
+        final double used = number(map(root, "settings"), "roundsUsed");
+        final List<Map<String, Object>> variants = list(root, "variants");
+        assertEquals(List.of("floor", "floor-2line", "floor-spec", "floor-spec-headers", "shmipc", "shmipc-headers",
+            "agrona", "shmipc@baseline", "shmipc-headers@baseline"),
+            variants.stream().map(v -> v.get("name")).collect(Collectors.toList()));
+        for (final Map<String, Object> variant : variants)
+        {
+            assertEquals(used * 2000.0, number(variant, "count"), "round trips measured by " + variant.get("name"));
+        }
+        final Map<String, Object> ratios = map(root, "ratios");
+        for (final String key : new String[]{"shmipcToBaseline", "shmipcHeadersToBaseline"})
+        {
+            assertSpreads(map(ratios, key), key);
+        }
+        for (final String key : map(root, "goal").keySet())
+        {
+            assertFalse(key.toLowerCase(Locale.ROOT).contains("baseline"), "the baseline rings are not judged: " + key);
+        }
         assertNothingLeftInShm();
     }
 
