@@ -268,16 +268,16 @@ final class ThroughputCommand implements Callable<Integer>
                 {
                     // the layout's floor (LayoutFloor): what any ring with these bytes can reach, per reading rule,
                     // publishing as often as the shmipc producer does
-                    final RoundPlan.Variant spec = RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC + suffix,
-                        size, false);
-                    spec.batch = batch;
-                    names.add(PingPongCommand.FLOOR_SPEC);
-                    group.add(plan.add(spec));
-                    final RoundPlan.Variant specHeaders =
-                        RoundPlan.Variant.floorSpec(PingPongCommand.FLOOR_SPEC_HEADERS + suffix, size, true);
-                    specHeaders.batch = batch;
-                    names.add(PingPongCommand.FLOOR_SPEC_HEADERS);
-                    group.add(plan.add(specHeaders));
+                    for (final boolean pollHeaders : new boolean[]{false, true})
+                    {
+                        final String floorName = pollHeaders ? PingPongCommand.FLOOR_SPEC_HEADERS :
+                            PingPongCommand.FLOOR_SPEC;
+                        final RoundPlan.Variant floor = RoundPlan.Variant.floorSpec(floorName + suffix, size,
+                            pollHeaders);
+                        floor.batch = batch;
+                        names.add(floorName);
+                        group.add(plan.add(floor));
+                    }
                 }
             }
             if (null != baselineJar)

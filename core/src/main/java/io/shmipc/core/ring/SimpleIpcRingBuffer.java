@@ -149,10 +149,13 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
 
     private final AtomicBuffer buffer;
     /**
-     * The buffer's memory as Agrona's {@code AtomicCounter} addresses it: the producer's stores go through
-     * {@link UnsafeApi} at offsets this class has already bounded (a header field, or a block that {@link #reserve}
-     * fitted in the data area), so they carry no bounds check of their own. Those checks took write's compiled code
-     * over C2's {@code InlineSmallCode} (2500 bytes), and callers then called write instead of inlining it (issue 14).
+     * The buffer's memory as Agrona's {@code AtomicCounter} addresses it: the hot paths' loads and stores go through
+     * {@link UnsafeApi} at offsets this class has already bounded, so they carry no bounds check of their own: a
+     * header field; a block that {@link #reserve} fitted in the data area; a header slot with at least 8 bytes before
+     * the end (checked by {@link #writeBound} and {@link #nextBlock}: another writer may leave a readPos in a short
+     * tail). Those checks took write's
+     * compiled code over C2's {@code InlineSmallCode} (2500 bytes), and callers then called write instead of inlining
+     * it (issue 14).
      */
     private final byte[] byteArray;
     private final long addressOffset;
@@ -783,7 +786,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     {
         if (trustWriter)
         {
-            return EMPTY_SLOT == loadAcquire(HEADER_LENGTH + readOffset) ? readPos : Long.MAX_VALUE;
+            // fewer than 8 bytes to the end: no slot to poll, only the skip, which the read loop makes
+            return capacity - readOffset >= BLOCK_HEADER_LENGTH &&
+                EMPTY_SLOT == loadAcquire(HEADER_LENGTH + readOffset) ? readPos : Long.MAX_VALUE;
         }
         if (capacity - readOffset >= BLOCK_HEADER_LENGTH)
         {

@@ -210,6 +210,36 @@ class SimpleIpcRingBufferTest
     }
 
     @Test
+    void aPollingConsumerAtAReadPosInTheLastEightBytesSkipsToTheWrapWithoutLoadingPastTheQueue()
+    {
+        // A readPos another process left 5 bytes before the end (as a C++ writer's short tail may be) has no header
+        // slot to poll. The ring loads without bounds checks at offsets it has bounded, so a polling consumer there
+        // must skip to the wrap, as the SimpleIPC v1 rule does, rather than load 8 bytes that run past the queue:
+        // the 3 bytes after this queue are zero, so such a load would find an "empty slot" and never move on.
+        final int capacity = 256;
+        final UnsafeBuffer memory =
+            new UnsafeBuffer(new byte[HEADER_LENGTH + capacity + 8], 0, HEADER_LENGTH + capacity);
+        memory.putLong(CAPACITY_OFFSET, capacity);
+        final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
+        final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view").trustShmipcWriter(true);
+        final UnsafeBuffer zeros = new UnsafeBuffer(new byte[24]);
+        assertTrue(producer.write(1, zeros, 0, 24)); // answers the ask
+        assertEquals(1, drain(consumer).size());
+        assertEquals(CONSUMER_POLLS_HEADERS, memory.getInt(CONSUMER_MODE_OFFSET));
+        for (int i = 0; i < 7; i++)
+        {
+            assertTrue(producer.write(1, zeros, 0, 24)); // 8 blocks of 32: writePos 256, the last payload zeros
+        }
+        memory.putLongVolatile(READ_POS_OFFSET, capacity - 5);
+        assertEquals(0, drain(consumer).size(), "nothing after the tail yet");
+        assertEquals(capacity, memory.getLongVolatile(READ_POS_OFFSET), "skipped to the wrap");
+        assertTrue(producer.write(1, message(24, 7), 0, 24));
+        final List<byte[]> read = drain(consumer);
+        assertEquals(1, read.size());
+        assertMessage(read.get(0), 24, 7);
+    }
+
+    @Test
     void everyKindOfSourceBufferRoundTripsEveryByte()
     {
         // Unsafe copies from the three kinds of source a caller may pass: a byte[], a heap ByteBuffer at an array
