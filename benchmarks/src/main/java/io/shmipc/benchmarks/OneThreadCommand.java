@@ -21,15 +21,18 @@ import java.util.zip.ZipFile;
 /**
  * {@code bench one-thread}: the ring's own cost, free of cross-core traffic and of placement: one thread writes a
  * burst of messages and reads it back ({@link OneThreadRing}, JMH's {@code writeThenRead} loop), with the round method
- * in one JVM. Every variant (shmipc, Agrona, a second Agrona in a loader of its own as the self-check, and another
- * build's shmipc with {@code --baseline-jar}) is warmed up, then runs once per round for {@code --round}, in a
- * rotating order, and each round's rate is divided by Agrona's of the same round. JMH's forks cannot pair two rings
+ * in one JVM. Every variant (shmipc, shmipc-headers with its consumer polling block headers, Agrona, a second Agrona
+ * in a loader of its own as the self-check, and another build's shmipc with {@code --baseline-jar}) is warmed up, then
+ * runs once per round for {@code --round}, in a rotating order, and each round's rate is divided by Agrona's of the
+ * same round. JMH's forks cannot pair two rings
  * like this; its errors here (10-40%) hid a 20% regression that this shows with an IQR under 1%.
  */
 @Command(name = "one-thread", mixinStandardHelpOptions = true,
     description = {"Write-then-read in one thread (bursts of 16), shmipc against Agrona's OneToOneRingBuffer in " +
         "one JVM, interleaved in short rounds, each variant in a class loader of its own; the ratio is the median " +
-        "over rounds of each round's rate ratio, with its interquartile range. agrona-b, a second copy of Agrona's " +
+        "over rounds of each round's rate ratio, with its interquartile range. shmipc-headers: the same ring with " +
+        "its consumer polling block headers (trustPeer), whose producer does more per message. agrona-b, a second " +
+        "copy of Agrona's " +
         "ring, is the self-check: its ratio must be within 1.00 +- 0.05.",
         "One thread busy-runs (100%% of a core) while a run lasts."})
 final class OneThreadCommand implements Callable<Integer>
@@ -105,7 +108,8 @@ final class OneThreadCommand implements Callable<Integer>
             throw new IllegalArgumentException("--rounds: " + rounds + " is fewer than " + MIN_ROUNDS);
         }
         checkBaselineJar(baselineJar);
-        final List<String> names = new ArrayList<>(List.of("shmipc", AGRONA, AGRONA_B));
+        final List<String> names = new ArrayList<>(
+            List.of(OneThreadRing.SHMIPC, OneThreadRing.SHMIPC_HEADERS, AGRONA, AGRONA_B));
         if (null != baselineJar)
         {
             names.add("shmipc" + PingPongCommand.BASELINE);
@@ -180,7 +184,7 @@ final class OneThreadCommand implements Callable<Integer>
             {
                 selfCheck = ratio;
             }
-            else if ("shmipc".equals(names.get(v)))
+            else if (OneThreadRing.SHMIPC.equals(names.get(v)))
             {
                 shmipc = ratio;
             }
@@ -233,7 +237,8 @@ final class OneThreadCommand implements Callable<Integer>
         final boolean baseline = name.endsWith(PingPongCommand.BASELINE);
         final VariantLoader loader = baseline ? VariantLoader.over(name, baselineJar.toAbsolutePath().toString()) :
             VariantLoader.newLoader(name);
-        final String kind = name.startsWith(AGRONA) ? AGRONA : "shmipc";
+        final String kind = name.startsWith(AGRONA) ? AGRONA :
+            baseline ? OneThreadRing.SHMIPC : name;
         try
         {
             final Class<?> type = Class.forName(OneThreadRing.class.getName(), true, loader);

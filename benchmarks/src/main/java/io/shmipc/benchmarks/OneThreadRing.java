@@ -12,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.util.function.LongUnaryOperator;
 
 import static io.shmipc.core.ring.SimpleIpcDescriptor.CAPACITY_OFFSET;
+import static io.shmipc.core.ring.SimpleIpcDescriptor.CONSUMER_MODE_OFFSET;
+import static io.shmipc.core.ring.SimpleIpcDescriptor.CONSUMER_POLLS_HEADERS;
 import static io.shmipc.core.ring.SimpleIpcDescriptor.HEADER_LENGTH;
 
 /**
@@ -25,6 +27,15 @@ public final class OneThreadRing implements LongUnaryOperator
 {
     /** Messages written before they are read back. */
     static final int BURST = 16;
+
+    /** The shmipc ring, its consumer reading writePos (the SimpleIPC v1 rule). */
+    static final String SHMIPC = "shmipc";
+
+    /**
+     * The shmipc ring, its consumer polling block headers ({@code trustShmipcWriter}): its producer then also clears
+     * the header slot after each block and records each publish, which is what this variant costs more.
+     */
+    static final String SHMIPC_HEADERS = "shmipc-headers";
 
     /** Data capacity of each ring: a power of two, so Agrona's ring can have it too. */
     static final int CAPACITY = 64 * 1024;
@@ -52,10 +63,11 @@ public final class OneThreadRing implements LongUnaryOperator
     }
 
     /**
-     * @param kind         {@code shmipc} or {@code agrona}.
+     * @param kind         {@link #SHMIPC}, {@link #SHMIPC_HEADERS} or {@code agrona}.
      * @param messageBytes payload length, at least 8.
      * @throws IllegalArgumentException for another kind.
-     * @throws IllegalStateException    if the shmipc ring class cannot be found or built.
+     * @throws IllegalStateException    if the shmipc ring class cannot be found or built (or, for
+     *                                  {@link #SHMIPC_HEADERS}, has no header polling).
      */
     public OneThreadRing(final String kind, final int messageBytes)
     {
@@ -66,11 +78,20 @@ public final class OneThreadRing implements LongUnaryOperator
         {
             ring = new OneToOneRingBuffer(aligned(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH));
         }
-        else if ("shmipc".equals(kind))
+        else if (SHMIPC.equals(kind) || SHMIPC_HEADERS.equals(kind))
         {
             final UnsafeBuffer queue = aligned(HEADER_LENGTH + CAPACITY);
             queue.putLongVolatile(CAPACITY_OFFSET, CAPACITY);
-            ring = shmipcRing(queue);
+            ring = shmipcRing(queue, SHMIPC_HEADERS.equals(kind));
+            if (SHMIPC_HEADERS.equals(kind))
+            {
+                burst(); // the first publish answers the ask; from the next read on the consumer polls headers
+                if (CONSUMER_POLLS_HEADERS != queue.getIntVolatile(CONSUMER_MODE_OFFSET))
+                {
+                    throw new IllegalStateException(kind + ": the ring did not agree to header polling (mode " +
+                        queue.getIntVolatile(CONSUMER_MODE_OFFSET) + ")");
+                }
+            }
         }
         else
         {
@@ -83,7 +104,7 @@ public final class OneThreadRing implements LongUnaryOperator
         return new UnsafeBuffer(ByteBuffer.allocateDirect(length + 64).alignedSlice(64), 0, length);
     }
 
-    private static RingBuffer shmipcRing(final UnsafeBuffer queue)
+    private static RingBuffer shmipcRing(final UnsafeBuffer queue, final boolean pollHeaders)
     {
         final ClassLoader loader = OneThreadRing.class.getClassLoader();
         for (final String name : SHMIPC_RING_CLASSES)
@@ -99,7 +120,13 @@ public final class OneThreadRing implements LongUnaryOperator
             }
             try
             {
-                return (RingBuffer)type.getConstructor(AtomicBuffer.class, String.class).newInstance(queue, "bench");
+                final Object ring = type.getConstructor(AtomicBuffer.class, String.class).newInstance(queue, "bench");
+                if (pollHeaders)
+                {
+                    // the same instance consumes: it asks, and the first publish answers
+                    type.getMethod("trustShmipcWriter", boolean.class).invoke(ring, true);
+                }
+                return (RingBuffer)ring;
             }
             catch (final ReflectiveOperationException ex)
             {

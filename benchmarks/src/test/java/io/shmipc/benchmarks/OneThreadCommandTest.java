@@ -56,7 +56,7 @@ class OneThreadCommandTest
                 assertTrue(number(map(variant, "nanosPerMessage"), "median") > 0, "" + variant);
                 assertEquals(3, ((List<?>)variant.get("perRound")).size(), "one figure per round: " + variant);
             }
-            assertEquals(List.of("shmipc", "agrona", "agrona-b", "shmipc@baseline"), names);
+            assertEquals(List.of("shmipc", "shmipc-headers", "agrona", "agrona-b", "shmipc@baseline"), names);
             for (final Map<String, Object> ratio : list(size, "ratios"))
             {
                 final double median = number(map(ratio, "toAgrona"), "median");
