@@ -24,16 +24,15 @@ import java.util.zip.ZipFile;
  * in one JVM. Every variant (shmipc, shmipc-headers with its consumer polling block headers, Agrona, a second Agrona
  * in a loader of its own as the self-check, and another build's shmipc with {@code --baseline-jar}) is warmed up, then
  * runs once per round for {@code --round}, in a rotating order, and each round's rate is divided by Agrona's of the
- * same round. JMH's forks cannot pair two rings
- * like this; its errors here (10-40%) hid a 20% regression that this shows with an IQR under 1%.
+ * same round. JMH's forks cannot pair two rings like this; its errors here (10-40%) hid a 20% regression that this
+ * shows with an IQR under 1%.
  */
 @Command(name = "one-thread", mixinStandardHelpOptions = true,
     description = {"Write-then-read in one thread (bursts of 16), shmipc against Agrona's OneToOneRingBuffer in " +
         "one JVM, interleaved in short rounds, each variant in a class loader of its own; the ratio is the median " +
         "over rounds of each round's rate ratio, with its interquartile range. shmipc-headers: the same ring with " +
         "its consumer polling block headers (trustPeer), whose producer does more per message. agrona-b, a second " +
-        "copy of Agrona's " +
-        "ring, is the self-check: its ratio must be within 1.00 +- 0.05.",
+        "copy of Agrona's ring, is the self-check: its ratio must be within 1.00 +- 0.05.",
         "One thread busy-runs (100%% of a core) while a run lasts."})
 final class OneThreadCommand implements Callable<Integer>
 {
