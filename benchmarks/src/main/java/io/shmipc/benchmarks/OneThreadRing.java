@@ -80,10 +80,11 @@ public final class OneThreadRing implements LongUnaryOperator
         }
         else if (SHMIPC.equals(kind) || SHMIPC_HEADERS.equals(kind))
         {
+            final boolean pollHeaders = SHMIPC_HEADERS.equals(kind);
             final UnsafeBuffer queue = aligned(HEADER_LENGTH + CAPACITY);
             queue.putLongVolatile(CAPACITY_OFFSET, CAPACITY);
-            ring = shmipcRing(queue, SHMIPC_HEADERS.equals(kind));
-            if (SHMIPC_HEADERS.equals(kind))
+            ring = shmipcRing(queue, pollHeaders);
+            if (pollHeaders)
             {
                 burst(); // the first publish answers the ask; from the next read on the consumer polls headers
                 if (CONSUMER_POLLS_HEADERS != queue.getIntVolatile(CONSUMER_MODE_OFFSET))

@@ -169,8 +169,8 @@ final class ThroughputCommand implements Callable<Integer>
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
         description = "The shmipc producer appends N messages and publishes them with one store (append + publish); " +
             "Agrona's ring has no batch publication and writes one message per publication; the layout's floors " +
-            "publish N at once too. Goal with N > 1: at " +
-            "least 1.2x Agrona (default: ${DEFAULT-VALUE}, one write per message).")
+            "publish N at once too. Goal with N > 1: at least 1.2x Agrona (default: ${DEFAULT-VALUE}, one write per " +
+            "message).")
     int batch;
 
     @Option(names = "--baseline-jar", paramLabel = "JAR",

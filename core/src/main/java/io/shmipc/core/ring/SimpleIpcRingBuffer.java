@@ -153,9 +153,8 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * {@link UnsafeApi} at offsets this class has already bounded, so they carry no bounds check of their own: a
      * header field; a block that {@link #reserve} fitted in the data area; a header slot with at least 8 bytes before
      * the end (checked by {@link #writeBound} and {@link #nextBlock}: another writer may leave a readPos in a short
-     * tail). Those checks took write's
-     * compiled code over C2's {@code InlineSmallCode} (2500 bytes), and callers then called write instead of inlining
-     * it (issue 14).
+     * tail). Those checks took write's compiled code over C2's {@code InlineSmallCode} (2500 bytes), and callers then
+     * called write instead of inlining it (issue 14).
      */
     private final byte[] byteArray;
     private final long addressOffset;
