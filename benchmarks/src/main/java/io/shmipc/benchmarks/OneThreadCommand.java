@@ -93,6 +93,16 @@ final class OneThreadCommand implements Callable<Integer>
             "ring runs too, as shmipc@baseline, in the same rounds.")
     Path baselineJar;
 
+    @Option(names = "--forks", paramLabel = "N", defaultValue = "1",
+        description = "Run in N fresh JVMs, one after the other, and give every ratio as the median over the forks " +
+            "of each fork's median, with the forks' range: each JVM settles in its own compiled code, and at 1024 B " +
+            "one build measured 0.96x to 1.07x Agrona from one JVM to the next (default: ${DEFAULT-VALUE}, this JVM).")
+    int forks;
+
+    @Option(names = "--jvm-opt", paramLabel = "OPTION",
+        description = "With --forks: a JVM option for every fork (repeatable), after the flag Agrona needs.")
+    List<String> jvmOptions = new ArrayList<>();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -107,12 +117,20 @@ final class OneThreadCommand implements Callable<Integer>
             throw new IllegalArgumentException("--rounds: " + rounds + " is fewer than " + MIN_ROUNDS);
         }
         checkBaselineJar(baselineJar);
-        final List<String> names = new ArrayList<>(
-            List.of(OneThreadRing.SHMIPC, OneThreadRing.SHMIPC_HEADERS, AGRONA, AGRONA_B));
-        if (null != baselineJar)
+        if (forks < 1 || forks > ThroughputCommand.MAX_FORKS)
         {
-            names.add("shmipc" + PingPongCommand.BASELINE);
+            throw new IllegalArgumentException("--forks: " + forks + " is outside 1.." + ThroughputCommand.MAX_FORKS);
         }
+        if (1 == forks && !jvmOptions.isEmpty())
+        {
+            throw new IllegalArgumentException("--jvm-opt " + jvmOptions.get(0) + ": needs --forks above 1 (without " +
+                "forks the run is in this JVM)");
+        }
+        if (forks > 1)
+        {
+            return callForked();
+        }
+        final List<String> names = variantNames();
         final Machine machine = Machine.describe(ManagementFactory.getRuntimeMXBean().getInputArguments());
         final PrintStream out = System.out;
         out.printf(Locale.ROOT, "one thread writes %d messages then reads them, ring capacity %d bytes; %d rounds, " +
@@ -130,6 +148,38 @@ final class OneThreadCommand implements Callable<Integer>
                 WARMUP_SLICES, OneThreadRing.BURST, OneThreadRing.CAPACITY,
                 null == baselineJar ? null : baselineJar.toString()), results));
             out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    /** The variants of every round, Agrona's among them. */
+    private List<String> variantNames()
+    {
+        final List<String> names = new ArrayList<>(
+            List.of(OneThreadRing.SHMIPC, OneThreadRing.SHMIPC_HEADERS, AGRONA, AGRONA_B));
+        if (null != baselineJar)
+        {
+            names.add("shmipc" + PingPongCommand.BASELINE);
+        }
+        return names;
+    }
+
+    private Integer callForked()
+    {
+        final List<String> args = new ArrayList<>(List.of("--sizes",
+            String.join(",", sizes.stream().map(String::valueOf).toList()), "--rounds", Integer.toString(rounds),
+            "--round", DurationConverter.format(round)));
+        if (null != baselineJar)
+        {
+            args.addAll(List.of("--baseline-jar", baselineJar.toAbsolutePath().toString()));
+        }
+        final long roundsNanos =
+            sizes.size() * (long)(WARMUP_SLICES + rounds) * variantNames().size() * round.toNanos();
+        final OneThreadForks.Forked run = OneThreadForks.run(forks, jvmOptions, args, roundsNanos, System.out);
+        if (null != json)
+        {
+            Json.write(json, run);
+            System.out.println("wrote " + json);
         }
         return 0;
     }

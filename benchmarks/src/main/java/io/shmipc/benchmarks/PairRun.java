@@ -267,7 +267,10 @@ final class PairRun
             tail(passiveLog) + "\n--- " + spec.activeRole + " output:\n" + tail(activeLog));
     }
 
-    private static String tail(final Path log)
+    /**
+     * @return the last 30 lines of a child's log, or why there are none.
+     */
+    static String tail(final Path log)
     {
         try
         {
@@ -280,7 +283,10 @@ final class PairRun
         }
     }
 
-    private static Path createTempDirectory(final String name)
+    /**
+     * @throws UncheckedIOException if the directory cannot be created.
+     */
+    static Path createTempDirectory(final String name)
     {
         try
         {

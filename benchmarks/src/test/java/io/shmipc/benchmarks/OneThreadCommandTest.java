@@ -77,6 +77,57 @@ class OneThreadCommandTest
     }
 
     @Test
+    void forksRunInFreshJvmsAndEveryRatioIsTheMedianOfTheForks() throws IOException
+    {
+        final Path json = dir.resolve("forks.json");
+        final String[] output = outputOf(() -> assertEquals(0, BenchMain.execute("one-thread", "--forks", "3",
+            "--sizes", "32", "--rounds", "3", "--round", "10ms", "--jvm-opt=-Xmx256m", "--json", json.toString()),
+            "exit code"));
+        final Map<String, Object> root = readJson(json);
+        assertEquals(3.0, number(root, "forks"));
+        assertTrue(((String)map(root, "machine").get("jvmOptions")).endsWith("-Xmx256m"), "" + root.get("machine"));
+        final List<Map<String, Object>> runs = list(root, "runs");
+        assertEquals(3, runs.size());
+        final List<Map<String, Object>> overForks = list(root, "overForks");
+        assertEquals(1, overForks.size());
+        final List<Map<String, Object>> ratios = list(overForks.get(0), "ratios");
+        assertEquals(List.of("shmipc", "shmipc-headers", "agrona", "agrona-b"),
+            ratios.stream().map(r -> r.get("name")).toList());
+        for (int v = 0; v < ratios.size(); v++)
+        {
+            final Map<String, Object> ratio = ratios.get(v);
+            final List<?> perFork = (List<?>)ratio.get("perFork");
+            assertEquals(3, perFork.size(), "" + ratio);
+            final double[] values = perFork.stream().mapToDouble(x -> ((Number)x).doubleValue()).sorted().toArray();
+            assertEquals(values[1], number(ratio, "median"), 1e-3, "the middle fork of three: " + ratio);
+            assertEquals(values[0], number(ratio, "min"), "" + ratio);
+            assertEquals(values[2], number(ratio, "max"), "" + ratio);
+            for (int f = 0; f < runs.size(); f++)
+            {
+                // each fork's figure is the median that fork wrote for this variant
+                final Map<String, Object> forkRatio = list(list(runs.get(f), "sizes").get(0), "ratios").get(v);
+                assertEquals(ratio.get("name"), forkRatio.get("name"));
+                assertEquals(number(map(forkRatio, "toAgrona"), "median"), ((Number)perFork.get(f)).doubleValue());
+            }
+        }
+        assertTrue(Stream.of("passed", "NOT passed").anyMatch(((String)overForks.get(0).get("selfCheck"))::startsWith),
+            "" + overForks.get(0));
+        assertTrue(output[0].contains("fork 3 of 3: 32 B shmipc "), output[0]);
+        assertTrue(output[0].contains("goal shmipc >= 1.00 x agrona (one thread, over the forks): "), output[0]);
+        assertEquals("", output[1], "nothing on standard error");
+    }
+
+    @Test
+    void aForkThatFailsStopsTheRunWithItsOutput()
+    {
+        final String err = outputOf(() -> assertEquals(BenchMain.EXIT_FAILED, BenchMain.execute("one-thread",
+            "--forks", "2", "--sizes", "32", "--rounds", "3", "--round", "10ms", "--jvm-opt=-XX:NoSuchFlagAtAll"),
+            "exit code"))[1];
+        assertTrue(err.contains("one-thread fork 1 of 2 exited with 1"), err);
+        assertTrue(err.contains("NoSuchFlagAtAll"), "the fork's own output: " + err);
+    }
+
+    @Test
     void badCommandLinesFailWithUsageCode()
     {
         for (final String[] args : new String[][]{
@@ -85,7 +136,9 @@ class OneThreadCommandTest
             {"--baseline-jar /no/such.jar: no such file", "one-thread", "--baseline-jar", "/no/such.jar"},
             {"has no shmipc ring (io.shmipc.core.ring.SimpleIpcRingBuffer, io.shmipc.core.SimpleIpcRingBuffer)",
                 "one-thread", "--baseline-jar", agronaJar()},
-            {"'--round': '0s': the duration must be positive", "one-thread", "--round", "0s"}})
+            {"'--round': '0s': the duration must be positive", "one-thread", "--round", "0s"},
+            {"--forks: 0 is outside 1..100", "one-thread", "--forks", "0"},
+            {"--jvm-opt -Xmx1g: needs --forks above 1", "one-thread", "--jvm-opt=-Xmx1g"}})
         {
             final String[] command = Arrays.copyOfRange(args, 1, args.length);
             final String err = outputOf(() -> assertEquals(BenchMain.EXIT_USAGE, BenchMain.execute(command),
