@@ -266,6 +266,39 @@ class SimpleIpcRingBufferTest
     }
 
     @Test
+    void theSlotAfterEveryBlockIsClearedForShortAndLongBlocksAlikeOverLeftoverBytes()
+    {
+        // A re-initialised segment: only the first header slot is zero, and every other 8 bytes of the data area look
+        // like a published 8-byte block. The producer clears the slot after a block of at most a cache line before
+        // it copies the payload, and after a longer one between payload and header: either way, once a polling
+        // consumer can see a block, the slot after it is empty, and no leftover is ever delivered.
+        final int capacity = 4096;
+        final UnsafeBuffer memory = directQueue(capacity);
+        final long leftover = blockHeader(8, MAGIC_DATA);
+        for (int offset = BLOCK_HEADER_LENGTH; offset < capacity; offset += BLOCK_HEADER_LENGTH)
+        {
+            memory.putLong(HEADER_LENGTH + offset, leftover);
+        }
+        final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
+        final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view").trustShmipcWriter(true);
+        final int[] sizes = {32, 200, 24, 500, 56, 8, 1000};
+        int seed = 0;
+        for (int message = 0; message < 60; message++)
+        {
+            final int size = sizes[message % sizes.length];
+            assertTrue(producer.write(1, message(size, ++seed), 0, size), "message " + message);
+            final int end = (int)(producer.producerPosition() % capacity);
+            assertEquals(0L, memory.getLong(HEADER_LENGTH + end),
+                "message " + message + " of " + size + " bytes: the slot at offset " + end + " after it");
+            final List<byte[]> read = drain(consumer);
+            assertEquals(1, read.size(), "message " + message + ": exactly the block written");
+            assertMessage(read.get(0), size, seed);
+        }
+        assertEquals(CONSUMER_POLLS_HEADERS, memory.getInt(CONSUMER_MODE_OFFSET), "the consumer polled headers");
+        assertTrue(producer.producerPosition() > 3L * capacity, "several laps over the leftover bytes");
+    }
+
+    @Test
     void aBlockEndingOneCapacityPastTheCachedReadPosStillClearsTheSlotThePollingConsumerReachesNext()
     {
         // 16 blocks of 64 bytes fill the 1 KiB ring exactly. The producer's cached readPos stays at 0 while they fit,
