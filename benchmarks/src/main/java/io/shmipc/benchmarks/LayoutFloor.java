@@ -48,9 +48,9 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
 }
 
 /**
- * The layout's floor: the least any ring that keeps the SimpleIPC v1 bytes can do per message, as a round-method
- * variant over the two queues of a real SimpleIPC v1 segment, with the offsets of
- * {@link io.shmipc.core.ring.SimpleIpcDescriptor}. No ring logic, no checks, no consumed marks, no padding blocks:
+ * The layout's floor: a minimal ring that keeps the SimpleIPC v1 bytes, as a round-method variant over the two
+ * queues of a real SimpleIPC v1 segment, with the offsets of {@link io.shmipc.core.ring.SimpleIpcDescriptor}. No
+ * ring logic, no checks, no consumed marks, no padding blocks:
  * <ul>
  *     <li>the producer writes the block (its 8-byte header, the message in one bulk copy, its first word last) at
  *     writePos, advancing through the data area as a ring does (to offset 0 when the block would not fit before the
@@ -69,8 +69,11 @@ abstract class LayoutFloorPad2 extends LayoutFloorHotFields
  * <p>
  * What these add to the two-line floor ({@link FloorVariant}) is what the layout forces beyond two lines: the
  * readPos store on the line next to writePos and the block moving through memory. A ring that keeps these bytes
- * cannot do less work than this floor (it may still overlap the misses a little better: the shmipc ring's poll also
- * loads the next line, which this one does not); Agrona's ring, with its own layout, can.
+ * does more work than this floor, but it may still order its stores and loads better: the shmipc ring's spec-rule
+ * poll also loads the next line, which this one does not, and its header-polling producer clears the next header
+ * slot before it copies a short payload, which put it 10-15% under this floor's ping-pong on an AMD VM (storing
+ * this floor's next polled word first did not move it there). So a goal this floor misses is one a minimal ring
+ * misses, not a proven bound.
  * <p>
  * The same floor serves the throughput benchmark ({@link #produce}, {@link #consume}): the producer checks for room
  * against a cached readPos (reading readPos only when that says full) and stores writePos per message; the consumer

@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
     description = {"Messages/s and MB/s from a producer process to a consumer process, shmipc ring and Agrona " +
         "OneToOneRingBuffer interleaved in short rounds between the same two processes, per message size, with " +
         "shmipc-headers (its consumer polling block headers, one cache line per message fewer) and the layout's " +
-        "floor for each reading rule (floor-spec, floor-spec-headers: the least a ring with these bytes can do); " +
+        "floor for each reading rule (floor-spec, floor-spec-headers: a minimal ring with these bytes); " +
         "the ratio is the median over rounds of each round's ratio, with its interquartile range.",
         "Both sides busy-spin (100%% of a core each) while a run lasts. MB/s counts payload bytes, 1 MB = 10^6 bytes."})
 final class ThroughputCommand implements Callable<Integer>
@@ -431,8 +431,8 @@ final class ThroughputCommand implements Callable<Integer>
                 lines.add(String.format(Locale.ROOT, "%s / agrona, %d bytes: %s messages/s; goal >= %.2f (%s): %s",
                     trustWriter ? "shmipc (block headers)" : names[m], size, ratio.format(), goal, batch > 1 ?
                     "shmipc publishes " + batch + " messages at once" : "one publication per message",
-                    RoundReport.verdict(verdict, ratio)) + (floor ? " (the layout's floor: a goal it misses is " +
-                    "out of reach of any ring with the SimpleIPC v1 bytes here whose consumer is in the floor's " +
+                    RoundReport.verdict(verdict, ratio)) + (floor ? " (the layout's floor: a goal it misses, a " +
+                    "minimal ring with the SimpleIPC v1 bytes misses here too while its consumer is in the floor's " +
                     "regime)" : "") + (sameRegime ? "" :
                     String.format(Locale.ROOT, "; regimes differ: its consumer was behind for %.0f%% of the " +
                     "messages, agrona's for %.0f%%, so the ratio compares a consumer reading old lines with one " +
