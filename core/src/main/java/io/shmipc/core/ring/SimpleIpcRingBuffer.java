@@ -144,7 +144,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     /** {@link #markedSlotBound}: the marked slot is empty space. */
     private static final long NO_BOUND = -1L;
 
-    /** Cache line length assumed for the read-ahead of the consumer's poll. */
+    /** Cache line length assumed for the read-ahead of the consumer's poll and for the producer's order of stores. */
     private static final int CACHE_LINE = 64;
 
     private final AtomicBuffer buffer;
@@ -325,18 +325,18 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             return false;
         }
         final int blockLength = blockLength(length);
-        final boolean clearFirst = clearSlots && blockLength <= CACHE_LINE;
-        if (clearFirst)
+        final boolean shortBlock = blockLength <= CACHE_LINE;
+        if (clearSlots && shortBlock)
         {
-            // A block of at most a line: the slot after it is cleared before the copy, as Agrona's producer zeroes the
-            // next record's header first (on an AMD VM, header-polling ping-pong at 32 B took 0.81-0.87x the time
-            // with it at p50, issue 14). A longer block clears it after the copy: clearing a line ahead of its copy
-            // first cost 256 B throughput a fifth there.
+            // A block of at most a line clears the slot after it before the copy, as Agrona's producer zeroes the next
+            // record's header first: on an AMD VM, header-polling ping-pong at 32 B fell to 0.81-0.87x at p50 (issue
+            // 14). A longer block clears it after the copy: clearing a line ahead of the copy cost 256 B throughput a
+            // fifth there.
             clearSlotAfter(blockOffset, blockLength);
         }
         UnsafeApi.copyMemory(srcBuffer.byteArray(), srcBuffer.addressOffset() + offset, byteArray,
             addressOffset + HEADER_LENGTH + blockOffset + BLOCK_HEADER_LENGTH, length);
-        if (clearSlots && !clearFirst)
+        if (clearSlots && !shortBlock)
         {
             clearSlotAfter(blockOffset, blockLength);
         }
