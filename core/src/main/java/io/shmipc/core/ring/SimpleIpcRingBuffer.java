@@ -329,9 +329,9 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         if (clearSlots && shortBlock)
         {
             // A block of at most a line clears the slot after it before the copy, as Agrona's producer zeroes the next
-            // record's header first: on an AMD VM, header-polling ping-pong at 32 B fell to 0.81-0.87x at p50 (issue
-            // 14). A longer block clears it after the copy: clearing a line ahead of the copy cost 256 B throughput a
-            // fifth there.
+            // record's header first: on an AMD VM, header-polling ping-pong fell to 0.81-0.87x at p50 at 32 B and to
+            // 0.73x at 56 B (issue 14). A longer block clears it after the copy: clearing first cost 120 B ping-pong
+            // 15-28% at p50 there, and 256 B throughput a fifth.
             clearSlotAfter(blockOffset, blockLength);
         }
         UnsafeApi.copyMemory(srcBuffer.byteArray(), srcBuffer.addressOffset() + offset, byteArray,
