@@ -42,6 +42,9 @@ final class OneThreadCommand implements Callable<Integer>
     /** The self-check: the reference again, in a loader of its own. */
     static final String AGRONA_B = "agrona-b";
 
+    /** The self-check's verdict when it passed, as the JSON's {@code selfCheck} gives it. */
+    static final String SELF_CHECK_PASSED = "passed";
+
     /** The self-check's tolerance around 1.00. */
     static final double SELF_CHECK_TOLERANCE = 0.05;
 
@@ -152,6 +155,17 @@ final class OneThreadCommand implements Callable<Integer>
         return 0;
     }
 
+    /**
+     * The self-check's verdict on agrona-b / agrona, of one run or over the forks.
+     *
+     * @return {@link #SELF_CHECK_PASSED}, or a text that starts with "NOT passed".
+     */
+    static String selfCheckText(final Rounds.Spread agronaB)
+    {
+        return Rounds.withinOfOne(agronaB, SELF_CHECK_TOLERANCE) ?
+            SELF_CHECK_PASSED : "NOT passed: the method cannot resolve 5% on this machine now";
+    }
+
     /** The variants of every round, Agrona's among them. */
     private List<String> variantNames()
     {
@@ -238,8 +252,7 @@ final class OneThreadCommand implements Callable<Integer>
                 shmipc = ratio;
             }
         }
-        final String selfCheckText = Rounds.withinOfOne(selfCheck, SELF_CHECK_TOLERANCE) ?
-            "passed" : "NOT passed: the method cannot resolve 5% on this machine now";
+        final String selfCheckText = selfCheckText(selfCheck);
         final String goal = Rounds.atLeast(shmipc, 1.0).text;
         out.printf(Locale.ROOT, "self-check %s / %s: %s (within 1.00 +- %.2f)%n", AGRONA_B, AGRONA, selfCheckText,
             SELF_CHECK_TOLERANCE);

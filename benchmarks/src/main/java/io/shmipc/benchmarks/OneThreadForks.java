@@ -95,7 +95,7 @@ final class OneThreadForks
                             line.append(String.format(Locale.ROOT, " %s %.2f", name, median));
                         }
                     }
-                    final boolean passed = ((String)size.get("selfCheck")).startsWith("passed");
+                    final boolean passed = OneThreadCommand.SELF_CHECK_PASSED.equals(size.get("selfCheck"));
                     selfChecksPassed.merge(bytes, passed ? 1 : 0, Integer::sum);
                     line.append(passed ? ";" : " (self-check NOT passed);");
                 }
@@ -141,8 +141,7 @@ final class OneThreadForks
                 }
             }
             final int passed = selfChecksPassed.get(bytes);
-            final String selfCheckText = Rounds.withinOfOne(selfCheck, OneThreadCommand.SELF_CHECK_TOLERANCE) ?
-                "passed" : "NOT passed: the method cannot resolve 5% on this machine now";
+            final String selfCheckText = OneThreadCommand.selfCheckText(selfCheck);
             final String goal = shmipcMin < 1.0 && 1.0 <= shmipcMax && shmipc.relativeIqr() > Rounds.MAX_RELATIVE_IQR ?
                 "cannot judge: the spread over forks is too wide" : shmipc.median >= 1.0 ? Rounds.Verdict.MET.text :
                 Rounds.Verdict.NOT_MET.text;
