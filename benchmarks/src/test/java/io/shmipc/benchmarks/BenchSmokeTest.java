@@ -76,7 +76,8 @@ class BenchSmokeTest
         final Map<String, Object> ratios = map(root, "ratios");
         assertEquals(List.of("floor2lineToFloor", "floorSpecToFloor", "floorSpecHeadersToFloor", "shmipcToFloor",
             "shmipcHeadersToFloor", "agronaToFloor", "shmipcToAgrona", "shmipcHeadersToAgrona", "shmipcToFloor2Line",
-            "shmipcToFloorSpec", "shmipcHeadersToFloorSpecHeaders", "floorSpecToAgrona", "floorSpecHeadersToAgrona"),
+            "shmipcToFloorSpec", "shmipcHeadersToFloorSpecHeaders", "floorSpecToAgrona", "floorSpecHeadersToAgrona",
+            "floor2lineToAgrona"),
             new ArrayList<>(ratios.keySet()));
         for (final String ratio : ratios.keySet())
         {
@@ -85,7 +86,8 @@ class BenchSmokeTest
         final Map<String, Object> goal = map(root, "goal");
         for (final String key : new String[]{"shmipcP50AtMostAgrona", "shmipcP99AtMostAgrona",
             "shmipcP50AtMost1_25xFloor", "shmipcHeadersP50AtMost1_15xFloor", "floorSpecP50AtMostAgrona",
-            "floorSpecP99AtMostAgrona", "floorSpecP50AtMost1_25xFloor", "floorSpecHeadersP50AtMost1_15xFloor"})
+            "floorSpecP99AtMostAgrona", "floorSpecP50AtMost1_25xFloor", "floorSpecHeadersP50AtMost1_15xFloor",
+            "floor2lineP50AtMostAgrona", "floor2lineP99AtMostAgrona", "floor2lineP50AtMost1_25xFloor"})
         {
             assertTrue(List.of("met", "not_met", "too_wide", "descheduled").contains(map(goal, key).get("verdict")),
                 key);
