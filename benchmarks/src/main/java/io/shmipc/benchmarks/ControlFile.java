@@ -13,16 +13,13 @@ import java.util.EnumSet;
 
 /**
  * A small mapped file shared by the processes of one benchmark run: the phase the run is in, progress counters
- * and the two counters of the raw cache-line floor. Every field has a 128-byte slot of its own, so no two fields
+ * and the lines of the raw cache-line floors. Every field has a 128-byte slot of its own, so no two fields
  * share a cache line or an adjacent-line prefetch pair: false sharing in the harness would otherwise be measured.
  * <p>
  * Fields are written with release stores and read with volatile loads; each has exactly one writer process.
  */
 final class ControlFile implements AutoCloseable
 {
-    /** Length of the file: one page. */
-    static final int LENGTH = 4096;
-
     /** Run phase, written by the driving side (pinger, consumer), read by everyone. */
     static final int PHASE_OFFSET = 0;
     /** Operations done, written by the driving side now and then, read by the parent for progress. */
@@ -42,10 +39,22 @@ final class ControlFile implements AutoCloseable
     static final int VARIANT_OFFSET = 768;
     /** Round method: the round being measured (0-based), -1 during the warm-up. */
     static final int ROUND_OFFSET = 896;
-    /** Round method: floor variant i pings at {@code FLOOR_BASE + 256 * i} and is answered 128 bytes further. */
+    /** Round method: floor slot i starts at {@code FLOOR_BASE + FLOOR_SLOT_LENGTH * i}. */
     static final int FLOOR_BASE = 1024;
-    /** Round method: how many floor variants fit in the file. */
-    static final int MAX_FLOORS = (LENGTH - FLOOR_BASE) / 256;
+    /**
+     * Round method: the ping lines of a floor slot, 256 bytes apart, each answered on the line 128 bytes further; a
+     * floor moves to the next for every round trip. What one cache line costs to move between two cores depends on
+     * its address (on an Intel Xeon VM two fixed lines in one pair of processes differed by up to 21% at p50, with
+     * IQRs under 1%), so a floor on one fixed line was a draw from that spread in each pair of processes, while a
+     * ring's data moves through memory; over 64 lines the floor averages it as a ring does.
+     */
+    static final int FLOOR_LINES = 64;
+    /** Round method: bytes of one floor slot. */
+    static final int FLOOR_SLOT_LENGTH = 256 * FLOOR_LINES;
+    /** Round method: how many floor slots the file has (the self-check uses two, the two-line floor two). */
+    static final int MAX_FLOORS = 4;
+    /** Length of the file: the fields, then the floor slots. */
+    static final int LENGTH = FLOOR_BASE + MAX_FLOORS * FLOOR_SLOT_LENGTH;
 
     static final int INIT = 0;
     static final int WARMUP = 1;
@@ -154,7 +163,8 @@ final class ControlFile implements AutoCloseable
     }
 
     /**
-     * @return the offset floor variant {@code slot} pings at; its pong is 128 bytes further.
+     * @return the offset floor variant {@code slot} pings at first; its pong is 128 bytes further, and its i-th
+     * line pair {@code 256 * i} further (i below {@link #FLOOR_LINES}).
      */
     static int floorPingOffset(final int slot)
     {
@@ -162,7 +172,7 @@ final class ControlFile implements AutoCloseable
         {
             throw new IllegalArgumentException("floor slot " + slot + " outside 0.." + (MAX_FLOORS - 1));
         }
-        return FLOOR_BASE + 256 * slot;
+        return FLOOR_BASE + FLOOR_SLOT_LENGTH * slot;
     }
 
     boolean isReady()

@@ -32,20 +32,24 @@ abstract class FloorVariantPad2 extends FloorVariantHotFields
 
 /**
  * The hardware floor as a round-method variant: the raw cache-line ping-pong of {@link FloorPingPong} on the
- * control file's floor slot {@code slot} (each slot is a ping line and a pong line of its own), so that several floor
- * variants can be interleaved (the self-check runs two). Both sides busy-spin; the loops allocate nothing.
+ * control file's floor slot {@code slot}, so that several floor variants can be interleaved (the self-check runs
+ * two). A slot holds {@value ControlFile#FLOOR_LINES} pairs of a ping line and a pong line; round trip {@code v} uses
+ * pair {@code v % FLOOR_LINES}, which both sides derive from the counter, so the floor is the cost of moving a line
+ * averaged over addresses, as a ring's data sees it, rather than the cost of one line, which depends on its address
+ * ({@link ControlFile#FLOOR_LINES}). Both sides busy-spin; the loops allocate nothing.
  * <p>
  * <b>The two-line floor</b> ({@code floor-2line}) is the least any reader bound by the SimpleIPC v1 rule can do: the
  * sender writes a 32-byte message on one line (the block) and then, with release semantics, a position on another
  * line (writePos); the receiver polls the position, loading the data line in the same poll so that both misses may
  * overlap (as {@code SimpleIpcRingBuffer} does), and then reads the message. No ring logic, no checks: the cost of
  * the layout's two cache lines alone, to which the spec-rule ring can be compared. It uses floor slots
- * {@code slot} (positions) and {@code slot + 1} (data).
+ * {@code slot} (positions) and {@code slot + 1} (data), moving through their line pairs together.
  * <p>
  * Single-threaded.
  */
 final class FloorVariant extends FloorVariantPad2
 {
+    private static final int LINE_MASK = ControlFile.FLOOR_LINES - 1;
     private final ControlFile control;
     private final UnsafeBuffer buffer;
     private final int pingOffset;
@@ -93,9 +97,10 @@ final class FloorVariant extends FloorVariantPad2
         while (count > 0 ? operations < count : now - start < nanos)
         {
             final long sent = System.nanoTime();
-            buffer.putLongRelease(pingOffset, ++value);
+            final int line = ((int)(++value) & LINE_MASK) << 8;
+            buffer.putLongRelease(pingOffset + line, value);
             int spins = 0;
-            while (buffer.getLongVolatile(pongOffset) != value)
+            while (buffer.getLongVolatile(pongOffset + line) != value)
             {
                 Thread.onSpinWait();
                 if ((++spins & 1023) == 0 && System.nanoTime() - sent > timeoutNanos)
@@ -137,10 +142,11 @@ final class FloorVariant extends FloorVariantPad2
         int spins = 0;
         while (true)
         {
-            final long value = buffer.getLongVolatile(pingOffset);
-            if (value != last)
+            final int line = ((int)(last + 1) & LINE_MASK) << 8;
+            final long value = buffer.getLongVolatile(pingOffset + line);
+            if (value == last + 1)
             {
-                buffer.putLongRelease(pongOffset, value);
+                buffer.putLongRelease(pongOffset + line, value);
                 last = value;
                 ++echoed;
                 continue;
@@ -180,13 +186,14 @@ final class FloorVariant extends FloorVariantPad2
         {
             final long sent = System.nanoTime();
             ++value;
-            writeMessage(buffer, pingData, value, sent);
-            buffer.putLongRelease(pingOffset, value);
+            final int line = ((int)value & LINE_MASK) << 8;
+            writeMessage(buffer, pingData + line, value, sent);
+            buffer.putLongRelease(pingOffset + line, value);
             int spins = 0;
             while (true)
             {
-                sink += buffer.getLong(pongData);
-                if (buffer.getLongVolatile(pongOffset) == value)
+                sink += buffer.getLong(pongData + line);
+                if (buffer.getLongVolatile(pongOffset + line) == value)
                 {
                     break;
                 }
@@ -198,7 +205,7 @@ final class FloorVariant extends FloorVariantPad2
                         Durations.format(timeoutNanos) + " (is the ponger alive?)");
                 }
             }
-            sink += readMessage(buffer, pongData, value);
+            sink += readMessage(buffer, pongData + line, value);
             now = System.nanoTime();
             if (null != histogram)
             {
@@ -236,13 +243,14 @@ final class FloorVariant extends FloorVariantPad2
         int spins = 0;
         while (true)
         {
-            sink += buffer.getLong(pingData);
-            final long value = buffer.getLongVolatile(pingOffset);
-            if (value != last)
+            final int line = ((int)(last + 1) & LINE_MASK) << 8;
+            sink += buffer.getLong(pingData + line);
+            final long value = buffer.getLongVolatile(pingOffset + line);
+            if (value == last + 1)
             {
-                final long sent = readMessage(buffer, pingData, value);
-                writeMessage(buffer, pongData, value, sent);
-                buffer.putLongRelease(pongOffset, value);
+                final long sent = readMessage(buffer, pingData + line, value);
+                writeMessage(buffer, pongData + line, value, sent);
+                buffer.putLongRelease(pongOffset + line, value);
                 last = value;
                 ++echoed;
                 continue;
