@@ -26,10 +26,6 @@ final class ControlFile implements AutoCloseable
     static final int PROGRESS_OFFSET = 128;
     /** Set to 1 by the passive side (ponger, producer) once it is attached and polling. */
     static final int READY_OFFSET = 256;
-    /** Floor: round-trip counter written by the pinger. */
-    static final int PING_OFFSET = 384;
-    /** Floor: echo of the counter written by the ponger. */
-    static final int PONG_OFFSET = 512;
     /**
      * Round method: incremented (release) by the driving side each time it switches variant or phase, after writing
      * {@link #VARIANT_OFFSET} and {@link #PHASE_OFFSET}; the passive side serves one variant until this changes.
@@ -49,8 +45,10 @@ final class ControlFile implements AutoCloseable
      * ring's data moves through memory; over 64 lines the floor averages it as a ring does.
      */
     static final int FLOOR_LINES = 64;
+    /** From a floor's ping line to the pong line that answers it: in the next prefetch pair of lines. */
+    static final int FLOOR_PONG_DISTANCE = 128;
     /** Round method: bytes of one floor slot. */
-    static final int FLOOR_SLOT_LENGTH = 256 * FLOOR_LINES;
+    static final int FLOOR_SLOT_LENGTH = 2 * FLOOR_PONG_DISTANCE * FLOOR_LINES;
     /** Round method: how many floor slots the file has (the self-check uses two, the two-line floor two). */
     static final int MAX_FLOORS = 4;
     /** Length of the file: the fields, then the floor slots. */
@@ -173,6 +171,15 @@ final class ControlFile implements AutoCloseable
             throw new IllegalArgumentException("floor slot " + slot + " outside 0.." + (MAX_FLOORS - 1));
         }
         return FLOOR_BASE + FLOOR_SLOT_LENGTH * slot;
+    }
+
+    /**
+     * @return where in its floor slot round trip {@code value} pings (and, {@link #FLOOR_PONG_DISTANCE} further, is
+     * answered): the {@code value % FLOOR_LINES}-th pair of lines, so that both sides derive it from the counter.
+     */
+    static int floorLine(final long value)
+    {
+        return ((int)value & (FLOOR_LINES - 1)) * 2 * FLOOR_PONG_DISTANCE;
     }
 
     boolean isReady()

@@ -5,14 +5,18 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The hardware floor of a cross-process round trip: two processes hand a counter back and forth through a mapped
- * file, each way on a cache line of its own ({@link ControlFile#PING_OFFSET}, {@link ControlFile#PONG_OFFSET}),
- * both sides busy-spinning. No ring, no payload: what is left is the cost of moving a cache line from one core to
+ * file, each way on a cache line of its own, moving through the {@value ControlFile#FLOOR_LINES} pairs of lines of
+ * the control file's floor slot 0 ({@link ControlFile#floorLine}: a line's cost depends on its address), both sides
+ * busy-spinning. No ring, no payload: what is left is the cost of moving a cache line from one core to
  * another and back, which no queue between two processes can beat.
  * <p>
  * Both loops spin with {@link Thread#onSpinWait()} and burn 100% of a core each; both are bounded by a timeout.
  */
 final class FloorPingPong
 {
+    /** The first ping line: floor slot 0, which this floor has to itself (it runs in processes of its own). */
+    private static final int PING = ControlFile.floorPingOffset(0);
+
     private FloorPingPong()
     {
     }
@@ -59,9 +63,10 @@ final class FloorPingPong
         {
             final long sent = System.nanoTime();
             final long value = ++counter;
-            buffer.putLongRelease(ControlFile.PING_OFFSET, value);
+            final int ping = PING + ControlFile.floorLine(value);
+            buffer.putLongRelease(ping, value);
             int spins = 0;
-            while (buffer.getLongVolatile(ControlFile.PONG_OFFSET) != value)
+            while (buffer.getLongVolatile(ping + ControlFile.FLOOR_PONG_DISTANCE) != value)
             {
                 Thread.onSpinWait();
                 if ((++spins & 1023) == 0 && System.nanoTime() - sent > timeoutNanos)
@@ -97,10 +102,11 @@ final class FloorPingPong
         long spins = 0;
         while (true)
         {
-            final long value = buffer.getLongVolatile(ControlFile.PING_OFFSET);
-            if (value != last)
+            final int ping = PING + ControlFile.floorLine(last + 1);
+            final long value = buffer.getLongVolatile(ping);
+            if (value == last + 1)
             {
-                buffer.putLongRelease(ControlFile.PONG_OFFSET, value);
+                buffer.putLongRelease(ping + ControlFile.FLOOR_PONG_DISTANCE, value);
                 last = value;
                 continue;
             }

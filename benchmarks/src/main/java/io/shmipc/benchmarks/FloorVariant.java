@@ -49,7 +49,6 @@ abstract class FloorVariantPad2 extends FloorVariantHotFields
  */
 final class FloorVariant extends FloorVariantPad2
 {
-    private static final int LINE_MASK = ControlFile.FLOOR_LINES - 1;
     private final ControlFile control;
     private final UnsafeBuffer buffer;
     private final int pingOffset;
@@ -68,11 +67,11 @@ final class FloorVariant extends FloorVariantPad2
         this.control = control;
         this.buffer = control.buffer();
         this.pingOffset = ControlFile.floorPingOffset(slot);
-        this.pongOffset = pingOffset + 128;
+        this.pongOffset = pingOffset + ControlFile.FLOOR_PONG_DISTANCE;
         this.timeoutNanos = timeoutNanos;
         this.twoLines = twoLines;
         this.pingData = twoLines ? ControlFile.floorPingOffset(slot + 1) : -1;
-        this.pongData = twoLines ? pingData + 128 : -1;
+        this.pongData = twoLines ? pingData + ControlFile.FLOOR_PONG_DISTANCE : -1;
     }
 
     /**
@@ -97,7 +96,7 @@ final class FloorVariant extends FloorVariantPad2
         while (count > 0 ? operations < count : now - start < nanos)
         {
             final long sent = System.nanoTime();
-            final int line = ((int)(++value) & LINE_MASK) << 8;
+            final int line = ControlFile.floorLine(++value);
             buffer.putLongRelease(pingOffset + line, value);
             int spins = 0;
             while (buffer.getLongVolatile(pongOffset + line) != value)
@@ -142,7 +141,7 @@ final class FloorVariant extends FloorVariantPad2
         int spins = 0;
         while (true)
         {
-            final int line = ((int)(last + 1) & LINE_MASK) << 8;
+            final int line = ControlFile.floorLine(last + 1);
             final long value = buffer.getLongVolatile(pingOffset + line);
             if (value == last + 1)
             {
@@ -186,7 +185,7 @@ final class FloorVariant extends FloorVariantPad2
         {
             final long sent = System.nanoTime();
             ++value;
-            final int line = ((int)value & LINE_MASK) << 8;
+            final int line = ControlFile.floorLine(value);
             writeMessage(buffer, pingData + line, value, sent);
             buffer.putLongRelease(pingOffset + line, value);
             int spins = 0;
@@ -243,7 +242,7 @@ final class FloorVariant extends FloorVariantPad2
         int spins = 0;
         while (true)
         {
-            final int line = ((int)(last + 1) & LINE_MASK) << 8;
+            final int line = ControlFile.floorLine(last + 1);
             sink += buffer.getLong(pingData + line);
             final long value = buffer.getLongVolatile(pingOffset + line);
             if (value == last + 1)
