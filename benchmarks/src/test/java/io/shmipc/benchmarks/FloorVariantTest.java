@@ -7,7 +7,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,24 +37,12 @@ class FloorVariantTest
             long echoed = 0;
             for (int slice = 0; slice < 2; slice++)
             {
-                final int switchCount = control.switchCount();
-                final long deadline = System.nanoTime() + TIMEOUT_NANOS;
-                final CompletableFuture<Long> pong = CompletableFuture.supplyAsync(
-                    () -> ponger.pong(switchCount, deadline));
                 final long count = 0 == slice ? ControlFile.FLOOR_LINES / 2 + 3 : roundTrips -
                     (ControlFile.FLOOR_LINES / 2 + 3);
-                final long done;
-                try
-                {
-                    done = pinger.ping(count, 0, histogram);
-                }
-                finally
-                {
-                    // the ponger stops before the file is unmapped, whatever happened
-                    control.switchTo(0, ControlFile.MEASURE);
-                    echoed += pong.get(TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
-                }
-                assertEquals(count, done, "round trips");
+                final PingSlice.Done done = PingSlice.run(control, ponger::pong, () -> pinger.ping(count, 0, histogram),
+                    TIMEOUT_NANOS);
+                echoed += done.echoed();
+                assertEquals(count, done.pinged(), "round trips");
             }
             assertEquals(roundTrips, echoed, "values echoed");
             assertEquals(roundTrips, histogram.getTotalCount(), "round trips recorded");

@@ -53,22 +53,10 @@ class LayoutFloorTest
             long echoed = 0;
             for (int slice = 0; slice < 2; slice++)
             {
-                final int switchCount = control.switchCount();
-                final long deadline = System.nanoTime() + TIMEOUT_NANOS;
-                final CompletableFuture<Long> pong = CompletableFuture.supplyAsync(
-                    () -> ponger.pong(switchCount, deadline));
-                final long done;
-                try
-                {
-                    done = pinger.ping(roundTrips / 2, 0, histogram);
-                }
-                finally
-                {
-                    // the ponger stops before the segment is unmapped, whatever happened
-                    control.switchTo(0, ControlFile.MEASURE);
-                    echoed += pong.get(TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
-                }
-                assertEquals(roundTrips / 2, done, "round trips");
+                final PingSlice.Done done = PingSlice.run(control, ponger::pong,
+                    () -> pinger.ping(roundTrips / 2, 0, histogram), TIMEOUT_NANOS);
+                echoed += done.echoed();
+                assertEquals(roundTrips / 2, done.pinged(), "round trips");
             }
             assertEquals(roundTrips, echoed, "messages echoed");
             assertEquals(roundTrips, histogram.getTotalCount(), "round trips recorded");
