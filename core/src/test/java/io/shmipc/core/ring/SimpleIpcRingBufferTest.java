@@ -265,6 +265,42 @@ class SimpleIpcRingBufferTest
         }
     }
 
+    @ParameterizedTest(name = "direct source={0}")
+    @ValueSource(booleans = {false, true})
+    void everyPayloadLengthIsCopiedExactlyFromAnyOffsetAndNoByteAfterItIsWritten(final boolean directSource)
+    {
+        // Every length up to past two cache lines, from a source offset that is and is not 8-aligned, on the heap
+        // and off it, arrives intact, and the block's alignment bytes after the payload keep what the data area held.
+        final byte sentinel = (byte)0x5A;
+        for (int length = 0; length <= 140; length++)
+        {
+            for (final int srcOffset : new int[]{0, 3, 8})
+            {
+                final UnsafeBuffer memory = directQueue(1024);
+                memory.setMemory(HEADER_LENGTH, 1024, sentinel);
+                memory.putLong(HEADER_LENGTH, 0L);
+                final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "copy");
+                final UnsafeBuffer source = directSource ?
+                    new UnsafeBuffer(ByteBuffer.allocateDirect(srcOffset + length + 1)) :
+                    new UnsafeBuffer(new byte[srcOffset + length + 1]);
+                source.setMemory(0, source.capacity(), (byte)0x11);
+                for (int i = 0; i < length; i++)
+                {
+                    source.putByte(srcOffset + i, (byte)(7 * 31 + i));
+                }
+                final String what = length + " bytes from offset " + srcOffset;
+                assertTrue(ring.write(1, source, srcOffset, length), what);
+                for (int i = BLOCK_HEADER_LENGTH + length; i < blockLength(length); i++)
+                {
+                    assertEquals(sentinel, memory.getByte(HEADER_LENGTH + i), what + ": alignment byte " + i);
+                }
+                final List<byte[]> read = drain(ring);
+                assertEquals(1, read.size(), what);
+                assertMessage(read.get(0), length, 7);
+            }
+        }
+    }
+
     @Test
     void theSlotAfterEveryBlockIsClearedForShortAndLongBlocksAlikeOverLeftoverBytes()
     {
