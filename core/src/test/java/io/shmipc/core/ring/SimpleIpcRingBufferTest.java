@@ -9,6 +9,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
@@ -265,12 +266,14 @@ class SimpleIpcRingBufferTest
         }
     }
 
-    @ParameterizedTest(name = "direct source={0}")
-    @ValueSource(booleans = {false, true})
-    void everyPayloadLengthIsCopiedExactlyFromAnyOffsetAndNoByteAfterItIsWritten(final boolean directSource)
+    @ParameterizedTest(name = "direct source={0}, consumer polls headers={1}")
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void everyPayloadLengthIsCopiedExactlyFromAnyOffsetAndNoByteAfterItIsWritten(final boolean directSource,
+        final boolean pollHeaders)
     {
         // Every length up to past two cache lines, from a source offset that is and is not 8-aligned, on the heap
-        // and off it, arrives intact, and the block's alignment bytes after the payload keep what the data area held.
+        // and off it, arrives intact, and the block's alignment bytes after the payload keep what the data area held;
+        // for either reading rule (while a consumer polls headers, payloads of 8 to 64 bytes are copied in words).
         final byte sentinel = (byte)0x5A;
         for (int length = 0; length <= 140; length++)
         {
@@ -280,6 +283,12 @@ class SimpleIpcRingBufferTest
                 memory.setMemory(HEADER_LENGTH, 1024, sentinel);
                 memory.putLong(HEADER_LENGTH, 0L);
                 final SimpleIpcRingBuffer ring = new SimpleIpcRingBuffer(memory, "copy");
+                final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer").
+                    trustShmipcWriter(pollHeaders);
+                // a first block, so that its publish answers a consumer that asks to poll headers
+                assertTrue(ring.write(1, message(8, 1), 0, 8));
+                assertEquals(1, drain(consumer).size());
+                final long start = ring.producerPosition() % 1024;
                 final UnsafeBuffer source = directSource ?
                     new UnsafeBuffer(ByteBuffer.allocateDirect(srcOffset + length + 1)) :
                     new UnsafeBuffer(new byte[srcOffset + length + 1]);
@@ -292,9 +301,10 @@ class SimpleIpcRingBufferTest
                 assertTrue(ring.write(1, source, srcOffset, length), what);
                 for (int i = BLOCK_HEADER_LENGTH + length; i < blockLength(length); i++)
                 {
-                    assertEquals(sentinel, memory.getByte(HEADER_LENGTH + i), what + ": alignment byte " + i);
+                    assertEquals(sentinel, memory.getByte(HEADER_LENGTH + (int)start + i),
+                        what + ": alignment byte " + i);
                 }
-                final List<byte[]> read = drain(ring);
+                final List<byte[]> read = drain(consumer);
                 assertEquals(1, read.size(), what);
                 assertMessage(read.get(0), length, 7);
             }
