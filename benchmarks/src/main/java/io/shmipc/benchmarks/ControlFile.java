@@ -161,8 +161,8 @@ final class ControlFile implements AutoCloseable
     }
 
     /**
-     * @return the offset floor variant {@code slot} pings at first; its pong is 128 bytes further, and its i-th
-     * line pair {@code 256 * i} further (i below {@link #FLOOR_LINES}).
+     * @return the offset of floor slot {@code slot}'s first ping line; round trip v pings {@link #floorLine}(v)
+     * further and is answered {@link #FLOOR_PONG_DISTANCE} beyond that.
      */
     static int floorPingOffset(final int slot)
     {

@@ -1017,9 +1017,10 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * very lines this copy writes, and from 8 bytes on the payload goes as plain 8-byte loads and stores (the last
      * word overlapping the one before it when the length is not a multiple of 8, so no byte outside the payload is
      * written), none of which splits two lines, as the copy stub's wider stores can (a likely reason, not a measured
-     * one: the VM has no hardware counters). On an Intel Xeon VM that took
-     * header-polling ping-pong at 32 B to 0.95-0.98x at p50 and 32 B throughput to 1.20-1.92x, in the same rounds;
-     * at 64 B (a 72-byte block, copied by the stub) the words cost throughput 3-7% (issue 14). Elsewhere
+     * one: the VM has no hardware counters). On an Intel Xeon VM, against the stub in the same rounds, that took
+     * header-polling ping-pong to 0.97-0.99x at p50 at 32 B and 0.93x at 56 B, and 32 B throughput to 1.49x and 1.60x
+     * (medians over three pairs of processes); at 64 B (a 72-byte block, copied by the stub) the words had cost
+     * throughput 3-7% (issue 14). Elsewhere
      * {@code Unsafe.copyMemory}: in one thread, where no other core holds the lines, its stub was 15-20% faster at
      * 32 and 64 B than the words. Plain stores: the header's release store publishes them.
      */

@@ -273,7 +273,8 @@ class SimpleIpcRingBufferTest
     {
         // Every length up to past two cache lines, from a source offset that is and is not 8-aligned, on the heap
         // and off it, arrives intact, and the block's alignment bytes after the payload keep what the data area held;
-        // for either reading rule (while a consumer polls headers, payloads of 8 to 64 bytes are copied in words).
+        // for either reading rule (while a consumer polls headers, payloads of 8 to 56 bytes, blocks of at most a cache
+        // line, are copied in words).
         final byte sentinel = (byte)0x5A;
         for (int length = 0; length <= 140; length++)
         {
