@@ -312,6 +312,56 @@ class SimpleIpcRingBufferTest
         }
     }
 
+    @ParameterizedTest(name = "consumer polls headers={0}, controlled read={1}")
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void consumingABlockChangesNothingButItsHeaderMark(final boolean pollHeaders, final boolean controlled)
+    {
+        // The consumer stores a block's last word again when it is on another cache line than the header (to hold
+        // that line as written): every block from every offset of a line, each length up to past two lines, keeps
+        // its bytes exactly as the producer wrote them, and only the header gains the consumed flag.
+        final int capacity = 4096;
+        final UnsafeBuffer memory = directQueue(capacity);
+        final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
+        final SimpleIpcRingBuffer consumer = new SimpleIpcRingBuffer(memory, "consumer view").
+            trustShmipcWriter(pollHeaders);
+        final byte[] before = new byte[capacity];
+        final byte[] after = new byte[capacity];
+        int seed = 0;
+        for (int length = 0; length <= 140; length++)
+        {
+            for (int lead = 0; lead < 8; lead++)
+            {
+                final int offset = (int)(producer.producerPosition() % capacity);
+                final String what = length + " bytes at data offset " + offset;
+                final boolean wraps = capacity - offset < blockLength(length);
+                assertTrue(producer.write(1, message(length, ++seed), 0, length), what);
+                if (wraps)
+                {
+                    // a padding block first, whose header the read marks too: not this test's case
+                    assertEquals(1, consumer.read((t, b, i, l) -> { }), what);
+                    continue;
+                }
+                memory.getBytes(HEADER_LENGTH, before);
+                final int read = controlled ?
+                    consumer.controlledRead((t, b, i, l) -> Action.CONTINUE) : consumer.read((t, b, i, l) -> { });
+                assertEquals(1, read, what);
+                memory.getBytes(HEADER_LENGTH, after);
+                final long header = memory.getLong(HEADER_LENGTH + offset);
+                assertEquals(blockHeader(length, MAGIC_DATA | MAGIC_CONSUMED_FLAG), header, what + ": the mark");
+                for (int i = 0; i < capacity; i++)
+                {
+                    if (i < offset || i >= offset + BLOCK_HEADER_LENGTH)
+                    {
+                        assertEquals(before[i], after[i], what + ": byte " + i + " of the data area");
+                    }
+                }
+                // an 8-byte block moves the next one to the next 8 bytes of a line
+                assertTrue(producer.write(1, message(0, ++seed), 0, 0), what);
+                assertEquals(1, consumer.read((t, b, i, l) -> { }), what);
+            }
+        }
+    }
+
     @Test
     void theSlotAfterEveryBlockIsClearedForShortAndLongBlocksAlikeOverLeftoverBytes()
     {
