@@ -520,8 +520,6 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         long position = readPos;
         int offset = readOffset;
         int messagesRead = 0;
-        int lastHeader = -1;
-        int lastLength = 0;
         try
         {
             while (position < writePos && messagesRead < messageCountLimit)
@@ -535,14 +533,11 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     position += capacity - offset;
                     offset = 0;
-                    lastHeader = -1;
                     continue;
                 }
                 final int length = blockLength(size);
                 position += length;
                 final int headerIndex = HEADER_LENGTH + offset;
-                lastHeader = headerIndex;
-                lastLength = length;
                 offset += length;
                 if (offset == capacity)
                 {
@@ -567,7 +562,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             {
                 if (position == writePos)
                 {
-                    holdLastLine(lastHeader, lastLength);
+                    holdLastLine(offset);
                 }
                 storeRelease(READ_POS_OFFSET, position);
                 consumerPosition = position;
@@ -609,8 +604,6 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         long position = readPos;
         int offset = readOffset;
         int messagesRead = 0;
-        int lastHeader = -1;
-        int lastLength = 0;
         try
         {
             while (position < writePos && messagesRead < messageCountLimit)
@@ -624,7 +617,6 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     position += capacity - offset;
                     offset = 0;
-                    lastHeader = -1;
                     continue;
                 }
                 final int length = blockLength(size);
@@ -635,8 +627,6 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                     break;
                 }
                 store(HEADER_LENGTH + offset, consumedHeader(size, MAGIC_DATA));
-                lastHeader = HEADER_LENGTH + offset;
-                lastLength = length;
                 position += length;
                 offset += length;
                 if (offset == capacity)
@@ -652,7 +642,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 {
                     if (position == writePos)
                     {
-                        holdLastLine(lastHeader, lastLength);
+                        holdLastLine(offset);
                     }
                     storeRelease(READ_POS_OFFSET, position);
                     readPos = position;
@@ -665,7 +655,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
             {
                 if (position == writePos)
                 {
-                    holdLastLine(lastHeader, lastLength);
+                    holdLastLine(offset);
                 }
                 storeRelease(READ_POS_OFFSET, position);
             }
@@ -1193,28 +1183,28 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
     }
 
     /**
-     * Under the SimpleIPC v1 rule, once this consumer has caught up with writePos: if the last block it consumed has
-     * its last word on another cache line than its header, store that word again, unchanged, before readPos moves,
-     * so that this consumer holds the line the producer's next header goes on as written rather than as read. On an
-     * AMD EPYC VM, spec-rule ping-pong with 32-byte messages (40-byte blocks, half of which cross a line) measured
-     * the blocks whose header landed on a line the consumer had only read at 1.3x the round trip of the others, and
-     * 2x where such a block also crossed a line; the header mark already did this for blocks that start on their
-     * predecessor's header line, which were the fast ones (issue 14, docs/benchmarks.md). Only when caught up: behind
-     * its producer, the next header is written already, and a store per block cost 32 B throughput 13-26%. A
-     * consumer that polls headers keeps the mark only: there the same store measured 0.90-1.03x at p50 and up to
-     * 1.10x at p99. The block's bytes stay as the producer wrote them, so a consumer that dies before it stores
-     * readPos leaves its successor the same block. The store has release semantics only so that the compiler keeps
-     * a store of the value just loaded (a plain store on x86).
+     * Under the SimpleIPC v1 rule, once this consumer has caught up with writePos: if the producer's next header
+     * goes on the line that holds the last word of the block just consumed, store that word again, unchanged, before
+     * readPos moves, so that this consumer holds that line as written rather than as read. On an AMD EPYC VM,
+     * spec-rule ping-pong with 32-byte messages (40-byte blocks, half of which cross a line) measured the blocks whose
+     * header landed on a line the consumer had only read at 1.3x the round trip of the others, and 2x where such a
+     * block also crossed a line; the header mark already did this for blocks that start on their predecessor's
+     * header line, which were the fast ones (issue 14, docs/benchmarks.md). Only when caught up: behind its producer
+     * the next header is written already, and a store per block cost 32 B throughput 13-26%. A consumer that polls
+     * headers keeps the mark only: there the same store measured 0.90-1.03x at p50 and up to 1.10x at p99. The
+     * block's bytes stay as the producer wrote them, so a consumer that dies before it stores readPos leaves its
+     * successor the same block. The store has release semantics only so that the compiler keeps a store of the value
+     * just loaded (a plain store on x86).
      *
-     * @param headerIndex the last consumed block's header index, or -1 if a skip or padding block came after it.
-     * @param length      that block's length, header included.
+     * @param offset the data-area offset after the last block consumed: 0 after a skip or padding block, or when
+     *               that block ended the data area (the next header then goes on the area's first line).
      */
-    private void holdLastLine(final int headerIndex, final int length)
+    private void holdLastLine(final int offset)
     {
-        final int last = headerIndex + length - ALIGNMENT;
-        if (headerIndex >= 0 && !trustWriter && ((addressOffset + headerIndex) ^ (addressOffset + last)) >= CACHE_LINE)
+        final int next = HEADER_LENGTH + offset;
+        if (0 != offset && !trustWriter && ((addressOffset + next) & (CACHE_LINE - 1)) != 0)
         {
-            storeRelease(last, load(last));
+            storeRelease(next - ALIGNMENT, load(next - ALIGNMENT));
         }
     }
 
