@@ -111,7 +111,7 @@ final class PingPongCommand implements Callable<Integer>
      * The goals' verdicts; the same goals judged on the layout's floor in place of the rings (where the floor misses
      * a goal, a minimal ring with these bytes misses it too on this machine); and the spec rule's three goals judged
      * on the two-line floor (where it misses one, no reader bound by the SimpleIPC v1 rule meets it on this machine:
-     * it moves two cache lines each way and nothing else).
+     * it moves two cache lines each way, the position's on one fixed line, and nothing else).
      */
     record RingGoals(boolean descheduled, RoundReport.Goal shmipcP50AtMostAgrona,
         RoundReport.Goal shmipcP99AtMostAgrona, RoundReport.Goal shmipcP50AtMost1_25xFloor,
@@ -340,7 +340,8 @@ final class PingPongCommand implements Callable<Integer>
             out.println("the same goals for the layout's floor (a minimal ring with the SimpleIPC v1 bytes; a goal " +
                 "it misses, a minimal ring with these bytes misses here too):");
             layoutLines.forEach(line -> out.println("  " + line));
-            out.println("the spec rule's goals for the two-line floor (two cache lines each way and nothing else; a " +
+            out.println("the spec rule's goals for the two-line floor (each way a message on a line that moves " +
+                "through memory and a position on one fixed line, as writePos, and nothing else; a " +
                 "goal it misses, no reader bound by the SimpleIPC v1 rule meets here):");
             twoLineLines.forEach(line -> out.println("  " + line));
         }

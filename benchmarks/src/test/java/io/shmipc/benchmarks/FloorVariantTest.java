@@ -25,7 +25,7 @@ class FloorVariantTest
 
     @ParameterizedTest(name = "twoLines={0}")
     @ValueSource(booleans = {false, true})
-    void eachRoundTripUsesTheNextPairOfLinesAndLeavesItsValueThere(final boolean twoLines) throws Exception
+    void eachRoundTripMovesTheMessageToTheNextPairOfLinesAndLeavesItsValueThere(final boolean twoLines) throws Exception
     {
         final int slot = 1;
         final long roundTrips = 10 * ControlFile.FLOOR_LINES + 7; // ten laps of the lines and a part of the next
@@ -53,12 +53,24 @@ class FloorVariantTest
             for (int i = 0; i < ControlFile.FLOOR_LINES; i++)
             {
                 final long last = roundTrips - Math.floorMod(roundTrips - i, ControlFile.FLOOR_LINES);
-                final int ping = positions + ControlFile.floorLine(i);
-                assertEquals(last, buffer.getLongVolatile(ping), "ping line of pair " + i);
-                assertEquals(last, buffer.getLongVolatile(ping + ControlFile.FLOOR_PONG_DISTANCE),
-                    "pong line of pair " + i);
-                if (twoLines)
+                if (!twoLines)
                 {
+                    final int ping = positions + ControlFile.floorLine(i);
+                    assertEquals(last, buffer.getLongVolatile(ping), "ping line of pair " + i);
+                    assertEquals(last, buffer.getLongVolatile(ping + ControlFile.FLOOR_PONG_DISTANCE),
+                        "pong line of pair " + i);
+                }
+                else
+                {
+                    // the positions stay on the slot's first pair, as writePos stays on one line; the rest is unused
+                    assertEquals(roundTrips, buffer.getLongVolatile(positions), "ping position");
+                    assertEquals(roundTrips, buffer.getLongVolatile(positions + ControlFile.FLOOR_PONG_DISTANCE),
+                        "pong position");
+                    if (i > 0)
+                    {
+                        assertEquals(0, buffer.getLongVolatile(positions + ControlFile.floorLine(i)),
+                            "position pair " + i + " unused");
+                    }
                     final int data = ControlFile.floorPingOffset(slot + 1) + ControlFile.floorLine(i);
                     assertEquals(last, buffer.getLong(data), "first word of the message on data pair " + i);
                     assertEquals(last, buffer.getLong(data + ControlFile.FLOOR_PONG_DISTANCE),
