@@ -9,7 +9,8 @@ import java.util.function.LongSupplier;
 /**
  * One round-method slice of a ping-pong variant in one process, as a test runs it: the ponger echoes on a second
  * thread until the control file's switch counter moves on, the pinger runs on the caller's thread, and the switch
- * is made whatever the pinger did, so the ponger stops before its memory is unmapped. Every wait is bounded.
+ * is made whatever the pinger did, so the ponger stops before its memory is unmapped; if the pinger throws, its
+ * exception is the one thrown, with the ponger's suppressed in it. Every wait is bounded.
  */
 final class PingSlice
 {
@@ -39,11 +40,25 @@ final class PingSlice
         {
             pinged = pinger.getAsLong();
         }
-        finally
+        catch (final RuntimeException | Error ex)
         {
+            // the pinger's failure is the one to report: the ponger's (a timeout, most likely) goes with it
             control.switchTo(0, ControlFile.MEASURE);
-            pong.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            try
+            {
+                pong.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+            catch (final InterruptedException | ExecutionException | TimeoutException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+                if (suppressed instanceof InterruptedException)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw ex;
         }
-        return new Done(pinged, pong.get());
+        control.switchTo(0, ControlFile.MEASURE);
+        return new Done(pinged, pong.get(timeoutNanos, TimeUnit.NANOSECONDS));
     }
 }
