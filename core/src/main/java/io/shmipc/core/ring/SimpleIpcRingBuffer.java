@@ -1192,7 +1192,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * header line, which were the fast ones. With this store the ring's round trip fell to 0.69-0.89x at p90 and
      * 0.74-0.86x at p99, p50 unchanged (issue 14, docs/benchmarks.md). Only when caught up: behind its producer
      * the next header is written already, and a store per block cost 32 B throughput 13-26%. A consumer that polls
-     * headers keeps the mark only: there the same store measured 0.90-1.03x at p50 and up to 1.10x at p99. The
+     * headers keeps the mark only: there the same store measured 0.90-1.03x at p50 and up to 1.15x at p99. The
      * block's bytes stay as the producer wrote them, so a consumer that dies before it stores readPos leaves its
      * successor the same block. The store has release semantics only so that the compiler keeps a store of the value
      * just loaded (a plain store on x86).
