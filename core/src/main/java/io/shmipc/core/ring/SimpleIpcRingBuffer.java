@@ -560,10 +560,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             if (position != readPos)
             {
-                if (position == writePos)
-                {
-                    holdLastLine(offset);
-                }
+                holdLastLine(position, writePos, offset);
                 storeRelease(READ_POS_OFFSET, position);
                 consumerPosition = position;
                 consumerOffset = offset;
@@ -640,10 +637,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
                 }
                 if (COMMIT == action)
                 {
-                    if (position == writePos)
-                    {
-                        holdLastLine(offset);
-                    }
+                    holdLastLine(position, writePos, offset);
                     storeRelease(READ_POS_OFFSET, position);
                     readPos = position;
                 }
@@ -653,10 +647,7 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
         {
             if (position != readPos)
             {
-                if (position == writePos)
-                {
-                    holdLastLine(offset);
-                }
+                holdLastLine(position, writePos, offset);
                 storeRelease(READ_POS_OFFSET, position);
             }
             consumerPosition = position;
@@ -1190,20 +1181,23 @@ public final class SimpleIpcRingBuffer extends SimpleIpcRingPadding3 implements 
      * header landed on a line the consumer had only read at 1.3x the round trip of the others, and 2x where such a
      * block also crossed a line; the header mark already did this for blocks that start on their predecessor's
      * header line, which were the fast ones. With this store the ring's round trip fell to 0.69-0.89x at p90 and
-     * 0.74-0.86x at p99, p50 unchanged (issue 14, docs/benchmarks.md). Only when caught up: behind its producer
-     * the next header is written already, and a store per block cost 32 B throughput 13-26%. A consumer that polls
-     * headers keeps the mark only: there the same store measured 0.90-1.03x at p50 and up to 1.15x at p99. The
-     * block's bytes stay as the producer wrote them, so a consumer that dies before it stores readPos leaves its
-     * successor the same block. The store has release semantics only so that the compiler keeps a store of the value
-     * just loaded (a plain store on x86).
+     * 0.74-0.86x at p99, p50 unchanged (issue 14, docs/benchmarks.md); one thread at 32 B (a store per burst of
+     * 16) measured 1.09-1.14x Agrona against 1.19-1.23x without it in two runs of three, not resolved. Only when
+     * caught up: behind its producer the next header is written already, and a store per block cost 32 B
+     * throughput 13-26%. A consumer that polls headers keeps the mark only: there the same store measured 0.90-1.03x
+     * at p50 and up to 1.15x at p99. The block's bytes stay as the producer wrote them, so a consumer that dies
+     * before it stores readPos leaves its successor the same block. The store has release semantics only so that
+     * the compiler keeps a store of the value just loaded (a plain store on x86).
      *
-     * @param offset the data-area offset after the last block consumed: 0 after a skip or padding block, or when
-     *               that block ended the data area (the next header then goes on the area's first line).
+     * @param position the position after the last block consumed.
+     * @param writePos the bound this read had: caught up when {@code position} reached it.
+     * @param offset   the data-area offset of {@code position}: 0 after a skip or padding block, or when the last
+     *                 block ended the data area (the next header then goes on the area's first line).
      */
-    private void holdLastLine(final int offset)
+    private void holdLastLine(final long position, final long writePos, final int offset)
     {
         final int next = HEADER_LENGTH + offset;
-        if (0 != offset && !trustWriter && ((addressOffset + next) & (CACHE_LINE - 1)) != 0)
+        if (position == writePos && 0 != offset && !trustWriter && ((addressOffset + next) & (CACHE_LINE - 1)) != 0)
         {
             storeRelease(next - ALIGNMENT, load(next - ALIGNMENT));
         }

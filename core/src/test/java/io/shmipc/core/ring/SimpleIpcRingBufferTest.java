@@ -316,9 +316,9 @@ class SimpleIpcRingBufferTest
     @CsvSource({"false,false", "true,false", "false,true", "true,true"})
     void consumingABlockChangesNothingButItsHeaderMark(final boolean pollHeaders, final boolean controlled)
     {
-        // The consumer stores a block's last word again when it is on another cache line than the header (to hold
-        // that line as written): every block from every offset of a line, each length up to past two lines, keeps
-        // its bytes exactly as the producer wrote them, and only the header gains the consumed flag.
+        // A caught-up spec-rule consumer stores the word before the next header slot again when that slot shares its
+        // cache line (to hold the line as written): every block from every offset of a line, each length up to past
+        // two lines, keeps its bytes exactly as the producer wrote them, and only the header gains the consumed flag.
         final int capacity = 4096;
         final UnsafeBuffer memory = directQueue(capacity);
         final SimpleIpcRingBuffer producer = new SimpleIpcRingBuffer(memory, "producer view");
